@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The whole test run, as CI does it (README: the second command). On a fresh Debian 12 machine:
+#   1. scripts/setup.sh: packages, hugepages, hugetlbfs (needs root; uses sudo when not root)
+#   2. formatting of every tracked C file
+#   3. gcc build with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
+#      suites unit, integration, fuzz (corpus replay)
+#   4. clang build with warnings as errors and libFuzzer: bounded fuzzing runs (suite fuzz)
+#   5. suite kernel-lab (a real kernel under QEMU) unless NFPATH_SKIP_KERNEL_LAB=1
+# Ends with one line "tests: N passed, N failed, N skipped" over every suite run.
+# Environment: NFPATH_BUILD_ROOT (default ./build-test), NFPATH_SUITES (override step 3's suites).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=${NFPATH_BUILD_ROOT:-build-test}
+suites=${NFPATH_SUITES:-unit integration fuzz}
+passed=0 failed=0 skipped=0 rc=0
+
+step() { printf '\n=== %s\n' "$*"; }
+
+if [ "$(id -u)" -eq 0 ]; then
+	bash scripts/setup.sh
+else
+	sudo bash scripts/setup.sh
+fi
+
+step "format"
+bash scripts/check-format.sh
+
+# meson_test DIR SUITE...: runs the suites, prints every test's output, adds up the results.
+meson_test() {
+	local dir=$1
+	shift
+	local args=()
+	for s in "$@"; do args+=(--suite "$s"); done
+	if ! meson test -C "$dir" --list "${args[@]}" >/dev/null 2>&1; then
+		echo "(no tests registered in suites: $*)"
+		return 0
+	fi
+	rm -f "$dir/meson-logs/testlog.json"
+	if ! meson test -C "$dir" --print-errorlogs --verbose --num-processes 1 "${args[@]}"; then
+		rc=1
+	fi
+	read -r p f s < <(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    if r in ("OK", "EXPECTEDFAIL"): p += 1
+    elif r == "SKIP": s += 1
+    else: f += 1
+print(p, f, s)
+PY
+)
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+step "gcc + ASan/UBSan build: suites $suites"
+if [ ! -d "$root/gcc-asan" ]; then
+	CC=gcc meson setup "$root/gcc-asan" -Dwerror=true -Db_sanitize=address,undefined \
+		-Db_lundef=false
+fi
+ninja -C "$root/gcc-asan"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# shellcheck disable=SC2086
+meson_test "$root/gcc-asan" $suites
+
+step "clang build (warnings as errors, libFuzzer)"
+if [ ! -d "$root/clang" ]; then
+	CC=clang meson setup "$root/clang" -Dwerror=true -Dfuzzing=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+fi
+ninja -C "$root/clang"
+meson_test "$root/clang" fuzz
+
+if [ "${NFPATH_SKIP_KERNEL_LAB:-0}" != 1 ]; then
+	step "kernel-lab suite (real kernel under QEMU)"
+	meson_test "$root/gcc-asan" kernel-lab
+fi
+
+echo
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$failed" -ne 0 ] || [ "$rc" -ne 0 ]; then
+	exit 1
+fi
