@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inline helpers shared by the datapath and libnfpath for the two things both sides do per
+ * burst: registering the mbuf dynamic field, and handing packets to a slot's RX ring (waking
+ * the NF if it sleeps in shared-core mode). Part of the published ABI with dp-abi.h.
+ */
+#ifndef NFPATH_DP_HOP_H
+#define NFPATH_DP_HOP_H
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+
+#include "nfpath/dp-abi.h"
+
+/*
+ * Register (or look up, in a secondary process) the dp_meta dynamic field.
+ * Returns its offset, or -rte_errno.
+ */
+static inline int
+dp_meta_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = DP_DYNFIELD_NAME,
+		.size = sizeof(struct dp_meta),
+		.align = __alignof__(struct dp_meta),
+	};
+	int off = rte_mbuf_dynfield_register(&desc);
+
+	return off < 0 ? -rte_errno : off;
+}
+
+/* Wake the slot's NF if it sleeps. A syscall only when it actually sleeps. */
+static inline void
+dp_slot_wake(struct dp_nf_slot *s)
+{
+	/* Order our enqueue before reading 'sleeping'; pairs with the NF's fence before it sleeps. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&s->wake, 1, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &s->wake, FUTEX_WAKE, 1, NULL, NULL, 0);
+	}
+}
+
+/*
+ * Enqueue up to n packets to slot 's' (multi-producer: the datapath and any NF of any chain
+ * may feed it). Returns how many were enqueued; the caller owns and frees the rest.
+ */
+static inline unsigned int
+dp_slot_enqueue(struct dp_nf_slot *s, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int k = rte_ring_mp_enqueue_burst((struct rte_ring *)s->rx, (void **)pkts, n, NULL);
+
+	if (k)
+		dp_slot_wake(s);
+	return k;
+}
+
+/* Is the slot's NF attached (so feeding it makes sense)? */
+static inline int
+dp_slot_up(const struct dp_nf_slot *s)
+{
+	return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == DP_NF_ATTACHED;
+}
+
+/*
+ * First live hop of 'c' at or after index 'h', honouring on_down. Returns the hop index,
+ * c->nhops when the packet should go to egress (every remaining hop bypassed), or -1 when it
+ * must be dropped (a down hop in a chain whose on_down is DROP).
+ */
+static inline int
+dp_chain_next_live(const struct dp_shm *shm, const struct dp_chain *c, unsigned int h)
+{
+	for (; h < c->nhops; h++) {
+		if (dp_slot_up(&shm->slots[c->hops[h]]))
+			return (int)h;
+		if (c->on_down != DP_ON_DOWN_BYPASS)
+			return -1;
+	}
+	return (int)c->nhops;
+}
+
+#endif /* NFPATH_DP_HOP_H */

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* nf-macswap: swaps source and destination MAC in place, then passes the packet on. */
+#include <rte_ether.h>
+
+#include "nf-common.h"
+
+static void
+macswap(struct rte_mbuf **pkts, unsigned int n, void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		struct rte_ether_addr tmp = eh->dst_addr;
+
+		eh->dst_addr = eh->src_addr;
+		eh->src_addr = tmp;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	return nf_main(argc, argv, "nf-macswap", macswap, NULL);
+}

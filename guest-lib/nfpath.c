@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * libnfpath (see nfpath/nfpath.h): attach to a slot in nfpath-dp's shared memory, receive
+ * bursts, and hand each packet to the next ring its action names. Per-packet work is reading
+ * and writing the packet's 8-byte dp_meta field and the chain it names; no syscall, lock, log
+ * or allocation, except a futex wake for a sleeping consumer.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "nfpath/dp-hop.h"
+#include "nfpath/nfpath.h"
+
+int nfp_meta_offset = -1;
+
+struct nfp_nf {
+	struct dp_shm *shm;        /* the datapath's shared state */
+	struct dp_nf_slot *slot;   /* ours */
+	struct rte_mempool *pool;  /* the datapath's packet pool */
+	struct nfp_conf conf;      /* as attached */
+	volatile int stop;         /* set by nfp_stop() */
+};
+
+static volatile sig_atomic_t nfp_signalled;
+
+/* Where resolve() sends a packet other than to an NF's slot. */
+#define DEST_DROP ((struct dp_nf_slot *)NULL)
+#define DEST_OUT  ((struct dp_nf_slot *)(uintptr_t)1)
+
+static int
+check_abi(const struct dp_shm *shm)
+{
+	if (__atomic_load_n(&shm->abi_version, __ATOMIC_ACQUIRE) != NFPATH_ABI_VERSION ||
+	    shm->shm_size != sizeof(struct dp_shm) || shm->slot_size != sizeof(struct dp_nf_slot))
+		return -EPROTO;
+	return 0;
+}
+
+static int
+pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int
+nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf)
+{
+	const struct rte_memzone *mz;
+	struct dp_nf_slot *slot = NULL;
+	struct nfp_nf *nf;
+	struct dp_shm *shm;
+	int32_t zero = 0;
+	int off, r;
+
+	if (!name || !*name || strlen(name) >= DP_NAME_LEN || !ret_nf)
+		return -EINVAL;
+	if (rte_eal_process_type() != RTE_PROC_SECONDARY)
+		return -EINVAL;
+	mz = rte_memzone_lookup(DP_SHM_MEMZONE);
+	if (!mz)
+		return -ENOENT;
+	shm = mz->addr;
+	r = check_abi(shm);
+	if (r < 0)
+		return r;
+	off = dp_meta_register();
+	if (off < 0)
+		return off;
+	for (uint32_t i = 0; i < DP_MAX_NFS && !slot; i++) {
+		struct dp_nf_slot *s = &shm->slots[i];
+
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != DP_NF_FREE &&
+		    strncmp(s->name, name, DP_NAME_LEN) == 0)
+			slot = s;
+	}
+	if (!slot)
+		return -ENOENT;
+
+	nf = calloc(1, sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	/* Claim: the pid word first (one winner), then the state. */
+	if (!__atomic_compare_exchange_n(&slot->pid, &zero, (int32_t)getpid(), false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		free(nf);
+		return -EBUSY;
+	}
+	if (__atomic_load_n(&slot->state, __ATOMIC_ACQUIRE) != DP_NF_WAITING) {
+		__atomic_store_n(&slot->pid, 0, __ATOMIC_RELEASE);
+		free(nf);
+		return -EBUSY;
+	}
+	slot->inflight_n = 0;
+	slot->inflight_done = 0;
+	__atomic_fetch_add(&slot->generation, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&slot->state, DP_NF_ATTACHED, __ATOMIC_RELEASE);
+
+	nfp_meta_offset = off;
+	nf->shm = shm;
+	nf->slot = slot;
+	nf->pool = rte_mempool_lookup(shm->mempool);
+	if (conf)
+		nf->conf = *conf;
+	else
+		nf->conf.cpu = -1;
+	if (nf->conf.idle_polls == 0)
+		nf->conf.idle_polls = 64;
+	r = pin_self(nf->conf.cpu >= 0 ? nf->conf.cpu : slot->cpu);
+	if (r < 0) {
+		nfp_detach(nf);
+		return r;
+	}
+	*ret_nf = nf;
+	return 0;
+}
+
+/* Free the packets of the current burst that were not handed on yet. */
+static void
+release_burst(struct nfp_nf *nf)
+{
+	struct dp_nf_slot *s = nf->slot;
+	uint32_t n = s->inflight_n, done = s->inflight_done;
+
+	if (done < n) {
+		__atomic_store_n(&s->inflight_done, n, __ATOMIC_RELEASE);
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)&s->inflight[done], n - done);
+	}
+	s->inflight_n = s->inflight_done = 0;
+}
+
+int
+nfp_detach(struct nfp_nf *nf)
+{
+	uint32_t expect = DP_NF_ATTACHED;
+
+	if (!nf)
+		return 0;
+	release_burst(nf);
+	if (__atomic_compare_exchange_n(&nf->slot->state, &expect, DP_NF_WAITING, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&nf->slot->pid, 0, __ATOMIC_RELEASE);
+	free(nf);
+	return 0;
+}
+
+int
+nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct dp_nf_slot *s;
+	unsigned int k;
+
+	if (!nf || !pkts || n == 0 || n > DP_BURST_MAX)
+		return -EINVAL;
+	s = nf->slot;
+	if (s->inflight_done != s->inflight_n)
+		return -EBUSY;
+	/* Dequeue straight into the shared record, so a crash leaves it reclaimable. */
+	s->inflight_done = 0;
+	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
+	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
+	memcpy(pkts, s->inflight, k * sizeof(*pkts));
+	s->stats.rx += k;
+	return (int)k;
+}
+
+/*
+ * Decide where one packet goes and update its metadata for the receiver. Returns the next NF's
+ * slot, DEST_OUT (egress through the datapath, via this NF's TX ring), or DEST_DROP with
+ * *ret_reason set to the counter to bump.
+ */
+static inline struct dp_nf_slot *
+resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
+{
+	struct dp_meta *meta = nfp_pkt_meta(m);
+	struct dp_shm *shm = nf->shm;
+	const struct dp_chain *c;
+	int h;
+
+	switch (meta->action) {
+	case DP_ACT_NEXT:
+		if (meta->chain >= DP_MAX_CHAINS)
+			break;
+		c = &shm->chains[meta->chain];
+		if (!c->active)
+			break;
+		h = dp_chain_next_live(shm, c, meta->hop + 1u);
+		if (h < 0) {
+			*ret_reason = &nf->slot->stats.drop_down;
+			return DEST_DROP;
+		}
+		if ((unsigned int)h == c->nhops) {
+			meta->action = DP_ACT_OUT;
+			meta->target = c->egress_port;
+			return DEST_OUT;
+		}
+		meta->hop = (uint8_t)h;
+		return &shm->slots[c->hops[h]];
+	case DP_ACT_TO_NF:
+		if (meta->target >= DP_MAX_NFS || !dp_slot_up(&shm->slots[meta->target]))
+			break;
+		meta->action = DP_ACT_NEXT;
+		return &shm->slots[meta->target];
+	case DP_ACT_OUT:
+		return DEST_OUT;
+	case DP_ACT_DROP:
+		*ret_reason = &nf->slot->stats.drop_action;
+		return DEST_DROP;
+	}
+	*ret_reason = &nf->slot->stats.drop_bad;
+	return DEST_DROP;
+}
+
+int
+nfp_tx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
+{
+	struct dp_nf_slot *dest[DP_BURST_MAX];
+	uint64_t *reason[DP_BURST_MAX];
+	struct dp_nf_slot *s;
+	unsigned int i = 0, sent = 0;
+
+	if (!nf || !pkts)
+		return -EINVAL;
+	s = nf->slot;
+	if (n != s->inflight_n - s->inflight_done)
+		return -EINVAL;
+	for (unsigned int k = 0; k < n; k++)
+		dest[k] = resolve(nf, pkts[k], &reason[k]);
+
+	/* Hand on in runs that share a destination, keeping the packets' order. */
+	while (i < n) {
+		unsigned int j = i + 1, k, run;
+
+		while (j < n && dest[j] == dest[i] && (dest[i] || reason[j] == reason[i]))
+			j++;
+		run = j - i;
+		/* Mark before handing off: a crash may leak this run, never free it twice. */
+		__atomic_store_n(&s->inflight_done, s->inflight_done + run, __ATOMIC_RELEASE);
+		if (dest[i] == DEST_DROP) {
+			rte_pktmbuf_free_bulk(pkts + i, run);
+			*reason[i] += run;
+			k = 0;
+		} else if (dest[i] == DEST_OUT) {
+			k = rte_ring_sp_enqueue_burst((struct rte_ring *)s->tx, (void **)(pkts + i),
+						      run, NULL);
+			s->stats.out += k;
+		} else {
+			k = dp_slot_enqueue(dest[i], pkts + i, run);
+			s->stats.tx += k;
+		}
+		if (dest[i] != DEST_DROP && k < run) {
+			rte_pktmbuf_free_bulk(pkts + i + k, run - k);
+			s->stats.drop_full += run - k;
+		}
+		sent += k;
+		i = j;
+	}
+	s->inflight_n = s->inflight_done = 0;
+	return (int)sent;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	nfp_signalled = 1;
+}
+
+/* Shared-core mode: sleep until a producer bumps 'wake' (or 100 ms pass). */
+static void
+idle_sleep(struct nfp_nf *nf)
+{
+	struct dp_nf_slot *s = nf->slot;
+	const struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+	uint32_t w = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
+	/* Pairs with the fence in dp_slot_wake(): either we see the packet or they see us. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (rte_ring_empty((struct rte_ring *)s->rx) && !nf->stop && !nfp_signalled)
+		syscall(SYS_futex, &s->wake, FUTEX_WAIT, w, &ts, NULL, 0);
+	__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELEASE);
+	s->stats.wakeups++;
+}
+
+int
+nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
+{
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	struct sigaction sa = {.sa_handler = on_signal};
+	uint32_t idle = 0;
+
+	if (!nf || !handler)
+		return -EINVAL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!nf->stop && !nfp_signalled) {
+		int n = nfp_rx_burst(nf, pkts, DP_BURST_MAX);
+
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			if (nf->conf.sleep_when_idle && ++idle >= nf->conf.idle_polls) {
+				idle_sleep(nf);
+				idle = 0;
+			}
+			continue;
+		}
+		idle = 0;
+		handler(pkts, (unsigned int)n, arg);
+		nfp_tx_burst(nf, pkts, (unsigned int)n);
+	}
+	return 0;
+}
+
+void
+nfp_stop(struct nfp_nf *nf)
+{
+	if (nf)
+		nf->stop = 1;
+}
+
+int
+nfp_nf_id(const struct nfp_nf *nf, const char *name)
+{
+	if (!nf || !name)
+		return -EINVAL;
+	for (uint32_t i = 0; i < DP_MAX_NFS; i++) {
+		const struct dp_nf_slot *s = &nf->shm->slots[i];
+
+		if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != DP_NF_FREE &&
+		    strncmp(s->name, name, DP_NAME_LEN) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+const struct dp_nf_stats *
+nfp_stats(const struct nfp_nf *nf)
+{
+	return nf ? &nf->slot->stats : NULL;
+}
+
+struct rte_mempool *
+nfp_mempool(const struct nfp_nf *nf)
+{
+	return nf ? nf->pool : NULL;
+}
