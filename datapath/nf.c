@@ -40,8 +40,7 @@ dp_nf_table_init(struct dp_nf_table *t, struct rte_mempool *pool, int socket)
 	off = dp_meta_register();
 	if (off < 0)
 		return off;
-	mz = rte_memzone_reserve_aligned(DP_SHM_MEMZONE, sizeof(*shm), socket, 0,
-					 DP_CACHE_LINE);
+	mz = rte_memzone_reserve_aligned(DP_SHM_MEMZONE, sizeof(*shm), socket, 0, DP_CACHE_LINE);
 	if (!mz)
 		return rte_errno == EEXIST ? -EEXIST : -ENOMEM;
 	shm = mz->addr;
@@ -139,8 +138,8 @@ dp_nf_slot_find(const struct dp_nf_table *t, const char *name)
 }
 
 int
-dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int socket,
-	       int cpu, uint16_t *ret_id)
+dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int socket, int cpu,
+	       uint16_t *ret_id)
 {
 	char rname[RTE_RING_NAMESIZE];
 	struct dp_nf_slot *s = NULL;

@@ -26,15 +26,15 @@ struct dp_chain_stats {
 };
 
 struct dp_nf_table {
-	const struct rte_memzone *mz; /* holds 'shm' */
-	struct dp_shm *shm;           /* the shared state NFs attach to */
-	struct rte_mempool *pool;     /* packet mempool; NF in-flight packets return here */
-	int meta_offset;              /* mbuf dynamic field offset of struct dp_meta */
-	int pidfd[DP_MAX_NFS];        /* -1 when the slot has no watched process */
+	const struct rte_memzone *mz;   /* holds 'shm' */
+	struct dp_shm *shm;             /* the shared state NFs attach to */
+	struct rte_mempool *pool;       /* packet mempool; NF in-flight packets return here */
+	int meta_offset;                /* mbuf dynamic field offset of struct dp_meta */
+	int pidfd[DP_MAX_NFS];          /* -1 when the slot has no watched process */
 	uint32_t pidfd_gen[DP_MAX_NFS]; /* slot generation the pidfd was opened for */
 	struct dp_chain_stats chain_stats[DP_MAX_CHAINS];
-	uint64_t reclaimed;           /* packets freed on behalf of dead NFs */
-	uint64_t deaths;              /* NF processes seen dying */
+	uint64_t reclaimed; /* packets freed on behalf of dead NFs */
+	uint64_t deaths;    /* NF processes seen dying */
 };
 
 /*
@@ -51,8 +51,8 @@ void dp_nf_table_fini(struct dp_nf_table *t);
  * 'cpu' is the CPU the NF should pin to (-1: none). Returns 0 and sets *ret_id, -EEXIST (name
  * taken), -ENOSPC (no free slot), -EINVAL, or -rte_errno.
  */
-int dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int socket,
-		   int cpu, uint16_t *ret_id);
+int dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int socket, int cpu,
+		   uint16_t *ret_id);
 
 /* Slot id by name, or -ENOENT. */
 int dp_nf_slot_find(const struct dp_nf_table *t, const char *name);

@@ -28,11 +28,11 @@
 int nfp_meta_offset = -1;
 
 struct nfp_nf {
-	struct dp_shm *shm;        /* the datapath's shared state */
-	struct dp_nf_slot *slot;   /* ours */
-	struct rte_mempool *pool;  /* the datapath's packet pool */
-	struct nfp_conf conf;      /* as attached */
-	volatile int stop;         /* set by nfp_stop() */
+	struct dp_shm *shm;       /* the datapath's shared state */
+	struct dp_nf_slot *slot;  /* ours */
+	struct rte_mempool *pool; /* the datapath's packet pool */
+	struct nfp_conf conf;     /* as attached */
+	volatile int stop;        /* set by nfp_stop() */
 };
 
 static volatile sig_atomic_t nfp_signalled;

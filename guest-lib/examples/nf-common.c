@@ -93,7 +93,8 @@ nf_main(int argc, char **argv, const char *kind, nfp_handler_t handler, void *ar
 	}
 	r = nfp_attach(name, &conf, &nf);
 	if (r < 0) {
-		fprintf(stderr, "%s: cannot attach to slot '%s': %s\n", kind, name, attach_error(r));
+		fprintf(stderr, "%s: cannot attach to slot '%s': %s\n", kind, name,
+			attach_error(r));
 		rte_eal_cleanup();
 		return 1;
 	}
@@ -105,8 +106,7 @@ nf_main(int argc, char **argv, const char *kind, nfp_handler_t handler, void *ar
 	st = nfp_stats(nf);
 	printf("%s '%s': rx %" PRIu64 " tx %" PRIu64 " out %" PRIu64 " drop_action %" PRIu64
 	       " drop_full %" PRIu64 " drop_down %" PRIu64 "\n",
-	       kind, name, st->rx, st->tx, st->out, st->drop_action, st->drop_full,
-	       st->drop_down);
+	       kind, name, st->rx, st->tx, st->out, st->drop_action, st->drop_full, st->drop_down);
 	nfp_detach(nf);
 	rte_eal_cleanup();
 	return ret;

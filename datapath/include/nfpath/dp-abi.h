@@ -76,13 +76,13 @@ _Static_assert(sizeof(struct dp_nf_stats) == DP_CACHE_LINE, "dp_nf_stats is one 
 
 struct dp_nf_slot {
 	/* Cache line 0: set by the datapath at slot creation, read-only for NFs. */
-	char name[DP_NAME_LEN];  /* NF name the process attaches by */
-	void *rx;                /* struct rte_ring *: the NF dequeues; many producers */
-	void *tx;                /* struct rte_ring *: the NF's egress; datapath dequeues */
-	uint32_t id;             /* index in dp_shm.slots */
-	int32_t socket;          /* NUMA socket of the rings */
-	int32_t cpu;             /* CPU the NF should pin to, -1 for none */
-	uint32_t ring_size;      /* entries of rx and tx */
+	char name[DP_NAME_LEN]; /* NF name the process attaches by */
+	void *rx;               /* struct rte_ring *: the NF dequeues; many producers */
+	void *tx;               /* struct rte_ring *: the NF's egress; datapath dequeues */
+	uint32_t id;            /* index in dp_shm.slots */
+	int32_t socket;         /* NUMA socket of the rings */
+	int32_t cpu;            /* CPU the NF should pin to, -1 for none */
+	uint32_t ring_size;     /* entries of rx and tx */
 	/* Cache line 1: lifecycle, written by both sides with atomics. */
 	uint32_t state;      /* enum dp_nf_state */
 	int32_t pid;         /* process that attached, 0 when none */
@@ -98,10 +98,10 @@ struct dp_nf_slot {
 	 * exactly inflight[inflight_done .. inflight_n). A crash between the mark and the
 	 * enqueue can leak that run; it can never free a packet twice.
 	 */
-	uint32_t inflight_n;             /* packets in inflight[] */
-	uint32_t inflight_done;          /* how many of them were handed off or freed */
+	uint32_t inflight_n;    /* packets in inflight[] */
+	uint32_t inflight_done; /* how many of them were handed off or freed */
 	uint8_t pad2[64 - 8];
-	void *inflight[DP_BURST_MAX];    /* struct rte_mbuf * */
+	void *inflight[DP_BURST_MAX]; /* struct rte_mbuf * */
 } __attribute__((aligned(DP_CACHE_LINE)));
 _Static_assert(sizeof(void *) == 8, "64-bit only");
 _Static_assert(sizeof(struct dp_nf_slot) == 8 * DP_CACHE_LINE, "slot layout");
@@ -109,11 +109,11 @@ _Static_assert(__builtin_offsetof(struct dp_nf_slot, state) == DP_CACHE_LINE, "s
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, stats) == 2 * DP_CACHE_LINE, "slot layout");
 
 struct dp_chain {
-	uint32_t active;              /* 1 when in use */
-	uint32_t nhops;               /* hops[0 .. nhops) */
-	uint16_t hops[DP_MAX_HOPS];   /* slot ids in order */
-	uint16_t egress_port;         /* DPDK port after the last hop; DP_PORT_DROP to drop */
-	uint8_t on_down;              /* enum dp_on_down */
+	uint32_t active;            /* 1 when in use */
+	uint32_t nhops;             /* hops[0 .. nhops) */
+	uint16_t hops[DP_MAX_HOPS]; /* slot ids in order */
+	uint16_t egress_port;       /* DPDK port after the last hop; DP_PORT_DROP to drop */
+	uint8_t on_down;            /* enum dp_on_down */
 	uint8_t pad[64 - 8 - 2 * DP_MAX_HOPS - 3];
 } __attribute__((aligned(DP_CACHE_LINE)));
 _Static_assert(sizeof(struct dp_chain) == DP_CACHE_LINE, "one chain per cache line");
@@ -121,12 +121,12 @@ _Static_assert(sizeof(struct dp_chain) == DP_CACHE_LINE, "one chain per cache li
 #define DP_PORT_DROP 0xffff
 
 struct dp_shm {
-	uint32_t abi_version;     /* NFPATH_ABI_VERSION of the datapath */
-	uint32_t shm_size;        /* sizeof(struct dp_shm) of the datapath */
-	uint32_t slot_size;       /* sizeof(struct dp_nf_slot) */
-	uint32_t max_nfs;         /* DP_MAX_NFS */
-	uint32_t max_chains;      /* DP_MAX_CHAINS */
-	int32_t dp_pid;           /* the datapath's pid */
+	uint32_t abi_version;      /* NFPATH_ABI_VERSION of the datapath */
+	uint32_t shm_size;         /* sizeof(struct dp_shm) of the datapath */
+	uint32_t slot_size;        /* sizeof(struct dp_nf_slot) */
+	uint32_t max_nfs;          /* DP_MAX_NFS */
+	uint32_t max_chains;       /* DP_MAX_CHAINS */
+	int32_t dp_pid;            /* the datapath's pid */
 	char mempool[DP_NAME_LEN]; /* name of the packet mempool NFs may allocate from */
 	uint8_t pad[64 - 24 - DP_NAME_LEN];
 	struct dp_chain chains[DP_MAX_CHAINS];

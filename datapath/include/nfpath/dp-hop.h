@@ -40,7 +40,8 @@ dp_meta_register(void)
 static inline void
 dp_slot_wake(struct dp_nf_slot *s)
 {
-	/* Order our enqueue before reading 'sleeping'; pairs with the NF's fence before it sleeps. */
+	/* Order our enqueue before reading 'sleeping'; pairs with the NF's fence before it sleeps.
+	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED)) {
 		__atomic_fetch_add(&s->wake, 1, __ATOMIC_RELEASE);
@@ -55,7 +56,8 @@ dp_slot_wake(struct dp_nf_slot *s)
 static inline unsigned int
 dp_slot_enqueue(struct dp_nf_slot *s, struct rte_mbuf **pkts, unsigned int n)
 {
-	unsigned int k = rte_ring_mp_enqueue_burst((struct rte_ring *)s->rx, (void **)pkts, n, NULL);
+	unsigned int k =
+		rte_ring_mp_enqueue_burst((struct rte_ring *)s->rx, (void **)pkts, n, NULL);
 
 	if (k)
 		dp_slot_wake(s);

@@ -69,9 +69,20 @@ spawn_nf(unsigned int i)
 	snprintf(name, sizeof(name), "%s", nfs[i].name);
 	pid = fork();
 	if (pid == 0) {
-		char *argv[] = {(char *)nfs[i].binary, "--proc-type=secondary", "--file-prefix",
-				prefix, "--no-pci", "--lcores", lcores, "--log-level", "*:warning",
-				"--", "--name", name, use_sleep ? "--sleep" : NULL, NULL};
+		char *argv[] = {(char *)nfs[i].binary,
+				"--proc-type=secondary",
+				"--file-prefix",
+				prefix,
+				"--no-pci",
+				"--lcores",
+				lcores,
+				"--log-level",
+				"*:warning",
+				"--",
+				"--name",
+				name,
+				use_sleep ? "--sleep" : NULL,
+				NULL};
 
 		execv(nfs[i].binary, argv);
 		perror(nfs[i].binary);
@@ -290,8 +301,9 @@ main(int argc, char **argv)
 			nfs[n_nfs].name = argv[i];
 			nfs[n_nfs++].binary = eq + 1;
 		} else {
-			fprintf(stderr, "usage: %s [--packets N] [--kill-loop K] [--swaps S] "
-					"[--sleep] NAME=BINARY...\n",
+			fprintf(stderr,
+				"usage: %s [--packets N] [--kill-loop K] [--swaps S] "
+				"[--sleep] NAME=BINARY...\n",
 				argv[0]);
 			return 2;
 		}
@@ -305,16 +317,16 @@ main(int argc, char **argv)
 
 	snprintf(prefix, sizeof(prefix), "nfchain-test-%d", (int)getpid());
 	{
-		char *eal[] = {argv[0],	   "--file-prefix", prefix,	  "--no-pci",
-			       "--lcores", "0@0",	    "--log-level", "*:warning"};
+		char *eal[] = {argv[0],    "--file-prefix", prefix,        "--no-pci",
+			       "--lcores", "0@0",           "--log-level", "*:warning"};
 
 		if (rte_eal_init(8, eal) < 0) {
 			fprintf(stderr, "EAL init: %s\n", rte_strerror(rte_errno));
 			return 1;
 		}
 	}
-	pool = rte_pktmbuf_pool_create("nfchain_pool", POOL_SIZE, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	pool = rte_pktmbuf_pool_create("nfchain_pool", POOL_SIZE, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
 	if (!pool || (r = dp_nf_table_init(&t, pool, (int)rte_socket_id())) < 0) {
 		fprintf(stderr, "pool/table: %s\n", rte_strerror(rte_errno));
 		goto out_eal;
@@ -353,8 +365,9 @@ main(int argc, char **argv)
 		uint64_t t0 = now_ns();
 
 		if (run_traffic(&t, &tr, packets, 60000) < 0) {
-			fprintf(stderr, "FAIL: traffic timed out: sent %" PRIu64
-					" received %" PRIu64 " dropped %" PRIu64 "\n",
+			fprintf(stderr,
+				"FAIL: traffic timed out: sent %" PRIu64 " received %" PRIu64
+				" dropped %" PRIu64 "\n",
 				tr.sent, tr.received, dropped(&t));
 			goto out;
 		}
@@ -392,7 +405,8 @@ main(int argc, char **argv)
 			}
 		}
 		printf("%u kills: sent %" PRIu64 " received %" PRIu64 " reclaimed %" PRIu64
-		       " dropped (all reasons) %" PRIu64 " bad %" PRIu64 " deaths seen %" PRIu64 "\n",
+		       " dropped (all reasons) %" PRIu64 " bad %" PRIu64 " deaths seen %" PRIu64
+		       "\n",
 		       kill_loop, tr.sent, tr.received, t.reclaimed, dropped(&t), tr.bad, t.deaths);
 		if (tr.bad != 0 || t.deaths != kill_loop || tr.received == 0) {
 			fprintf(stderr, "FAIL: bad packets or missed deaths\n");
