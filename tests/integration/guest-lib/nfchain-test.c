@@ -317,10 +317,16 @@ main(int argc, char **argv)
 
 	snprintf(prefix, sizeof(prefix), "nfchain-test-%d", (int)getpid());
 	{
-		char *eal[] = {argv[0],    "--file-prefix", prefix,        "--no-pci",
-			       "--lcores", "0@0",           "--log-level", "*:warning"};
+		/*
+		 * A fixed base far from where the kernel puts mmaps (0x7f...) and clear of ASan's
+		 * shadow, so secondaries can map the same addresses however their own libraries
+		 * landed.
+		 */
+		char *eal[] = {argv[0],           "--file-prefix", prefix,        "--no-pci",
+			       "--lcores",        "0@0",           "--log-level", "*:warning",
+			       "--base-virtaddr", "0x200000000000"};
 
-		if (rte_eal_init(8, eal) < 0) {
+		if (rte_eal_init(10, eal) < 0) {
 			fprintf(stderr, "EAL init: %s\n", rte_strerror(rte_errno));
 			return 1;
 		}
