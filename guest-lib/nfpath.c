@@ -20,6 +20,8 @@
 #include <rte_errno.h>
 #include <rte_memzone.h>
 #include <rte_mempool.h>
+#include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 
 #include "nfpath/dp-hop.h"
@@ -40,6 +42,9 @@ static volatile sig_atomic_t nfp_signalled;
 /* Where resolve() sends a packet other than to an NF's slot. */
 #define DEST_DROP ((struct dp_nf_slot *)NULL)
 #define DEST_OUT  ((struct dp_nf_slot *)(uintptr_t)1)
+
+/* How often a full next ring is retried before its packets are dropped. */
+#define NFP_ENQUEUE_RETRIES 256
 
 static int
 check_abi(const struct dp_shm *shm)
@@ -230,6 +235,31 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
 	return DEST_DROP;
 }
 
+/*
+ * Enqueue with backpressure: when the next ring is full, give its consumer a chance (yield
+ * the CPU in shared-core mode, spin briefly otherwise) before the caller drops what is left.
+ */
+static unsigned int
+enqueue_retry(struct nfp_nf *nf, struct dp_nf_slot *to, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int k = 0;
+
+	for (unsigned int tries = 0;; tries++) {
+		if (to == DEST_OUT)
+			k += rte_ring_sp_enqueue_burst((struct rte_ring *)nf->slot->tx,
+						       (void **)(pkts + k), n - k, NULL);
+		else
+			k += dp_slot_enqueue(to, pkts + k, n - k);
+		if (k == n || tries == NFP_ENQUEUE_RETRIES)
+			return k;
+		nf->slot->stats.retries++;
+		if (nf->conf.sleep_when_idle)
+			sched_yield();
+		else
+			rte_pause();
+	}
+}
+
 int
 nfp_tx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 {
@@ -259,13 +289,12 @@ nfp_tx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 			rte_pktmbuf_free_bulk(pkts + i, run);
 			*reason[i] += run;
 			k = 0;
-		} else if (dest[i] == DEST_OUT) {
-			k = rte_ring_sp_enqueue_burst((struct rte_ring *)s->tx, (void **)(pkts + i),
-						      run, NULL);
-			s->stats.out += k;
 		} else {
-			k = dp_slot_enqueue(dest[i], pkts + i, run);
-			s->stats.tx += k;
+			k = enqueue_retry(nf, dest[i], pkts + i, run);
+			if (dest[i] == DEST_OUT)
+				s->stats.out += k;
+			else
+				s->stats.tx += k;
 		}
 		if (dest[i] != DEST_DROP && k < run) {
 			rte_pktmbuf_free_bulk(pkts + i + k, run - k);
@@ -308,6 +337,7 @@ nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 	struct sigaction sa = {.sa_handler = on_signal};
 	uint32_t idle = 0;
+	uint64_t t0;
 
 	if (!nf || !handler)
 		return -EINVAL;
@@ -327,8 +357,10 @@ nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
 			continue;
 		}
 		idle = 0;
+		t0 = rte_rdtsc();
 		handler(pkts, (unsigned int)n, arg);
 		nfp_tx_burst(nf, pkts, (unsigned int)n);
+		nf->slot->stats.busy_cycles += rte_rdtsc() - t0;
 	}
 	return 0;
 }

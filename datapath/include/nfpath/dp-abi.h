@@ -71,8 +71,11 @@ struct dp_nf_stats {
 	uint64_t drop_down;   /* the next hop was down and the chain says drop */
 	uint64_t drop_bad;    /* an action named a missing NF, port or chain */
 	uint64_t wakeups;     /* times the NF woke from sleep (shared-core mode) */
+	uint64_t busy_cycles; /* TSC cycles spent on non-empty bursts (handler + hand-off) */
+	uint64_t retries;     /* enqueue retries while the next ring was full */
+	uint64_t reserved[6]; /* zero */
 };
-_Static_assert(sizeof(struct dp_nf_stats) == DP_CACHE_LINE, "dp_nf_stats is one cache line");
+_Static_assert(sizeof(struct dp_nf_stats) == 2 * DP_CACHE_LINE, "dp_nf_stats is two lines");
 
 struct dp_nf_slot {
 	/* Cache line 0: set by the datapath at slot creation, read-only for NFs. */
@@ -90,10 +93,10 @@ struct dp_nf_slot {
 	uint32_t sleeping;   /* 1 while the NF waits on 'wake' (futex word below) */
 	uint32_t wake;       /* futex word producers bump to wake a sleeping NF */
 	uint8_t pad1[64 - 20];
-	/* Cache line 2: written by the NF only. */
+	/* Cache lines 2-3: written by the NF only. */
 	struct dp_nf_stats stats;
 	/*
-	 * Cache lines 3-7: the burst the NF holds. It dequeues into inflight[], sets inflight_n,
+	 * Cache lines 4-8: the burst the NF holds. It dequeues into inflight[], sets inflight_n,
 	 * and advances inflight_done *before* each hand-off, so after a crash the datapath frees
 	 * exactly inflight[inflight_done .. inflight_n). A crash between the mark and the
 	 * enqueue can leak that run; it can never free a packet twice.
@@ -104,7 +107,7 @@ struct dp_nf_slot {
 	void *inflight[DP_BURST_MAX]; /* struct rte_mbuf * */
 } __attribute__((aligned(DP_CACHE_LINE)));
 _Static_assert(sizeof(void *) == 8, "64-bit only");
-_Static_assert(sizeof(struct dp_nf_slot) == 8 * DP_CACHE_LINE, "slot layout");
+_Static_assert(sizeof(struct dp_nf_slot) == 9 * DP_CACHE_LINE, "slot layout");
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, state) == DP_CACHE_LINE, "slot layout");
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, stats) == 2 * DP_CACHE_LINE, "slot layout");
 

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Benchmark of zero-copy NF chaining (suite 'bench'; prints figures, asserts nothing about
+ * speed). The generator (this process, the DPDK primary, on CPU 0) allocates packets, writes a
+ * 64-byte header into each and feeds them to:
+ *   floor:   a plain SPSC rte_ring read by another process (nf-bench --floor) that reads the
+ *            header and frees the packet: the least any inter-process hop can cost;
+ *   nfpath:  a chain of 1, 2, 4 or 8 NF processes (nf-bench, libnfpath; all on CPU 1, in
+ *            shared-core sleep mode when more than one), each reading the header; the
+ *            generator collects the chain's egress and frees it.
+ * For each it prints Mpps at the end of the path and the consumers' busy time per packet per
+ * hop: TSC time spent on non-empty bursts (receive, read, hand on or free) divided by packets,
+ * counted the same way by the floor consumer and by libnfpath (dp_nf_stats.busy_cycles), so
+ * idle polling is not counted; median and spread over --runs runs, then one JSON line. The
+ * generator is usually the bottleneck for Mpps, so busy ns per hop is the figure that
+ * compares a hop's cost.
+ *
+ * usage: nfpath-bench --nf PATH [--seconds S] [--runs R] [--sizes 64,1500] [--chains 1,2,4,8]
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_memzone.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "nf.h"
+#include "nfpath/dp-hop.h"
+
+#define MAX_CHAIN 8
+#define MAX_RUNS  9
+#define BURST     32
+
+static char prefix[64];
+static const char *nf_binary;
+static double seconds = 1.5;
+static int runs = 3;
+
+struct result {
+	char config[16];
+	unsigned int size, hops;
+	double mpps[MAX_RUNS], ns_hop[MAX_RUNS];
+	uint64_t drops;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static pid_t
+spawn(unsigned int lcore, const char *opt, const char *arg, int sleep_mode)
+{
+	char lcores[32];
+	pid_t pid;
+
+	snprintf(lcores, sizeof(lcores), "%u@%d", lcore, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = {(char *)nf_binary,
+				"--proc-type=secondary",
+				"--file-prefix",
+				prefix,
+				"--no-pci",
+				"--lcores",
+				lcores,
+				"--log-level",
+				"*:error",
+				"--",
+				(char *)opt,
+				(char *)arg,
+				sleep_mode ? "-s" : NULL,
+				NULL};
+
+		execv(nf_binary, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+stop_all(pid_t *pids, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	for (unsigned int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
+/* Allocate a burst of 'size'-byte packets with a 64-byte header written. */
+static int
+make_burst(struct rte_mempool *pool, struct rte_mbuf **pkts, unsigned int size, uint64_t seq)
+{
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
+		return -ENOBUFS;
+	for (unsigned int i = 0; i < BURST; i++) {
+		uint64_t *h = rte_pktmbuf_mtod(pkts[i], uint64_t *);
+
+		pkts[i]->data_len = (uint16_t)size;
+		pkts[i]->pkt_len = size;
+		for (int w = 0; w < 8; w++)
+			h[w] = seq + (uint64_t)w;
+	}
+	return 0;
+}
+
+static int
+run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double *ret_ns)
+{
+	struct rte_ring *r = rte_ring_create("bench_floor", 1024, (int)rte_socket_id(),
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	const struct rte_memzone *mz =
+		rte_memzone_reserve("bench_floor_stats", 64, (int)rte_socket_id(), 0);
+	struct rte_mbuf *pkts[BURST];
+	uint64_t sent = 0, t0, t_end, *st;
+	pid_t pid;
+
+	if (!r || !mz)
+		return -rte_errno;
+	st = mz->addr;
+	pid = spawn(1, "-f", "bench_floor", 0);
+	usleep(300000);
+	t0 = now_ns();
+	__atomic_store_n(&st[0], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st[1], 0, __ATOMIC_RELAXED);
+	t_end = t0 + (uint64_t)(seconds * 1e9);
+	while (now_ns() < t_end) {
+		unsigned int k = 0;
+
+		if (make_burst(pool, pkts, size, sent) != 0)
+			continue;
+		while (k < BURST)
+			k += rte_ring_sp_enqueue_burst(r, (void **)(pkts + k), BURST - k, NULL);
+		sent += BURST;
+	}
+	*ret_mpps = (double)sent / ((double)(now_ns() - t0) / 1e3);
+	stop_all(&pid, 1);
+	*ret_ns = st[1] ? (double)st[0] * 1e9 / (double)rte_get_tsc_hz() / (double)st[1] : 0;
+	rte_memzone_free(mz);
+	rte_ring_free(r);
+	return 0;
+}
+
+static int
+run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *ret_mpps,
+	  double *ret_ns, uint64_t *ret_drops)
+{
+	static const char *const names[MAX_CHAIN] = {"b0", "b1", "b2", "b3",
+						     "b4", "b5", "b6", "b7"};
+	struct rte_mbuf *pkts[BURST];
+	pid_t pids[MAX_CHAIN];
+	uint16_t last = (uint16_t)dp_nf_slot_find(t, names[hops - 1]);
+	struct rte_ring *first;
+	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0;
+	int r;
+
+	r = dp_nf_chain_set(t, 0, names, hops, 0, DP_ON_DOWN_DROP);
+	if (r < 0)
+		return r;
+	first = t->shm->slots[dp_nf_slot_find(t, names[0])].rx;
+	for (unsigned int i = 0; i < hops; i++)
+		pids[i] = spawn(i + 1, "-n", names[i], hops > 1);
+	for (uint64_t start = now_ns(); now_ns() - start < 10000000000u;) {
+		unsigned int up = 0;
+
+		dp_nf_poll(t);
+		for (unsigned int i = 0; i < hops; i++)
+			up += dp_slot_up(&t->shm->slots[dp_nf_slot_find(t, names[i])]);
+		if (up == hops)
+			break;
+		usleep(1000);
+	}
+	usleep(200000);
+	for (unsigned int i = 0; i < hops; i++) {
+		const struct dp_nf_stats *ns = &t->shm->slots[i].stats;
+
+		drops -= ns->drop_full;
+		busy -= ns->busy_cycles;
+		pk -= ns->rx;
+	}
+	t0 = now_ns();
+	t_end = t0 + (uint64_t)(seconds * 1e9);
+	while (now_ns() < t_end) {
+		uint16_t n, nout;
+
+		/* Feed only what fits: measure the chain, not drops at its door. */
+		if (rte_ring_free_count(first) >= BURST &&
+		    make_burst(t->pool, pkts, size, seq) == 0) {
+			seq += BURST;
+			dp_nf_deliver(t, 0, pkts, BURST, &nout);
+		}
+		n = dp_nf_collect(t, last, pkts, BURST);
+		if (n) {
+			got += n;
+			rte_pktmbuf_free_bulk(pkts, n);
+		}
+	}
+	*ret_mpps = (double)got / ((double)(now_ns() - t0) / 1e3);
+	stop_all(pids, hops);
+	for (unsigned int i = 0; i < hops; i++) {
+		const struct dp_nf_stats *ns = &t->shm->slots[i].stats;
+
+		drops += ns->drop_full;
+		busy += ns->busy_cycles;
+		pk += ns->rx;
+	}
+	*ret_ns = pk ? (double)busy * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0;
+	*ret_drops = drops;
+	/* Drain what is left in the chain. */
+	for (unsigned int i = 0; i < MAX_CHAIN; i++) {
+		uint16_t n;
+
+		while ((n = dp_nf_collect(t, (uint16_t)i, pkts, BURST)) > 0)
+			rte_pktmbuf_free_bulk(pkts, n);
+	}
+	dp_nf_poll(t);
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median(const double *v, int n, double *ret_spread)
+{
+	double s[MAX_RUNS];
+
+	memcpy(s, v, (size_t)n * sizeof(*v));
+	qsort(s, (size_t)n, sizeof(*s), cmp_double);
+	*ret_spread = s[n / 2] > 0 ? (s[n - 1] - s[0]) / 2 / s[n / 2] * 100 : 0;
+	return s[n / 2];
+}
+
+static int
+parse_list(const char *s, unsigned int *out, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*s && n < max) {
+		out[n++] = (unsigned int)strtoul(s, &end, 10);
+		if (*end != ',' && *end != '\0')
+			return -1;
+		s = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int sizes[4] = {64, 1500}, chains[4] = {1, 2, 4, 8};
+	int nsizes = 2, nchains = 4, nres = 0;
+	struct result res[64];
+	struct dp_nf_table t;
+	struct rte_mempool *pool;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--nf") && i + 1 < argc)
+			nf_binary = argv[++i];
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+			runs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--sizes") && i + 1 < argc)
+			nsizes = parse_list(argv[++i], sizes, 4);
+		else if (!strcmp(argv[i], "--chains") && i + 1 < argc)
+			nchains = parse_list(argv[++i], chains, 4);
+		else
+			nsizes = -1;
+	}
+	if (!nf_binary || nsizes <= 0 || nchains <= 0 || runs < 1 || runs > MAX_RUNS) {
+		fprintf(stderr,
+			"usage: %s --nf PATH [--seconds S] [--runs R (1-9)] "
+			"[--sizes 64,1500] [--chains 1,2,4,8]\n",
+			argv[0]);
+		return 2;
+	}
+	for (int i = 0; i < nchains; i++)
+		if (chains[i] < 1 || chains[i] > MAX_CHAIN)
+			return 2;
+	if (geteuid() != 0) {
+		printf("SKIP: needs root and hugepages (sudo scripts/setup.sh)\n");
+		return 77;
+	}
+	snprintf(prefix, sizeof(prefix), "nfpath-bench-%d", (int)getpid());
+	{
+		char *eal[] = {argv[0],           "--file-prefix", prefix,        "--no-pci",
+			       "--lcores",        "0@0",           "--log-level", "*:error",
+			       "--base-virtaddr", "0x200000000000"};
+
+		if (rte_eal_init(10, eal) < 0) {
+			fprintf(stderr, "EAL init: %s\n", rte_strerror(rte_errno));
+			return 1;
+		}
+	}
+	pool = rte_pktmbuf_pool_create("bench_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (!pool || dp_nf_table_init(&t, pool, (int)rte_socket_id()) < 0) {
+		fprintf(stderr, "pool/table: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	for (unsigned int i = 0; i < MAX_CHAIN; i++) {
+		char name[8];
+		uint16_t id;
+
+		snprintf(name, sizeof(name), "b%u", i);
+		if (dp_nf_slot_add(&t, name, 1024, (int)rte_socket_id(), -1, &id) < 0)
+			return 1;
+	}
+
+	for (int si = 0; si < nsizes; si++) {
+		struct result *fl = &res[nres++];
+
+		memset(fl, 0, sizeof(*fl));
+		snprintf(fl->config, sizeof(fl->config), "floor");
+		fl->size = sizes[si];
+		fl->hops = 1;
+		for (int r = 0; r < runs; r++) {
+			run_floor(pool, sizes[si], &fl->mpps[r], &fl->ns_hop[r]);
+			fprintf(stderr, "  floor %uB run %d: %.2f Mpps\n", sizes[si], r,
+				fl->mpps[r]);
+		}
+		for (int ci = 0; ci < nchains; ci++) {
+			struct result *rs = &res[nres++];
+
+			memset(rs, 0, sizeof(*rs));
+			snprintf(rs->config, sizeof(rs->config), "nfpath-%u", chains[ci]);
+			rs->size = sizes[si];
+			rs->hops = chains[ci];
+			for (int r = 0; r < runs; r++) {
+				uint64_t d = 0;
+
+				run_chain(&t, chains[ci], sizes[si], &rs->mpps[r], &rs->ns_hop[r],
+					  &d);
+				rs->drops += d;
+				fprintf(stderr, "  %s %uB run %d: %.2f Mpps\n", rs->config,
+					sizes[si], r, rs->mpps[r]);
+			}
+		}
+	}
+
+	printf("\n%-10s %6s %5s %12s %8s %14s %8s %10s\n", "path", "bytes", "hops", "Mpps(median)",
+	       "spread", "busy ns/pkt/hop", "spread", "ring-full");
+	for (int i = 0; i < nres; i++) {
+		double sm, sn, m = median(res[i].mpps, runs, &sm),
+			       n = median(res[i].ns_hop, runs, &sn);
+
+		printf("%-10s %6u %5u %12.2f %7.0f%% %14.1f %7.0f%% %10" PRIu64 "\n", res[i].config,
+		       res[i].size, res[i].hops, m, sm, n, sn, res[i].drops);
+	}
+	printf("\nratios (median busy ns per hop, nfpath / floor):");
+	for (int i = 0; i < nres; i++) {
+		double s, floor_ns = 0;
+
+		if (strcmp(res[i].config, "nfpath-1"))
+			continue;
+		for (int j = 0; j < nres; j++)
+			if (!strcmp(res[j].config, "floor") && res[j].size == res[i].size)
+				floor_ns = median(res[j].ns_hop, runs, &s);
+		printf(" %uB %.2fx", res[i].size, median(res[i].ns_hop, runs, &s) / floor_ns);
+	}
+	printf("\n{\"bench\":\"nfpath-chain\",\"runs\":%d,\"seconds\":%.1f,\"results\":[", runs,
+	       seconds);
+	for (int i = 0; i < nres; i++) {
+		double sm, sn, m = median(res[i].mpps, runs, &sm),
+			       n = median(res[i].ns_hop, runs, &sn);
+
+		printf("%s{\"path\":\"%s\",\"bytes\":%u,\"hops\":%u,\"mpps\":%.3f,"
+		       "\"mpps_spread_pct\":%.1f,\"busy_ns_per_pkt_hop\":%.2f,"
+		       "\"busy_ns_spread_pct\":%.1f,\"ring_full_drops\":%" PRIu64 "}",
+		       i ? "," : "", res[i].config, res[i].size, res[i].hops, m, sm, n, sn,
+		       res[i].drops);
+	}
+	printf("]}\n");
+	dp_nf_table_fini(&t);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
