@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <rte_mbuf.h>
+#include <rte_errno.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 

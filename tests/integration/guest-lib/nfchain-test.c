@@ -10,7 +10,11 @@
  * With --kill-loop K it also kills (SIGKILL) the middle NF K times during traffic, restarts it
  * each time, and checks that the mempool still returns to its starting count: no leaked mbufs.
  *
- * usage: nfchain-test [--packets N] [--kill-loop K] [--swaps S] [--sleep] NAME=BINARY...
+ * With --abi-mismatch it only checks that an NF is refused, clearly, by a datapath whose
+ * shared-memory ABI version differs from the one the NF was built with.
+ *
+ * usage: nfchain-test [--packets N] [--kill-loop K] [--swaps S] [--sleep] [--abi-mismatch]
+ *                     NAME=BINARY...
  * Exits 77 (skipped) without root or hugepages.
  */
 #include <errno.h>
@@ -47,6 +51,7 @@ static char prefix[64];
 static struct nf_proc nfs[MAX_NFS];
 static unsigned int n_nfs;
 static int use_sleep;
+static const char *stderr_file; /* where spawned NFs write stderr, when set */
 
 static uint64_t
 now_ns(void)
@@ -69,6 +74,8 @@ spawn_nf(unsigned int i)
 	snprintf(name, sizeof(name), "%s", nfs[i].name);
 	pid = fork();
 	if (pid == 0) {
+		if (stderr_file && !freopen(stderr_file, "w", stderr))
+			_exit(126);
 		char *argv[] = {(char *)nfs[i].binary,
 				"--proc-type=secondary",
 				"--file-prefix",
@@ -237,6 +244,43 @@ run_traffic(struct dp_nf_table *t, struct traffic *tr, uint64_t limit, unsigned 
 	return -ETIMEDOUT;
 }
 
+/*
+ * An NF built for another shared-memory layout must be refused with a message that says so.
+ * Pretends the datapath moved to the next ABI version and starts the first NF against it.
+ */
+static int
+abi_mismatch_test(struct dp_nf_table *t)
+{
+	char path[] = "/tmp/nfchain-abi-XXXXXX", msg[512] = "";
+	int fd = mkstemp(path), st = 0;
+	FILE *f;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	t->shm->abi_version = NFPATH_ABI_VERSION + 1;
+	stderr_file = path;
+	nfs[0].pid = spawn_nf(0);
+	waitpid(nfs[0].pid, &st, 0);
+	nfs[0].pid = 0;
+	stderr_file = NULL;
+	t->shm->abi_version = NFPATH_ABI_VERSION;
+	f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(msg, 1, sizeof(msg) - 1, f);
+
+		msg[n] = '\0';
+		fclose(f);
+	}
+	unlink(path);
+	printf("NF against ABI %d: exit %d, said: %s", NFPATH_ABI_VERSION + 1,
+	       WIFEXITED(st) ? WEXITSTATUS(st) : -1, msg);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1 || !strstr(msg, "another ABI version") ||
+	    t->shm->slots[nfs[0].slot].state != DP_NF_WAITING)
+		return -1;
+	return 0;
+}
+
 static void
 stop_nfs(void)
 {
@@ -278,6 +322,7 @@ main(int argc, char **argv)
 {
 	uint64_t packets = 100000;
 	unsigned int kill_loop = 0;
+	int abi_test = 0;
 	int swaps = -1, rc = 1, r, ms;
 	struct dp_nf_table t;
 	struct traffic tr = {0};
@@ -296,13 +341,15 @@ main(int argc, char **argv)
 			swaps = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--sleep"))
 			use_sleep = 1;
+		else if (!strcmp(argv[i], "--abi-mismatch"))
+			abi_test = 1;
 		else if ((eq = strchr(argv[i], '=')) && n_nfs < MAX_NFS) {
 			*eq = '\0';
 			nfs[n_nfs].name = argv[i];
 			nfs[n_nfs++].binary = eq + 1;
 		} else {
 			fprintf(stderr,
-				"usage: %s [--packets N] [--kill-loop K] [--swaps S] "
+				"usage: %s [--packets N] [--kill-loop K] [--swaps S] [--abi-mismatch] "
 				"[--sleep] NAME=BINARY...\n",
 				argv[0]);
 			return 2;
@@ -351,6 +398,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	avail0 = rte_mempool_avail_count(pool);
+	if (abi_test) {
+		if (abi_mismatch_test(&t) < 0) {
+			fprintf(stderr,
+				"FAIL: an NF for another ABI version was not refused clearly\n");
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
 	for (unsigned int i = 0; i < n_nfs; i++)
 		nfs[i].pid = spawn_nf(i);
 	ms = wait_attached(&t, 20000);
