@@ -138,14 +138,50 @@ dp_nf_slot_find(const struct dp_nf_table *t, const char *name)
 }
 
 int
-dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int socket, int cpu,
-	       uint16_t *ret_id)
+dp_nf_service_find(const struct dp_nf_table *t, const char *name)
+{
+	for (uint32_t i = 0; i < DP_MAX_SERVICES; i++) {
+		const struct dp_service *sv = &t->shm->services[i];
+
+		if (sv->nreplicas > 0 && strncmp(sv->name, name, DP_NAME_LEN) == 0)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+/* The service named 'name', created empty if needed; -ENOSPC when the table is full. */
+static int
+service_get(struct dp_nf_table *t, const char *name)
+{
+	int id = dp_nf_service_find(t, name);
+
+	if (id >= 0)
+		return id;
+	for (uint32_t i = 0; i < DP_MAX_SERVICES; i++) {
+		struct dp_service *sv = &t->shm->services[i];
+
+		if (sv->nreplicas == 0) {
+			snprintf(sv->name, sizeof(sv->name), "%s", name);
+			return (int)i;
+		}
+	}
+	return -ENOSPC;
+}
+
+int
+dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uint32_t ring_size,
+	       int socket, int cpu, uint16_t *ret_id)
 {
 	char rname[RTE_RING_NAMESIZE];
 	struct dp_nf_slot *s = NULL;
+	struct dp_service *sv;
 	struct rte_ring *rx, *tx;
+	int svc;
 
-	if (!name || !*name || strlen(name) >= DP_NAME_LEN || !rte_is_power_of_2(ring_size) ||
+	if (!service)
+		service = name;
+	if (!name || !*name || strlen(name) >= DP_NAME_LEN || !*service ||
+	    strlen(service) >= DP_NAME_LEN || !rte_is_power_of_2(ring_size) ||
 	    ring_size < 2 * DP_BURST_MAX)
 		return -EINVAL;
 	if (dp_nf_slot_find(t, name) >= 0)
@@ -153,7 +189,11 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int 
 	for (uint32_t i = 0; i < DP_MAX_NFS && !s; i++)
 		if (t->shm->slots[i].state == DP_NF_FREE)
 			s = &t->shm->slots[i];
-	if (!s)
+	svc = service_get(t, service);
+	if (!s || svc < 0)
+		return -ENOSPC;
+	sv = &t->shm->services[svc];
+	if (sv->nreplicas >= DP_MAX_REPLICAS)
 		return -ENOSPC;
 
 	/* Many producers (the datapath, any chain's previous hop), one consumer (the NF). */
@@ -175,11 +215,45 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int 
 	s->tx = tx;
 	s->socket = socket;
 	s->cpu = cpu;
-	s->ring_size = ring_size;
+	s->ring_size_log2 = (uint16_t)rte_log2_u32(ring_size);
+	s->service = (uint16_t)svc;
 	s->pid = 0;
 	memset(&s->stats, 0, sizeof(s->stats));
 	__atomic_store_n(&s->state, DP_NF_WAITING, __ATOMIC_RELEASE);
+	/* Publish the replica last: the slot is complete when producers can pick it. */
+	sv->slots[sv->nreplicas] = (uint16_t)s->id;
+	__atomic_store_n(&sv->nreplicas, sv->nreplicas + 1, __ATOMIC_RELEASE);
 	*ret_id = (uint16_t)s->id;
+	return 0;
+}
+
+int
+dp_nf_slot_del(struct dp_nf_table *t, uint16_t id)
+{
+	struct dp_nf_slot *s;
+	struct dp_service *sv;
+	uint32_t k = 0;
+
+	if (id >= DP_MAX_NFS || t->shm->slots[id].state == DP_NF_FREE)
+		return -ENOENT;
+	s = &t->shm->slots[id];
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != DP_NF_WAITING)
+		return -EBUSY;
+	/* Leave the service first so no producer picks the slot any more. */
+	sv = &t->shm->services[s->service];
+	for (uint32_t i = 0; i < sv->nreplicas; i++)
+		if (sv->slots[i] != id)
+			sv->slots[k++] = sv->slots[i];
+	__atomic_store_n(&sv->nreplicas, k, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->state, DP_NF_FREE, __ATOMIC_RELEASE);
+	if (t->pidfd[id] >= 0)
+		close(t->pidfd[id]);
+	t->pidfd[id] = -1;
+	reclaim_slot(t, s);
+	drain_ring(t, s->tx);
+	rte_ring_free(s->rx);
+	rte_ring_free(s->tx);
+	s->rx = s->tx = NULL;
 	return 0;
 }
 
@@ -192,14 +266,14 @@ dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uin
 	if (id >= DP_MAX_CHAINS || nhops == 0 || nhops > DP_MAX_HOPS)
 		return -EINVAL;
 	for (uint32_t i = 0; i < nhops; i++) {
-		int slot = dp_nf_slot_find(t, hops[i]);
+		int svc = dp_nf_service_find(t, hops[i]);
 
-		if (slot < 0)
+		if (svc < 0)
 			return -ENOENT;
 		for (uint32_t j = 0; j < i; j++)
-			if (c.hops[j] == slot)
+			if (c.hops[j] == svc)
 				return -EINVAL;
-		c.hops[i] = (uint16_t)slot;
+		c.hops[i] = (uint16_t)svc;
 	}
 	c.nhops = nhops;
 	c.egress_port = egress_port;
@@ -225,42 +299,118 @@ dp_nf_chain_del(struct dp_nf_table *t, uint16_t id)
 }
 
 uint16_t
+dp_nf_flow_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), off = 12, h, a[4] = {0}, b[4] = {0};
+	uint16_t type;
+	uint8_t proto;
+	uint32_t l4;
+
+	if (len < 14)
+		return 0;
+	type = (uint16_t)(p[off] << 8 | p[off + 1]);
+	for (int tags = 0; (type == 0x8100 || type == 0x88a8) && tags < 2; tags++) {
+		off += 4;
+		if (len < off + 2)
+			return 0;
+		type = (uint16_t)(p[off] << 8 | p[off + 1]);
+	}
+	off += 2;
+	if (type == 0x0800) {
+		if (len < off + 20)
+			return 0;
+		proto = p[off + 9];
+		memcpy(&a[0], p + off + 12, 4);
+		memcpy(&b[0], p + off + 16, 4);
+		l4 = off + (uint32_t)(p[off] & 0x0f) * 4;
+	} else if (type == 0x86dd) {
+		if (len < off + 40)
+			return 0;
+		proto = p[off + 6];
+		memcpy(a, p + off + 8, 16);
+		memcpy(b, p + off + 24, 16);
+		l4 = off + 40;
+	} else {
+		return 0;
+	}
+	/* XOR of the two directions' fields is the same both ways; then mix. */
+	h = proto;
+	for (int i = 0; i < 4; i++)
+		h ^= a[i] ^ b[i];
+	if ((proto == 6 || proto == 17 || proto == 132) && len >= l4 + 4)
+		h ^= (uint32_t)(p[l4] << 8 | p[l4 + 1]) ^ (uint32_t)(p[l4 + 2] << 8 | p[l4 + 3]);
+	h *= 0x9e3779b1u;
+	return (uint16_t)(h >> 16);
+}
+
+uint16_t
 dp_nf_deliver(struct dp_nf_table *t, uint16_t id, struct rte_mbuf **pkts, uint16_t n,
 	      uint16_t *ret_nout)
 {
 	const struct dp_chain *c = &t->shm->chains[id % DP_MAX_CHAINS];
 	struct dp_chain_stats *cs = &t->chain_stats[id % DP_MAX_CHAINS];
-	int h = -1;
-	unsigned int k;
+	struct dp_nf_slot *to[DP_BURST_MAX];
+	uint16_t nout = 0, sent = 0, i = 0;
+	int active;
 
 	*ret_nout = 0;
-	if (id < DP_MAX_CHAINS && __atomic_load_n(&c->active, __ATOMIC_ACQUIRE))
-		h = dp_chain_next_live(t->shm, c, 0);
-	if (h < 0) {
-		rte_pktmbuf_free_bulk(pkts, n);
-		cs->drop_down += n;
-		return 0;
+	if (n > DP_BURST_MAX) {
+		rte_pktmbuf_free_bulk(pkts + DP_BURST_MAX, n - DP_BURST_MAX);
+		cs->drop_full += n - DP_BURST_MAX;
+		n = DP_BURST_MAX;
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		struct dp_meta *m = dp_nf_meta(t, pkts[i]);
+	active = id < DP_MAX_CHAINS && __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
+	for (uint16_t k = 0; k < n; k++) {
+		struct dp_meta *m = dp_nf_meta(t, pkts[k]);
+		int h = -1;
 
 		m->chain = id;
-		m->hop = (uint8_t)h;
-		m->action = (uint8_t)((unsigned int)h == c->nhops ? DP_ACT_OUT : DP_ACT_NEXT);
+		m->flow_hash = dp_nf_flow_hash(pkts[k]);
 		m->target = c->egress_port;
-		m->reserved = 0;
+		if (active)
+			h = dp_chain_next_live(t->shm, c, 0, m->flow_hash, &to[k]);
+		if (h < 0) {
+			to[k] = NULL;
+		} else if ((unsigned int)h == c->nhops) {
+			to[k] = NULL;
+			m->action = DP_ACT_OUT;
+			nout++;
+			continue;
+		}
+		m->hop = (uint8_t)(h < 0 ? 0 : h);
+		m->action = DP_ACT_NEXT;
 	}
-	if ((unsigned int)h == c->nhops) {
+	/* Every hop bypassed: hand the whole burst back for egress. */
+	if (nout == n) {
 		*ret_nout = n;
 		return 0;
 	}
-	k = dp_slot_enqueue(&t->shm->slots[c->hops[h]], pkts, n);
-	if (k < n) {
-		rte_pktmbuf_free_bulk(pkts + k, n - k);
-		cs->drop_full += n - k;
+	/*
+	 * Enqueue runs that share a replica, in order. Liveness does not depend on the flow, so
+	 * either every packet went to egress above or none did: to[k] == NULL means drop here.
+	 */
+	while (i < n) {
+		uint16_t j = (uint16_t)(i + 1);
+		unsigned int k;
+
+		while (j < n && to[j] == to[i])
+			j++;
+		if (to[i]) {
+			k = dp_slot_enqueue(to[i], pkts + i, j - i);
+			sent = (uint16_t)(sent + k);
+			cs->delivered += k;
+			if (k < (unsigned int)(j - i)) {
+				rte_pktmbuf_free_bulk(pkts + i + k, j - i - k);
+				cs->drop_full += j - i - k;
+			}
+		} else {
+			rte_pktmbuf_free_bulk(pkts + i, j - i);
+			cs->drop_down += j - i;
+		}
+		i = j;
 	}
-	cs->delivered += k;
-	return (uint16_t)k;
+	return sent;
 }
 
 uint16_t

@@ -47,18 +47,36 @@ int dp_nf_table_init(struct dp_nf_table *t, struct rte_mempool *pool, int socket
 void dp_nf_table_fini(struct dp_nf_table *t);
 
 /*
- * Create a slot named 'name' with rings of 'ring_size' entries (a power of two) on 'socket';
- * 'cpu' is the CPU the NF should pin to (-1: none). Returns 0 and sets *ret_id, -EEXIST (name
- * taken), -ENOSPC (no free slot), -EINVAL, or -rte_errno.
+ * Create a slot named 'name', a replica of service 'service' (the NF name chains use; NULL:
+ * the slot's own name), with rings of 'ring_size' entries (a power of two, >= 64) on
+ * 'socket'; 'cpu' is the CPU the NF should pin to (-1: none). Returns 0 and sets *ret_id,
+ * -EEXIST (name taken), -ENOSPC (no free slot, service or replica place), -EINVAL, or
+ * -rte_errno.
  */
-int dp_nf_slot_add(struct dp_nf_table *t, const char *name, uint32_t ring_size, int socket, int cpu,
-		   uint16_t *ret_id);
-
-/* Slot id by name, or -ENOENT. */
-int dp_nf_slot_find(const struct dp_nf_table *t, const char *name);
+int dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uint32_t ring_size,
+		   int socket, int cpu, uint16_t *ret_id);
 
 /*
- * Set chain 'id' to the named hops (NF slot names) then 'egress_port' (DP_PORT_DROP: drop).
+ * Remove slot 'id': it must have no process attached (-EBUSY). Its queued packets are freed
+ * and it leaves its service; chains through a service left empty see that hop as down.
+ * Returns 0, -ENOENT or -EBUSY.
+ */
+int dp_nf_slot_del(struct dp_nf_table *t, uint16_t id);
+
+/* Slot id by slot name, or -ENOENT. */
+int dp_nf_slot_find(const struct dp_nf_table *t, const char *name);
+
+/* Service id by name, or -ENOENT. */
+int dp_nf_service_find(const struct dp_nf_table *t, const char *name);
+
+/*
+ * Symmetric flow hash of an Ethernet frame (IPv4/IPv6 addresses, TCP/UDP/SCTP ports, through
+ * up to two VLAN tags): equal for both directions of a flow. 0 for frames it cannot parse.
+ */
+uint16_t dp_nf_flow_hash(const struct rte_mbuf *m);
+
+/*
+ * Set chain 'id' to the named hops (service names) then 'egress_port' (DP_PORT_DROP: drop).
  * Returns 0, -EINVAL (bad id, no hops, too many, a hop twice), -ENOENT (unknown hop).
  */
 int dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uint32_t nhops,
@@ -68,11 +86,11 @@ int dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops,
 int dp_nf_chain_del(struct dp_nf_table *t, uint16_t id);
 
 /*
- * Hand 'n' packets to chain 'id': tags each with the chain and enqueues them to its first live
- * hop. When every hop is down and bypassed, the packets go straight to egress instead: they
- * are left in pkts[0 .. *ret_nout) tagged DP_ACT_OUT for the caller to transmit. Everything
- * else is owned by the chain: what could not be enqueued is freed and counted.
- * Returns the number enqueued.
+ * Hand 'n' packets to chain 'id': tags each with the chain and its flow hash and enqueues it
+ * to the first live hop's replica for its flow. When every hop is down and bypassed, the packets go
+ * straight to egress instead: they are left in pkts[0 .. *ret_nout) tagged DP_ACT_OUT for the
+ * caller to transmit. Everything else is owned by the chain: what could not be enqueued is freed
+ * and counted. Returns the number enqueued.
  */
 uint16_t dp_nf_deliver(struct dp_nf_table *t, uint16_t id, struct rte_mbuf **pkts, uint16_t n,
 		       uint16_t *ret_nout);

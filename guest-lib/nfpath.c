@@ -199,6 +199,7 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
 	struct dp_meta *meta = nfp_pkt_meta(m);
 	struct dp_shm *shm = nf->shm;
 	const struct dp_chain *c;
+	struct dp_nf_slot *to = NULL;
 	int h;
 
 	switch (meta->action) {
@@ -208,7 +209,7 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
 		c = &shm->chains[meta->chain];
 		if (!c->active)
 			break;
-		h = dp_chain_next_live(shm, c, meta->hop + 1u);
+		h = dp_chain_next_live(shm, c, meta->hop + 1u, meta->flow_hash, &to);
 		if (h < 0) {
 			*ret_reason = &nf->slot->stats.drop_down;
 			return DEST_DROP;
@@ -219,7 +220,7 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
 			return DEST_OUT;
 		}
 		meta->hop = (uint8_t)h;
-		return &shm->slots[c->hops[h]];
+		return to;
 	case DP_ACT_TO_NF:
 		if (meta->target >= DP_MAX_NFS || !dp_slot_up(&shm->slots[meta->target]))
 			break;

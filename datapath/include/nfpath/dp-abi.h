@@ -26,6 +26,8 @@
 #define DP_MAX_NFS       64
 #define DP_MAX_CHAINS    64
 #define DP_MAX_HOPS      16
+#define DP_MAX_SERVICES  64
+#define DP_MAX_REPLICAS  8
 #define DP_BURST_MAX     32
 #define DP_CACHE_LINE    64
 
@@ -39,11 +41,11 @@ enum dp_action {
 
 /* The per-packet mbuf dynamic field (8 bytes). */
 struct dp_meta {
-	uint16_t chain;    /* chain id (index into dp_shm.chains), set by the classifier */
-	uint8_t hop;       /* index of the hop currently holding the packet */
-	uint8_t action;    /* enum dp_action, set by the NF; NEXT when untouched */
-	uint16_t target;   /* TO_NF: slot id; OUT: DPDK port id */
-	uint16_t reserved; /* zero */
+	uint16_t chain;     /* chain id (index into dp_shm.chains), set by the classifier */
+	uint8_t hop;        /* index of the hop currently holding the packet */
+	uint8_t action;     /* enum dp_action, set by the NF; NEXT when untouched */
+	uint16_t target;    /* TO_NF: slot id; OUT: DPDK port id */
+	uint16_t flow_hash; /* symmetric flow hash (both directions equal): picks a replica */
 };
 _Static_assert(sizeof(struct dp_meta) == 8, "dp_meta is one 8-byte dynamic field");
 
@@ -79,13 +81,14 @@ _Static_assert(sizeof(struct dp_nf_stats) == 2 * DP_CACHE_LINE, "dp_nf_stats is 
 
 struct dp_nf_slot {
 	/* Cache line 0: set by the datapath at slot creation, read-only for NFs. */
-	char name[DP_NAME_LEN]; /* NF name the process attaches by */
-	void *rx;               /* struct rte_ring *: the NF dequeues; many producers */
-	void *tx;               /* struct rte_ring *: the NF's egress; datapath dequeues */
-	uint32_t id;            /* index in dp_shm.slots */
-	int32_t socket;         /* NUMA socket of the rings */
-	int32_t cpu;            /* CPU the NF should pin to, -1 for none */
-	uint32_t ring_size;     /* entries of rx and tx */
+	char name[DP_NAME_LEN];  /* unique slot name the process attaches by */
+	void *rx;                /* struct rte_ring *: the NF dequeues; many producers */
+	void *tx;                /* struct rte_ring *: the NF's egress; datapath dequeues */
+	uint32_t id;             /* index in dp_shm.slots */
+	int32_t socket;          /* NUMA socket of the rings */
+	int32_t cpu;             /* CPU the NF should pin to, -1 for none */
+	uint16_t ring_size_log2; /* rx and tx have 1 << this entries */
+	uint16_t service;        /* the service (dp_shm.services) this slot is a replica of */
 	/* Cache line 1: lifecycle, written by both sides with atomics. */
 	uint32_t state;      /* enum dp_nf_state */
 	int32_t pid;         /* process that attached, 0 when none */
@@ -114,7 +117,7 @@ _Static_assert(__builtin_offsetof(struct dp_nf_slot, stats) == 2 * DP_CACHE_LINE
 struct dp_chain {
 	uint32_t active;            /* 1 when in use */
 	uint32_t nhops;             /* hops[0 .. nhops) */
-	uint16_t hops[DP_MAX_HOPS]; /* slot ids in order */
+	uint16_t hops[DP_MAX_HOPS]; /* service ids in order (dp_shm.services) */
 	uint16_t egress_port;       /* DPDK port after the last hop; DP_PORT_DROP to drop */
 	uint8_t on_down;            /* enum dp_on_down */
 	uint8_t pad[64 - 8 - 2 * DP_MAX_HOPS - 3];
@@ -122,6 +125,18 @@ struct dp_chain {
 _Static_assert(sizeof(struct dp_chain) == DP_CACHE_LINE, "one chain per cache line");
 
 #define DP_PORT_DROP 0xffff
+
+/*
+ * A service: the replicas (slots) of one NF. A chain hop names a service; a packet goes to
+ * replica slots[flow_hash % nreplicas], so both directions of a flow meet the same replica.
+ */
+struct dp_service {
+	char name[DP_NAME_LEN];          /* the NF name chains use */
+	uint32_t nreplicas;              /* slots[0 .. nreplicas) */
+	uint16_t slots[DP_MAX_REPLICAS]; /* slot ids */
+	uint8_t pad[64 - DP_NAME_LEN - 4 - 2 * DP_MAX_REPLICAS];
+} __attribute__((aligned(DP_CACHE_LINE)));
+_Static_assert(sizeof(struct dp_service) == DP_CACHE_LINE, "one service per cache line");
 
 struct dp_shm {
 	uint32_t abi_version;      /* NFPATH_ABI_VERSION of the datapath */
@@ -133,6 +148,7 @@ struct dp_shm {
 	char mempool[DP_NAME_LEN]; /* name of the packet mempool NFs may allocate from */
 	uint8_t pad[64 - 24 - DP_NAME_LEN];
 	struct dp_chain chains[DP_MAX_CHAINS];
+	struct dp_service services[DP_MAX_SERVICES];
 	struct dp_nf_slot slots[DP_MAX_NFS];
 } __attribute__((aligned(DP_CACHE_LINE)));
 _Static_assert(__builtin_offsetof(struct dp_shm, chains) == DP_CACHE_LINE, "shm layout");

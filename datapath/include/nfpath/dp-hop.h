@@ -73,16 +73,46 @@ dp_slot_up(const struct dp_nf_slot *s)
 }
 
 /*
- * First live hop of 'c' at or after index 'h', honouring on_down. Returns the hop index,
- * c->nhops when the packet should go to egress (every remaining hop bypassed), or -1 when it
- * must be dropped (a down hop in a chain whose on_down is DROP).
+ * The replica of service 'svc' for a flow: slots[flow_hash % nreplicas] if it is up, else the
+ * next live replica (the flow moves only while its replica is down). NULL when none is up.
+ */
+static inline struct dp_nf_slot *
+dp_service_pick(struct dp_shm *shm, uint16_t svc, uint16_t flow_hash)
+{
+	const struct dp_service *sv = &shm->services[svc % DP_MAX_SERVICES];
+	uint32_t n = sv->nreplicas;
+
+	if (n == 1) {
+		struct dp_nf_slot *s = &shm->slots[sv->slots[0]];
+
+		return dp_slot_up(s) ? s : NULL;
+	}
+	for (uint32_t i = 0; i < n && n <= DP_MAX_REPLICAS; i++) {
+		struct dp_nf_slot *s = &shm->slots[sv->slots[(flow_hash + i) % n]];
+
+		if (dp_slot_up(s))
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * First live hop of 'c' at or after index 'h' for a flow, honouring on_down. Returns the hop
+ * index and sets *ret_slot to the replica to feed; returns c->nhops when the packet should go
+ * to egress (every remaining hop bypassed), or -1 when it must be dropped (a down hop in a
+ * chain whose on_down is DROP).
  */
 static inline int
-dp_chain_next_live(const struct dp_shm *shm, const struct dp_chain *c, unsigned int h)
+dp_chain_next_live(struct dp_shm *shm, const struct dp_chain *c, unsigned int h, uint16_t flow_hash,
+		   struct dp_nf_slot **ret_slot)
 {
 	for (; h < c->nhops; h++) {
-		if (dp_slot_up(&shm->slots[c->hops[h]]))
+		struct dp_nf_slot *s = dp_service_pick(shm, c->hops[h], flow_hash);
+
+		if (s) {
+			*ret_slot = s;
 			return (int)h;
+		}
 		if (c->on_down != DP_ON_DOWN_BYPASS)
 			return -1;
 	}

@@ -325,7 +325,7 @@ main(int argc, char **argv)
 		uint16_t id;
 
 		snprintf(name, sizeof(name), "b%u", i);
-		if (dp_nf_slot_add(&t, name, 1024, (int)rte_socket_id(), -1, &id) < 0)
+		if (dp_nf_slot_add(&t, name, NULL, 1024, (int)rte_socket_id(), -1, &id) < 0)
 			return 1;
 	}
 

@@ -385,7 +385,8 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	for (unsigned int i = 0; i < n_nfs; i++) {
-		r = dp_nf_slot_add(&t, nfs[i].name, 1024, (int)rte_socket_id(), -1, &nfs[i].slot);
+		r = dp_nf_slot_add(&t, nfs[i].name, NULL, 1024, (int)rte_socket_id(), -1,
+				   &nfs[i].slot);
 		if (r < 0) {
 			fprintf(stderr, "slot '%s': %s\n", nfs[i].name, strerror(-r));
 			goto out;

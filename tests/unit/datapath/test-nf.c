@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,7 +74,7 @@ test_slot_add(void **state)
 	uint16_t id, id2;
 	char name[16];
 
-	assert_int_equal(dp_nf_slot_add(t, "fw", 1024, SOCKET_ID_ANY, 1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "fw", NULL, 1024, SOCKET_ID_ANY, 1, &id), 0);
 	assert_int_equal(t->shm->slots[id].state, DP_NF_WAITING);
 	assert_int_equal(t->shm->slots[id].cpu, 1);
 	assert_non_null(t->shm->slots[id].rx);
@@ -81,18 +82,19 @@ test_slot_add(void **state)
 	assert_int_equal(dp_nf_slot_find(t, "fw"), id);
 	assert_int_equal(dp_nf_slot_find(t, "nope"), -ENOENT);
 
-	assert_int_equal(dp_nf_slot_add(t, "fw", 1024, SOCKET_ID_ANY, -1, &id2), -EEXIST);
-	assert_int_equal(dp_nf_slot_add(t, "x", 1000, SOCKET_ID_ANY, -1, &id2), -EINVAL);
-	assert_int_equal(dp_nf_slot_add(t, "x", 32, SOCKET_ID_ANY, -1, &id2), -EINVAL);
-	assert_int_equal(dp_nf_slot_add(t, "", 1024, SOCKET_ID_ANY, -1, &id2), -EINVAL);
-	assert_int_equal(dp_nf_slot_add(t, "a-name-that-is-far-too-long-for-a-slot", 1024,
+	assert_int_equal(dp_nf_slot_add(t, "fw", NULL, 1024, SOCKET_ID_ANY, -1, &id2), -EEXIST);
+	assert_int_equal(dp_nf_slot_add(t, "x", NULL, 1000, SOCKET_ID_ANY, -1, &id2), -EINVAL);
+	assert_int_equal(dp_nf_slot_add(t, "x", NULL, 32, SOCKET_ID_ANY, -1, &id2), -EINVAL);
+	assert_int_equal(dp_nf_slot_add(t, "", NULL, 1024, SOCKET_ID_ANY, -1, &id2), -EINVAL);
+	assert_int_equal(dp_nf_slot_add(t, "a-name-that-is-far-too-long-for-a-slot", NULL, 1024,
 					SOCKET_ID_ANY, -1, &id2),
 			 -EINVAL);
 	for (int i = 1; i < DP_MAX_NFS; i++) {
 		snprintf(name, sizeof(name), "nf%d", i);
-		assert_int_equal(dp_nf_slot_add(t, name, 64, SOCKET_ID_ANY, -1, &id2), 0);
+		assert_int_equal(dp_nf_slot_add(t, name, NULL, 64, SOCKET_ID_ANY, -1, &id2), 0);
 	}
-	assert_int_equal(dp_nf_slot_add(t, "one-too-many", 64, SOCKET_ID_ANY, -1, &id2), -ENOSPC);
+	assert_int_equal(dp_nf_slot_add(t, "one-too-many", NULL, 64, SOCKET_ID_ANY, -1, &id2),
+			 -ENOSPC);
 }
 
 static void
@@ -102,8 +104,8 @@ test_chain_set(void **state)
 	const char *ok[] = {"a", "b"}, *dup[] = {"a", "a"}, *unknown[] = {"a", "zz"};
 	uint16_t id;
 
-	assert_int_equal(dp_nf_slot_add(t, "a", 64, SOCKET_ID_ANY, -1, &id), 0);
-	assert_int_equal(dp_nf_slot_add(t, "b", 64, SOCKET_ID_ANY, -1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "b", NULL, 64, SOCKET_ID_ANY, -1, &id), 0);
 	assert_int_equal(dp_nf_chain_set(t, 3, ok, 2, 5, DP_ON_DOWN_BYPASS), 0);
 	assert_int_equal(t->shm->chains[3].nhops, 2);
 	assert_int_equal(t->shm->chains[3].hops[1], id);
@@ -133,8 +135,8 @@ test_deliver_down(void **state)
 	unsigned int avail = rte_mempool_avail_count(pool);
 	uint16_t id, nout;
 
-	assert_int_equal(dp_nf_slot_add(t, "a", 64, SOCKET_ID_ANY, -1, &id), 0);
-	assert_int_equal(dp_nf_slot_add(t, "b", 64, SOCKET_ID_ANY, -1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "b", NULL, 64, SOCKET_ID_ANY, -1, &id), 0);
 
 	/* No NF attached and on_down = drop: freed and counted. */
 	assert_int_equal(dp_nf_chain_set(t, 0, hops, 2, 9, DP_ON_DOWN_DROP), 0);
@@ -167,6 +169,8 @@ fake_attach(struct dp_nf_table *t, uint16_t id)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* Never outlive the test, even when an assertion ends it early. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pause();
 		_exit(0);
 	}
@@ -187,16 +191,17 @@ test_deliver_and_reclaim(void **state)
 	uint16_t id, nout;
 	pid_t pid;
 
-	assert_int_equal(dp_nf_slot_add(t, "a", 64, SOCKET_ID_ANY, -1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &id), 0);
 	s = &t->shm->slots[id];
 	assert_int_equal(dp_nf_chain_set(t, 1, hops, 1, 2, DP_ON_DOWN_DROP), 0);
 	pid = fake_attach(t, id);
 	assert_int_equal(dp_nf_poll(t), 1);
 	assert_true(t->pidfd[id] >= 0);
 
-	/* 64 packets into a 64-entry ring (63 usable): one is dropped as ring-full. */
+	/* 2 x 32 packets into a 64-entry ring (63 usable): one is dropped as ring-full. */
 	alloc_pkts(pkts, 64);
-	assert_int_equal(dp_nf_deliver(t, 1, pkts, 64, &nout), 63);
+	assert_int_equal(dp_nf_deliver(t, 1, pkts, 32, &nout), 32);
+	assert_int_equal(dp_nf_deliver(t, 1, pkts + 32, 32, &nout), 31);
 	assert_int_equal(t->chain_stats[1].delivered, 63);
 	assert_int_equal(t->chain_stats[1].drop_full, 1);
 	assert_int_equal(dp_nf_meta(t, pkts[0])->chain, 1);
@@ -238,7 +243,7 @@ test_attach_race_dead_before_poll(void **state)
 	uint16_t id;
 	pid_t pid;
 
-	assert_int_equal(dp_nf_slot_add(t, "a", 64, SOCKET_ID_ANY, -1, &id), 0);
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &id), 0);
 	pid = fake_attach(t, id);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -246,6 +251,132 @@ test_attach_race_dead_before_poll(void **state)
 	dp_nf_poll(t);
 	assert_int_equal(t->deaths, 1);
 	assert_int_equal(t->shm->slots[id].state, DP_NF_WAITING);
+}
+
+/* Build an Ethernet/IPv4/TCP (or IPv6/UDP with 'v6', with a VLAN tag with 'vlan') frame. */
+static struct rte_mbuf *
+make_flow(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, int v6, int vlan)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+	unsigned int off = 12;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 128);
+	memset(p, 0, 128);
+	if (vlan) {
+		p[off] = 0x81;
+		p[off + 1] = 0x00;
+		p[off + 3] = 42;
+		off += 4;
+	}
+	p[off] = v6 ? 0x86 : 0x08;
+	p[off + 1] = v6 ? 0xdd : 0x00;
+	off += 2;
+	if (v6) {
+		p[off] = 0x60;
+		p[off + 6] = 17;
+		memcpy(p + off + 8 + 12, &src, 4);
+		memcpy(p + off + 24 + 12, &dst, 4);
+		off += 40;
+	} else {
+		p[off] = 0x45;
+		p[off + 9] = 6;
+		memcpy(p + off + 12, &src, 4);
+		memcpy(p + off + 16, &dst, 4);
+		off += 20;
+	}
+	p[off] = (uint8_t)(sport >> 8);
+	p[off + 1] = (uint8_t)sport;
+	p[off + 2] = (uint8_t)(dport >> 8);
+	p[off + 3] = (uint8_t)dport;
+	return m;
+}
+
+static void
+test_flow_hash_symmetric(void **state)
+{
+	unsigned int distinct = 0;
+	uint16_t first = 0;
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (int vlan = 0; vlan < 2; vlan++) {
+			for (uint32_t i = 1; i <= 50; i++) {
+				struct rte_mbuf *a = make_flow(0x0a000001 + i, 0x0a0000ff, 1000 + i,
+							       80, v6, vlan);
+				struct rte_mbuf *b = make_flow(0x0a0000ff, 0x0a000001 + i, 80,
+							       1000 + i, v6, vlan);
+				uint16_t ha = dp_nf_flow_hash(a);
+
+				assert_int_equal(ha, dp_nf_flow_hash(b));
+				if (i == 1)
+					first = ha;
+				distinct += ha != first;
+				rte_pktmbuf_free(a);
+				rte_pktmbuf_free(b);
+			}
+		}
+	}
+	/* It does spread flows. */
+	assert_true(distinct > 150);
+}
+
+static void
+test_replicas(void **state)
+{
+	struct dp_nf_table *t = *state;
+	const char *hops[] = {"lb"};
+	struct rte_mbuf *fwd[16], *rev[16], *out[32];
+	uint16_t r0, r1, nout;
+	pid_t p0, p1;
+	unsigned int n0, n1;
+
+	assert_int_equal(dp_nf_slot_add(t, "lb.0", "lb", 64, SOCKET_ID_ANY, -1, &r0), 0);
+	assert_int_equal(dp_nf_slot_add(t, "lb.1", "lb", 64, SOCKET_ID_ANY, -1, &r1), 0);
+	assert_int_equal(t->shm->services[dp_nf_service_find(t, "lb")].nreplicas, 2);
+	assert_int_equal(dp_nf_chain_set(t, 0, hops, 1, 1, DP_ON_DOWN_DROP), 0);
+	p0 = fake_attach(t, r0);
+	p1 = fake_attach(t, r1);
+	dp_nf_poll(t);
+
+	for (uint32_t i = 0; i < 16; i++) {
+		fwd[i] = make_flow(0xc0a80001 + i, 0xc0a800fe, (uint16_t)(4000 + i), 443, 0, 0);
+		rev[i] = make_flow(0xc0a800fe, 0xc0a80001 + i, 443, (uint16_t)(4000 + i), 0, 0);
+	}
+	assert_int_equal(dp_nf_deliver(t, 0, fwd, 16, &nout), 16);
+	assert_int_equal(dp_nf_deliver(t, 0, rev, 16, &nout), 16);
+	n0 = rte_ring_count(t->shm->slots[r0].rx);
+	n1 = rte_ring_count(t->shm->slots[r1].rx);
+	assert_int_equal(n0 + n1, 32);
+	/* Both replicas got flows, and both directions of every flow met the same replica. */
+	assert_true(n0 > 0 && n1 > 0);
+	for (uint32_t i = 0; i < 16; i++)
+		assert_int_equal(dp_nf_meta(t, fwd[i])->flow_hash,
+				 dp_nf_meta(t, rev[i])->flow_hash);
+	n0 = rte_ring_sc_dequeue_burst(t->shm->slots[r0].rx, (void **)out, 32, NULL);
+	for (unsigned int k = 0; k < n0; k++)
+		assert_int_equal(dp_nf_meta(t, out[k])->flow_hash % 2, 0);
+	rte_pktmbuf_free_bulk(out, n0);
+
+	/* Replica 0 dies: its flows go to replica 1 instead of being dropped. */
+	kill(p0, SIGKILL);
+	waitpid(p0, NULL, 0);
+	dp_nf_poll(t);
+	for (uint32_t i = 0; i < 16; i++)
+		fwd[i] = make_flow(0xc0a80001 + i, 0xc0a800fe, (uint16_t)(4000 + i), 443, 0, 0);
+	assert_int_equal(dp_nf_deliver(t, 0, fwd, 16, &nout), 16);
+	assert_int_equal(rte_ring_count(t->shm->slots[r0].rx), 0);
+	assert_int_equal(rte_ring_count(t->shm->slots[r1].rx), n1 + 16);
+
+	/* A slot with a live process cannot be removed; a waiting one can. */
+	assert_int_equal(dp_nf_slot_del(t, r1), -EBUSY);
+	assert_int_equal(dp_nf_slot_del(t, r0), 0);
+	assert_int_equal(t->shm->services[dp_nf_service_find(t, "lb")].nreplicas, 1);
+	assert_int_equal(dp_nf_slot_find(t, "lb.0"), -ENOENT);
+	kill(p1, SIGKILL);
+	waitpid(p1, NULL, 0);
+	dp_nf_poll(t);
 }
 
 int
@@ -260,6 +391,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_deliver_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deliver_and_reclaim, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_race_dead_before_poll, setup, teardown),
+		cmocka_unit_test(test_flow_hash_symmetric),
+		cmocka_unit_test_setup_teardown(test_replicas, setup, teardown),
 	};
 	int r;
 
