@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The diagnostics list (agent-diag.h) that the policy and settings loaders fill and nfpathctl
+ * prints, as text for people or as JSON for scripts.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "nfpath/agent-diag.h"
+
+int
+agent_diags_add(struct agent_diags *d, const char *file, unsigned line, unsigned column,
+		const char *path, const char *fmt, ...)
+{
+	struct agent_diag *diag;
+	va_list ap;
+	int n;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct agent_diag *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v)
+			goto oom;
+		d->v = v;
+		d->cap = cap;
+	}
+	diag = &d->v[d->n];
+	memset(diag, 0, sizeof(*diag));
+	diag->file = strdup(file ? file : "");
+	diag->path = strdup(path ? path : "");
+	va_start(ap, fmt);
+	n = vasprintf(&diag->message, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		diag->message = NULL;
+	if (!diag->file || !diag->path || !diag->message) {
+		free(diag->file);
+		free(diag->path);
+		free(diag->message);
+		goto oom;
+	}
+	diag->line = line;
+	diag->column = column;
+	d->n++;
+	return 0;
+oom:
+	d->oom = 1;
+	return -ENOMEM;
+}
+
+void
+agent_diags_clear(struct agent_diags *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].path);
+		free(d->v[i].message);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+agent_diag_format(const struct agent_diag *diag, char *buf, size_t len)
+{
+	char pos[32] = "";
+	const char *sep = diag->path[0] ? ": " : "";
+
+	if (diag->line > 0)
+		snprintf(pos, sizeof(pos), ":%u:%u", diag->line, diag->column);
+	return snprintf(buf, len, "%s%s: %s%s%s", diag->file, pos, diag->path, sep, diag->message);
+}
+
+void
+agent_diags_print(const struct agent_diags *d, FILE *out)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct agent_diag *diag = &d->v[i];
+
+		fputs(diag->file, out);
+		if (diag->line > 0)
+			fprintf(out, ":%u:%u", diag->line, diag->column);
+		fprintf(out, ": %s%s%s\n", diag->path, diag->path[0] ? ": " : "", diag->message);
+	}
+	if (d->oom)
+		fputs("(some diagnostics were lost: out of memory)\n", out);
+}
+
+int
+agent_diags_print_json(const struct agent_diags *d, FILE *out)
+{
+	json_t *arr = json_array();
+	int r = 0;
+
+	if (!arr)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct agent_diag *diag = &d->v[i];
+		json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", diag->file, "line",
+				      (json_int_t)diag->line, "column", (json_int_t)diag->column,
+				      "path", diag->path, "message", diag->message);
+
+		if (!o || json_array_append_new(arr, o) != 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	if (json_dumpf(arr, out, JSON_INDENT(2)) != 0)
+		r = -EIO;
+	fputc('\n', out);
+out:
+	json_decref(arr);
+	return r;
+}
