@@ -54,6 +54,58 @@ oom:
 	return -ENOMEM;
 }
 
+struct diag_key {
+	size_t file, seq;
+	struct agent_diag d;
+};
+
+static int
+cmp_diag(const void *a, const void *b)
+{
+	const struct diag_key *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->d.line != y->d.line)
+		return x->d.line < y->d.line ? -1 : 1;
+	if (x->d.column != y->d.column)
+		return x->d.column < y->d.column ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+agent_diags_sort(struct agent_diags *d, size_t from, const char *const *files, size_t n_files)
+{
+	size_t n = d->n > from ? d->n - from : 0;
+	struct diag_key *k;
+
+	if (n < 2)
+		return;
+	k = calloc(n, sizeof(*k));
+	if (!k)
+		return; /* unsorted is still correct */
+	for (size_t i = 0; i < n; i++) {
+		k[i].d = d->v[from + i];
+		k[i].seq = i;
+		k[i].file = (size_t)-1;
+		for (size_t f = 0; files && f < n_files; f++) {
+			if (strcmp(files[f], k[i].d.file) == 0) {
+				k[i].file = f;
+				break;
+			}
+		}
+		/* Not listed: rank after the listed files, by first appearance. */
+		for (size_t j = 0; k[i].file == (size_t)-1 && j <= i; j++) {
+			if (strcmp(k[j].d.file, k[i].d.file) == 0)
+				k[i].file = n_files + j;
+		}
+	}
+	qsort(k, n, sizeof(*k), cmp_diag);
+	for (size_t i = 0; i < n; i++)
+		d->v[from + i] = k[i].d;
+	free(k);
+}
+
 void
 agent_diags_clear(struct agent_diags *d)
 {

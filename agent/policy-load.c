@@ -95,54 +95,6 @@ syntax_error(struct jr *r, const json_error_t *err)
 	r->errors++;
 }
 
-struct diag_key {
-	size_t file, seq;
-	struct agent_diag d;
-};
-
-static int
-cmp_diag(const void *a, const void *b)
-{
-	const struct diag_key *x = a, *y = b;
-
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->d.line != y->d.line)
-		return x->d.line < y->d.line ? -1 : 1;
-	if (x->d.column != y->d.column)
-		return x->d.column < y->d.column ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Order the diagnostics from 'from' on by file (load order), line and column. */
-static void
-sort_diags(struct agent_diags *diags, size_t from, const struct agent_policy *p)
-{
-	size_t n = diags->n - from;
-	struct diag_key *k;
-
-	if (n < 2)
-		return;
-	k = calloc(n, sizeof(*k));
-	if (!k)
-		return; /* unsorted is still correct */
-	for (size_t i = 0; i < n; i++) {
-		k[i].d = diags->v[from + i];
-		k[i].seq = i;
-		k[i].file = p->n_files;
-		for (size_t f = 0; f < p->n_files; f++) {
-			if (strcmp(p->files[f], k[i].d.file) == 0) {
-				k[i].file = f;
-				break;
-			}
-		}
-	}
-	qsort(k, n, sizeof(*k), cmp_diag);
-	for (size_t i = 0; i < n; i++)
-		diags->v[from + i] = k[i].d;
-	free(k);
-}
-
 int
 agent_policy_load_sources(const struct agent_policy_source *sources, size_t n,
 			  struct agent_policy **ret_policy, struct agent_diags *diags)
@@ -207,7 +159,8 @@ agent_policy_load_sources(const struct agent_policy_source *sources, size_t n,
 		r = -ENOMEM;
 	else if (diags->n > errors_before)
 		r = -EINVAL;
-	sort_diags(diags, errors_before, l.policy);
+	agent_diags_sort(diags, errors_before, (const char *const *)l.policy->files,
+			 l.policy->n_files);
 out:
 	for (size_t i = 0; i < n && l.readers; i++) {
 		json_posmap_free((struct json_posmap *)l.readers[i].pos);

@@ -99,6 +99,7 @@ agent_settings_load_buffer(const char *name, const char *text, size_t len,
 	struct jr r = {.file = name, .diags = diags};
 	json_error_t err;
 	json_t *root;
+	size_t before = diags->n;
 	const char *str;
 	int k, e;
 
@@ -194,6 +195,7 @@ agent_settings_load_buffer(const char *name, const char *text, size_t len,
 		jr_pop(&r, saved);
 	}
 out:
+	agent_diags_sort(diags, before, NULL, 0);
 	json_decref(root);
 	json_posmap_free(map);
 	strbuf_free(&r.path);

@@ -33,6 +33,13 @@ struct agent_diags {
 int agent_diags_add(struct agent_diags *d, const char *file, unsigned line, unsigned column,
 		    const char *path, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/*
+ * Order the diagnostics from index 'from' on by file, line and column (stable). Files are ranked
+ * by their place in 'files' (n_files names; those not listed, and all when 'files' is NULL, by
+ * first appearance).
+ */
+void agent_diags_sort(struct agent_diags *d, size_t from, const char *const *files, size_t n_files);
+
 /* Free every diagnostic; the list is empty and reusable afterwards. Accepts NULL. */
 void agent_diags_clear(struct agent_diags *d);
 
