@@ -15,6 +15,12 @@
 
 /* Jansson's own limit (JSON_PARSER_MAX_DEPTH); deeper text is not valid for it either. */
 #define SCAN_MAX_DEPTH 2048
+/*
+ * Values nested deeper are scanned but not recorded: policies nest five levels, and recording
+ * every level of a deep document costs memory quadratic in its depth. A deeper value's
+ * diagnostics point at its closest recorded ancestor.
+ */
+#define RECORD_MAX_DEPTH 32
 
 struct entry {
 	char *path;
@@ -405,7 +411,8 @@ scan_value(struct scanner *sc, struct json_pos key, unsigned depth)
 		sc->err = -ENOMEM;
 		return;
 	}
-	if (map_add(sc->map, strbuf_str(&sc->path), key, sc->pos) != 0) {
+	if (depth <= RECORD_MAX_DEPTH &&
+	    map_add(sc->map, strbuf_str(&sc->path), key, sc->pos) != 0) {
 		sc->err = -ENOMEM;
 		return;
 	}

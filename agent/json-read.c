@@ -10,7 +10,7 @@
 
 #include "json-read.h"
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 jr_verror(struct jr *r, const char *path, bool at_key, const char *fmt, va_list ap)
 {
 	struct json_pos pos = jr_pos(r, path, at_key);

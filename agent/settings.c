@@ -106,12 +106,15 @@ agent_settings_load_buffer(const char *name, const char *text, size_t len,
 	s = agent_settings_new();
 	if (!s)
 		return -ENOMEM;
-	if (json_posmap_build(text, len, &map) < 0) {
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	/* Positions are needed for a tree, or to find every duplicate key. */
+	if ((root || json_error_code(&err) == json_error_duplicate_key) &&
+	    json_posmap_build(text, len, &map) < 0) {
+		json_decref(root);
 		agent_settings_free(s);
 		return -ENOMEM;
 	}
 	r.pos = map;
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
 		size_t n = json_posmap_n_dups(map);
 

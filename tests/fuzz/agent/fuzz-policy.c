@@ -4,13 +4,15 @@
  * settings loader. The input is one policy file, or two when it contains the line "---" (so the
  * cross-file checks run too); the same bytes are also read as node settings. Beyond "no crash,
  * no leak", it checks the loader's contract: a policy xor diagnostics, every diagnostic with a
- * position, every reference in a returned policy resolved.
+ * position, every reference in a returned policy resolved. The position scanner also gets the
+ * raw bytes, since the loader only hands it text that Jansson accepted.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-pos.h"
 #include "nfpath/agent-policy.h"
 #include "nfpath/agent-settings.h"
 
@@ -51,6 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct agent_diags diags = {0};
 	struct agent_policy *p = NULL;
 	struct agent_settings *s = NULL;
+	struct json_posmap *map = NULL;
+	struct json_pos pos;
 	const uint8_t *sep = size >= 5 ? memmem(data, size, "\n---\n", 5) : NULL;
 	size_t n = 1;
 	int r;
@@ -82,5 +86,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	agent_settings_free(s);
 	agent_diags_clear(&diags);
+
+	if (json_posmap_build(text, size, &map) == 0) {
+		for (size_t i = 0; i < json_posmap_n_dups(map); i++) {
+			const struct json_pos_dup *d = json_posmap_dup(map, i);
+
+			if (!json_posmap_key(map, d->path, &pos) || d->key.line < d->first.line ||
+			    (d->key.line == d->first.line && d->key.column <= d->first.column))
+				abort();
+		}
+		json_posmap_value(map, "", &pos);
+		json_posmap_free(map);
+	}
 	return 0;
 }
