@@ -146,6 +146,27 @@ agent_diags_print(const struct agent_diags *d, FILE *out)
 		fputs("(some diagnostics were lost: out of memory)\n", out);
 }
 
+/* A JSON string of 's'; bytes that are not UTF-8 (a file name) become '?'. NULL without memory. */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy;
+
+	if (j)
+		return j;
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 int
 agent_diags_print_json(const struct agent_diags *d, FILE *out)
 {
@@ -156,9 +177,10 @@ agent_diags_print_json(const struct agent_diags *d, FILE *out)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct agent_diag *diag = &d->v[i];
-		json_t *o = json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", diag->file, "line",
-				      (json_int_t)diag->line, "column", (json_int_t)diag->column,
-				      "path", diag->path, "message", diag->message);
+		json_t *o = json_pack("{s:o, s:I, s:I, s:o, s:o}", "file", json_text(diag->file),
+				      "line", (json_int_t)diag->line, "column",
+				      (json_int_t)diag->column, "path", json_text(diag->path),
+				      "message", json_text(diag->message));
 
 		if (!o || json_array_append_new(arr, o) != 0) {
 			r = -ENOMEM;

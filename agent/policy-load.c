@@ -95,9 +95,9 @@ syntax_error(struct jr *r, const json_error_t *err)
 	r->errors++;
 }
 
-int
-agent_policy_load_sources(const struct agent_policy_source *sources, size_t n,
-			  struct agent_policy **ret_policy, struct agent_diags *diags)
+static int
+load_sources(const struct agent_policy_source *sources, size_t n, bool cross_checks,
+	     struct agent_policy **ret_policy, struct agent_diags *diags)
 {
 	struct policy_loader l = {.diags = diags};
 	size_t errors_before = diags->n;
@@ -150,7 +150,7 @@ agent_policy_load_sources(const struct agent_policy_source *sources, size_t n,
 			goto out;
 	}
 	/* Cross checks against a file that did not parse would only add noise. */
-	if (syntax_ok) {
+	if (syntax_ok && cross_checks) {
 		r = policy_check(&l);
 		if (r < 0)
 			goto out;
@@ -176,6 +176,13 @@ out:
 	}
 	*ret_policy = l.policy;
 	return 0;
+}
+
+int
+agent_policy_load_sources(const struct agent_policy_source *sources, size_t n,
+			  struct agent_policy **ret_policy, struct agent_diags *diags)
+{
+	return load_sources(sources, n, true, ret_policy, diags);
 }
 
 /* Read a whole file; a problem becomes a diagnostic (-EINVAL) unless it is -ENOMEM. */
@@ -294,6 +301,7 @@ agent_policy_load_paths(const char *const *paths, size_t n, struct agent_policy 
 			struct agent_diags *diags)
 {
 	struct file_list fl = {0};
+	struct agent_policy *policy = NULL;
 	struct agent_policy_source *src = NULL;
 	size_t n_src = 0;
 	bool unreadable = false;
@@ -349,18 +357,13 @@ agent_policy_load_paths(const char *const *paths, size_t n, struct agent_policy 
 		src[n_src].len = len;
 		n_src++;
 	}
-	{
-		struct agent_policy *p = NULL;
-
-		r = agent_policy_load_sources(src, n_src, &p, diags);
-		if (r == 0 && unreadable) {
-			agent_policy_free(p);
-			r = -EINVAL;
-		} else if (r == 0) {
-			*ret_policy = p;
-		} else if (r == -EINVAL || unreadable) {
-			r = r == -ENOMEM ? r : -EINVAL;
-		}
+	/* A file that could not be read rejects the load; the cross checks would only add noise. */
+	r = load_sources(src, n_src, !unreadable, &policy, diags);
+	if (r == 0 && unreadable) {
+		agent_policy_free(policy);
+		r = -EINVAL;
+	} else if (r == 0) {
+		*ret_policy = policy;
 	}
 out:
 	for (size_t i = 0; i < n_src; i++)
@@ -369,7 +372,5 @@ out:
 	for (size_t i = 0; i < fl.n; i++)
 		free(fl.names[i]);
 	free(fl.names);
-	if (r == 0 && unreadable)
-		r = -EINVAL;
 	return r;
 }

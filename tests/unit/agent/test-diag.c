@@ -75,6 +75,19 @@ test_print(void **state)
 	json_decref(arr);
 	free(text);
 	agent_diags_clear(&d);
+
+	/* A file name that is not UTF-8 still gives valid JSON. */
+	agent_diags_add(&d, "caf\xe9.json", 1, 1, "", "x");
+	f = open_memstream(&text, &len);
+	assert_int_equal(agent_diags_print_json(&d, f), 0);
+	fclose(f);
+	arr = json_loads(text, 0, &err);
+	assert_non_null(arr);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 0), "file")),
+			    "caf?.json");
+	json_decref(arr);
+	free(text);
+	agent_diags_clear(&d);
 }
 
 int
