@@ -56,7 +56,7 @@ const struct agent_nic *
 agent_policy_nic(const struct agent_policy *p, const char *name)
 {
 	for (size_t i = 0; p && i < p->n_nics; i++) {
-		if (strcmp(p->nics[i].name, name) == 0)
+		if (p->nics[i].name && strcmp(p->nics[i].name, name) == 0)
 			return &p->nics[i];
 	}
 	return NULL;
@@ -66,7 +66,7 @@ const struct agent_workload *
 agent_policy_workload(const struct agent_policy *p, const char *name)
 {
 	for (size_t i = 0; p && i < p->n_workloads; i++) {
-		if (strcmp(p->workloads[i].name, name) == 0)
+		if (p->workloads[i].name && strcmp(p->workloads[i].name, name) == 0)
 			return &p->workloads[i];
 	}
 	return NULL;

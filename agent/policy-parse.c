@@ -257,7 +257,11 @@ read_pf(struct jr *r, json_t *obj, struct agent_nic *nic)
 		nic->has_vf_range = ok;
 	}
 	jr_pop(r, saved);
-	nic->pf = pf;
+	/* A PF that did not parse takes no part in the cross checks (no overlap noise). */
+	if (k == 1)
+		nic->pf = pf;
+	else
+		free(pf);
 	return k;
 }
 
