@@ -69,6 +69,31 @@ else
 	fi
 fi
 
+# --- agent (policy language): JSON Schema validator for the policy examples -------------------
+# ajv-cli (JSON Schema 2020-12) and ajv-formats from npm, under a prefix of their own
+# (NFPATH_NPM_PREFIX, default /opt/nfpath/npm; the tests look for bin/ajv there, then in PATH).
+# Node.js comes from Debian (nodejs, npm) unless a node/npm is already installed.
+npm_prefix=${NFPATH_NPM_PREFIX:-/opt/nfpath/npm}
+if [ -x "$npm_prefix/bin/ajv" ] && "$npm_prefix/bin/ajv" help >/dev/null 2>&1; then
+	say "ajv-cli: already installed in $npm_prefix"
+else
+	if ! command -v npm >/dev/null 2>&1; then
+		say "installing Debian packages nodejs npm (for ajv-cli)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm \
+			>/tmp/nfpath-apt-npm.log 2>&1 || fail "apt-get install nodejs npm (log in /tmp/nfpath-apt-npm.log)"
+	fi
+	if command -v npm >/dev/null 2>&1; then
+		if npm install --global --prefix "$npm_prefix" --no-audit --no-fund ajv-cli@5 ajv-formats@3 \
+			>/tmp/nfpath-npm.log 2>&1 && [ -x "$npm_prefix/bin/ajv" ]; then
+			say "ajv-cli: installed ajv-cli@5 and ajv-formats@3 in $npm_prefix"
+		else
+			tail -5 /tmp/nfpath-npm.log >&2
+			fail "npm install ajv-cli ajv-formats (full log in /tmp/nfpath-npm.log)"
+		fi
+	fi
+fi
+# --- end agent block --------------------------------------------------------------------------
+
 if [ "$failed" -ne 0 ]; then
 	echo "setup: some steps failed (see above)" >&2
 	exit 1

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * nfpathctl: the operator's command line. Dispatches to one function per subcommand (ctl.h).
+ * Only 'validate' exists so far; it works offline. Subcommands that talk to nfpathd's socket
+ * slot into the same table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static const struct ctl_command commands[] = {
+	{"validate", "[--json] [--settings FILE] FILE_OR_DIR...",
+	 "check policy files (and node settings) offline; exit 1 with every mistake", ctl_validate},
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: nfpathctl COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
+			commands[i].summary);
+	fprintf(out, "\nSee nfpathctl(8) and nfpath-policy(5).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "nfpathctl: unknown command '%s' (run 'nfpathctl --help' for the list)\n",
+		argv[1]);
+	return CTL_EXIT_USAGE;
+}
