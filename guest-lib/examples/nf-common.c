@@ -4,28 +4,32 @@
  * one-line counter summary on exit.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <rte_eal.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_errno.h>
 
 #include "nf-common.h"
 
 static void
-usage(const char *prog, const char *kind)
+usage(const char *prog, const struct nf_ops *ops)
 {
 	fprintf(stderr,
-		"usage: %s EAL-OPTIONS -- --name NAME [--cpu N] [--sleep]\n"
+		"usage: %s EAL-OPTIONS -- --name NAME [--cpu N] [--sleep]%s\n"
 		"  An nfpath %s NF: a DPDK secondary process of nfpath-dp. EAL options must\n"
 		"  include --proc-type=secondary and the datapath's --file-prefix.\n"
 		"  --name NAME  the slot nfpath-dp created for this NF\n"
 		"  --cpu N      pin to CPU N (default: the slot's CPU, if any)\n"
-		"  --sleep      shared-core mode: sleep when idle instead of busy-polling\n",
-		prog, kind);
+		"  --sleep      shared-core mode: sleep when idle instead of busy-polling\n"
+		"%s",
+		prog, ops->option ? " [NF OPTIONS]" : "", ops->kind, ops->usage ? ops->usage : "");
 }
 
 static const char *
@@ -46,48 +50,53 @@ attach_error(int r)
 }
 
 int
-nf_main(int argc, char **argv, const char *kind, nfp_handler_t handler, void *arg)
+nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg)
 {
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"cpu", required_argument, NULL, 'c'},
-		{"sleep", no_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct nfp_conf conf = {.cpu = -1};
-	const char *name = NULL;
+	const char *name = NULL, *kind = ops->kind;
 	const struct dp_nf_stats *st;
 	struct nfp_nf *nf;
-	int r, c, ret = 0;
+	int r, ret = 0;
 
 	r = rte_eal_init(argc, argv);
 	if (r < 0) {
 		fprintf(stderr, "%s: EAL init failed: %s\n", kind, rte_strerror(rte_errno));
 		return 1;
 	}
-	argc -= r;
-	argv += r;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'c':
-			conf.cpu = atoi(optarg);
-			break;
-		case 's':
-			conf.sleep_when_idle = true;
-			break;
-		default:
-			usage(argv[0], kind);
+	for (int i = r + 1; i < argc; i++) {
+		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(key, "--help") || !strcmp(key, "-h")) {
+			usage(argv[0], ops);
 			rte_eal_cleanup();
-			return c == 'h' ? 0 : 2;
+			return 0;
+		} else if (!strcmp(key, "--sleep")) {
+			conf.sleep_when_idle = true;
+			continue;
+		} else if (!val || strncmp(key, "--", 2) != 0) {
+			fprintf(stderr, "%s: '%s' is not an option or lacks its value\n", kind,
+				key);
+		} else if (!strcmp(key, "--name")) {
+			name = val;
+			i++;
+			continue;
+		} else if (!strcmp(key, "--cpu")) {
+			conf.cpu = atoi(val);
+			i++;
+			continue;
+		} else if (ops->option && ops->option(arg, key + 2, val) == 0) {
+			i++;
+			continue;
+		} else if (!ops->option) {
+			fprintf(stderr, "%s: unknown option '%s'\n", kind, key);
 		}
+		usage(argv[0], ops);
+		rte_eal_cleanup();
+		return 2;
 	}
 	if (!name) {
-		usage(argv[0], kind);
+		fprintf(stderr, "%s: --name is required\n", kind);
+		usage(argv[0], ops);
 		rte_eal_cleanup();
 		return 2;
 	}
@@ -98,16 +107,114 @@ nf_main(int argc, char **argv, const char *kind, nfp_handler_t handler, void *ar
 		rte_eal_cleanup();
 		return 1;
 	}
-	r = nfp_run(nf, handler, arg);
+	r = ops->start ? ops->start(arg, nf) : 0;
+	if (r == 0)
+		r = nfp_run(nf, ops->handler, arg);
 	if (r < 0) {
 		fprintf(stderr, "%s: '%s' stopped: %s\n", kind, name, strerror(-r));
 		ret = 1;
 	}
+	if (ops->finish)
+		ops->finish(arg);
 	st = nfp_stats(nf);
 	printf("%s '%s': rx %" PRIu64 " tx %" PRIu64 " out %" PRIu64 " drop_action %" PRIu64
 	       " drop_full %" PRIu64 " drop_down %" PRIu64 "\n",
 	       kind, name, st->rx, st->tx, st->out, st->drop_action, st->drop_full, st->drop_down);
+	fflush(stdout);
 	nfp_detach(nf);
 	rte_eal_cleanup();
 	return ret;
+}
+
+int
+nf_parse_ipv4(struct rte_mbuf *m, struct nf_tuple *ret, void **ret_ip)
+{
+	const struct rte_ether_hdr *eh;
+	const struct rte_ipv4_hdr *ip;
+	uint32_t len = rte_pktmbuf_data_len(m), ihl;
+
+	if (len < sizeof(*eh) + sizeof(*ip))
+		return -EINVAL;
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return -EINVAL;
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	if ((ip->version_ihl >> 4) != 4 || ihl < 20 || len < sizeof(*eh) + ihl)
+		return -EINVAL;
+	ret->src = rte_be_to_cpu_32(ip->src_addr);
+	ret->dst = rte_be_to_cpu_32(ip->dst_addr);
+	ret->proto = ip->next_proto_id;
+	ret->sport = ret->dport = 0;
+	/* Ports only in the first fragment, and only for TCP/UDP/SCTP. */
+	if ((ret->proto == IPPROTO_TCP || ret->proto == IPPROTO_UDP ||
+	     ret->proto == IPPROTO_SCTP) &&
+	    !(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) &&
+	    len >= sizeof(*eh) + ihl + 4) {
+		const uint8_t *l4 = (const uint8_t *)ip + ihl;
+
+		ret->sport = (uint16_t)(l4[0] << 8 | l4[1]);
+		ret->dport = (uint16_t)(l4[2] << 8 | l4[3]);
+	}
+	if (ret_ip)
+		*ret_ip = (void *)(uintptr_t)ip;
+	return 0;
+}
+
+int
+nf_flow_table_init(struct nf_flow_table *t, uint32_t size)
+{
+	if (size == 0 || (size & (size - 1)))
+		return -EINVAL;
+	t->e = calloc(size, sizeof(*t->e));
+	if (!t->e)
+		return -ENOMEM;
+	t->mask = size - 1;
+	t->count = 0;
+	t->full = 0;
+	return 0;
+}
+
+void
+nf_flow_table_free(struct nf_flow_table *t)
+{
+	free(t->e);
+	t->e = NULL;
+}
+
+static inline bool
+tuple_eq(const struct nf_tuple *a, const struct nf_tuple *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
+	       a->dport == b->dport && a->proto == b->proto;
+}
+
+struct nf_flow *
+nf_flow_get(struct nf_flow_table *t, const struct nf_tuple *key, bool *ret_new)
+{
+	uint32_t h = (key->src * 0x9e3779b1u) ^ (key->dst * 0x85ebca6bu) ^
+		     ((uint32_t)key->sport << 16 | key->dport) ^ key->proto;
+
+	h ^= h >> 15;
+	/* Keep the table at most 3/4 full so probes stay short. */
+	for (uint32_t i = 0; i <= t->mask; i++) {
+		struct nf_flow *f = &t->e[(h + i) & t->mask];
+
+		if (f->used && tuple_eq(&f->key, key)) {
+			*ret_new = false;
+			return f;
+		}
+		if (!f->used) {
+			if (t->count >= t->mask / 4 * 3)
+				break;
+			f->used = 1;
+			f->key = *key;
+			f->v[0] = f->v[1] = 0;
+			t->count++;
+			*ret_new = true;
+			return f;
+		}
+	}
+	t->full++;
+	return NULL;
 }

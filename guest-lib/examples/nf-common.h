@@ -1,14 +1,66 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What every example NF does around its handler: EAL init as a secondary process, options
- * after "--" (--name NAME [--sleep] [--cpu N]), attach, run, print counters, detach.
+ * after "--" (--name NAME [--sleep] [--cpu N] plus the NF's own), attach, run, print counters,
+ * detach. Plus the IPv4 5-tuple parsing the L3/L4 examples share.
  */
 #ifndef NFPATH_NF_COMMON_H
 #define NFPATH_NF_COMMON_H
 
+#include <stdint.h>
+
 #include "nfpath/nfpath.h"
 
-/* Runs the NF; returns the process exit code. 'usage_extra' documents NF-specific options. */
-int nf_main(int argc, char **argv, const char *nf_kind, nfp_handler_t handler, void *arg);
+struct nf_ops {
+	const char *kind;  /* "nf-firewall" */
+	const char *usage; /* lines describing the NF's own options, or NULL */
+	/* An NF option "--key value"; returns 0, or -EINVAL after printing why. NULL: none. */
+	int (*option)(void *arg, const char *key, const char *value);
+	/* After attach, before the first packet; returns 0 or a negative errno. May be NULL. */
+	int (*start)(void *arg, struct nfp_nf *nf);
+	/* After the last packet (print what the NF counted). May be NULL. */
+	void (*finish)(void *arg);
+	nfp_handler_t handler;
+};
+
+/* Runs the NF; returns the process exit code (0, 1 failure, 2 usage). */
+int nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg);
+
+/* An IPv4 flow, addresses and ports in host byte order. */
+struct nf_tuple {
+	uint32_t src, dst;
+	uint16_t sport, dport; /* 0 for protocols without ports */
+	uint8_t proto;
+};
+
+/*
+ * Parse an untagged Ethernet/IPv4 packet's 5-tuple; on success also returns a pointer to the
+ * IPv4 header in *ret_ip (may be NULL). Returns 0, or -EINVAL for anything else (not IPv4,
+ * truncated, a fragment's later pieces have no ports: sport = dport = 0).
+ */
+int nf_parse_ipv4(struct rte_mbuf *m, struct nf_tuple *ret, void **ret_ip);
 
 #endif
+
+/*
+ * A fixed-size open-addressing flow table (allocated once at start, no allocation per packet)
+ * for the stateful examples. Each entry holds a tuple and two counters/values for the NF.
+ */
+struct nf_flow {
+	struct nf_tuple key;
+	uint8_t used;
+	uint64_t v[2];
+};
+
+struct nf_flow_table {
+	struct nf_flow *e;
+	uint32_t mask;  /* size - 1 (size a power of two) */
+	uint32_t count; /* entries used */
+	uint64_t full;  /* lookups that found no room */
+};
+
+/* Allocate 'size' (a power of two) entries. Returns 0, -EINVAL or -ENOMEM. */
+int nf_flow_table_init(struct nf_flow_table *t, uint32_t size);
+void nf_flow_table_free(struct nf_flow_table *t);
+/* The entry for 'key', inserted zeroed (*ret_new = true) if absent; NULL when full. */
+struct nf_flow *nf_flow_get(struct nf_flow_table *t, const struct nf_tuple *key, bool *ret_new);

@@ -13,5 +13,7 @@ forward(struct rte_mbuf **pkts, unsigned int n, void *arg)
 int
 main(int argc, char **argv)
 {
-	return nf_main(argc, argv, "nf-forward", forward, NULL);
+	static const struct nf_ops ops = {.kind = "nf-forward", .handler = forward};
+
+	return nf_main(argc, argv, &ops, NULL);
 }

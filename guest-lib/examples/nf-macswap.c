@@ -20,5 +20,7 @@ macswap(struct rte_mbuf **pkts, unsigned int n, void *arg)
 int
 main(int argc, char **argv)
 {
-	return nf_main(argc, argv, "nf-macswap", macswap, NULL);
+	static const struct nf_ops ops = {.kind = "nf-macswap", .handler = macswap};
+
+	return nf_main(argc, argv, &ops, NULL);
 }

@@ -13,12 +13,22 @@
  * With --abi-mismatch it only checks that an NF is refused, clearly, by a datapath whose
  * shared-memory ABI version differs from the one the NF was built with.
  *
+ * With --udp-flows F the frames are IPv4/UDP over F flows; --deny PREFIX names the sources a
+ * firewall in the chain denies (they must never come out, and be counted as NF drops), and
+ * --counter-dump FILE is nf-counter's dump to check flow by flow; --lb-backends lists the MACs
+ * of an nf-lb in the chain (each flow must keep one backend, and every backend get flows). NF
+ * options follow the binary, '+'-separated: fw=nf-firewall+--rules+rules.json
+ *
  * usage: nfchain-test [--packets N] [--kill-loop K] [--swaps S] [--sleep] [--abi-mismatch]
- *                     NAME=BINARY...
+ *                     [--udp-flows F [--deny A.B.C.D/LEN] [--counter-dump FILE]
+ *                      [--lb-backends MAC,MAC...]]
+ *                     NAME=BINARY[+OPTION+VALUE...]...
  * Exits 77 (skipped) without root or hugepages.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -43,6 +55,7 @@
 struct nf_proc {
 	const char *name;
 	const char *binary;
+	char *extra[8]; /* NF options after --name, from NAME=BINARY+OPT+VALUE... */
 	pid_t pid;
 	uint16_t slot;
 };
@@ -76,21 +89,25 @@ spawn_nf(unsigned int i)
 	if (pid == 0) {
 		if (stderr_file && !freopen(stderr_file, "w", stderr))
 			_exit(126);
-		char *argv[] = {(char *)nfs[i].binary,
-				"--proc-type=secondary",
-				"--file-prefix",
-				prefix,
-				"--no-pci",
-				"--lcores",
-				lcores,
-				"--log-level",
-				"*:warning",
-				"--",
-				"--name",
-				name,
-				use_sleep ? "--sleep" : NULL,
-				NULL};
+		char *argv[32] = {(char *)nfs[i].binary,
+				  "--proc-type=secondary",
+				  "--file-prefix",
+				  prefix,
+				  "--no-pci",
+				  "--lcores",
+				  lcores,
+				  "--log-level",
+				  "*:warning",
+				  "--",
+				  "--name",
+				  name};
+		int argc = 12;
 
+		if (use_sleep)
+			argv[argc++] = "--sleep";
+		for (int k = 0; k < 8 && nfs[i].extra[k]; k++)
+			argv[argc++] = nfs[i].extra[k];
+		argv[argc] = NULL;
 		execv(nfs[i].binary, argv);
 		perror(nfs[i].binary);
 		_exit(127);
@@ -127,16 +144,82 @@ wait_attached(struct dp_nf_table *t, unsigned int timeout_ms)
 	return -1;
 }
 
+static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
+static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
+
+#define FRAME_LEN 64
+
+/*
+ * The 64-byte frame with sequence number 'seq': raw (ethertype 0x88b5, the sequence, a fill
+ * pattern), or with --udp-flows F, IPv4/UDP from 10.0.0.(1 + seq % F):(1000 + seq % F) to
+ * 10.0.1.1:53 carrying the sequence and the pattern.
+ */
+static void
+fill_frame(uint8_t *p, uint64_t seq, unsigned int udp_flows)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)p;
+	uint8_t *payload = (uint8_t *)(eh + 1);
+	size_t plen = FRAME_LEN - sizeof(*eh);
+
+	eh->dst_addr = mac_a;
+	eh->src_addr = mac_b;
+	eh->ether_type = rte_cpu_to_be_16(udp_flows ? RTE_ETHER_TYPE_IPV4 : ETHERTYPE);
+	if (udp_flows) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)payload;
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+		uint32_t flow = (uint32_t)(seq % udp_flows);
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)plen);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = rte_cpu_to_be_32(0x0a000001 + flow);
+		ip->dst_addr = rte_cpu_to_be_32(0x0a000101);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->src_port = rte_cpu_to_be_16((uint16_t)(1000 + flow));
+		udp->dst_port = rte_cpu_to_be_16(53);
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(plen - sizeof(*ip)));
+		udp->dgram_cksum = 0;
+		payload = (uint8_t *)(udp + 1);
+		plen -= sizeof(*ip) + sizeof(*udp);
+	}
+	memcpy(payload, &seq, sizeof(seq));
+	memset(payload + sizeof(seq), (int)(seq & 0xff), plen - sizeof(seq));
+}
+
+/* Sequence number carried by a frame made by fill_frame(). */
+static uint64_t
+frame_seq(const uint8_t *p, unsigned int udp_flows)
+{
+	uint64_t seq;
+
+	memcpy(&seq, p + sizeof(struct rte_ether_hdr) + (udp_flows ? 28 : 0), sizeof(seq));
+	return seq;
+}
+
 struct traffic {
-	uint64_t sent, received, bad, next_seq;
+	uint64_t sent, received, bad, next_seq, denied_sent;
 	struct rte_mbuf **sent_mbuf; /* by sequence number */
 	void **sent_buf;             /* buf_addr by sequence number */
 	uint64_t cap;
 	int swaps;
+	unsigned int udp_flows;       /* 0: raw frames */
+	uint32_t deny_net, deny_mask; /* flows the firewall under test denies (mask 0: none) */
+	/* With a load balancer in the chain: its backend MACs, and the backend each flow got. */
+	struct rte_ether_addr lb_mac[8];
+	unsigned int n_lb;
+	int8_t flow_backend[1024];
+	uint64_t backend_pkts[8];
 };
 
-static const struct rte_ether_addr mac_a = {{0x02, 0, 0, 0, 0, 0x0a}};
-static const struct rte_ether_addr mac_b = {{0x02, 0, 0, 0, 0, 0x0b}};
+static bool
+is_denied(const struct traffic *tr, uint64_t seq)
+{
+	uint32_t src = 0x0a000001 + (uint32_t)(seq % (tr->udp_flows ? tr->udp_flows : 1));
+
+	return tr->udp_flows && tr->deny_mask && (src & tr->deny_mask) == tr->deny_net;
+}
 
 /* Send one burst of fresh packets into chain 0. */
 static void
@@ -152,14 +235,10 @@ send_burst(struct dp_nf_table *t, struct traffic *tr, uint64_t limit)
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, 64);
 		uint64_t seq = tr->next_seq++;
 
-		eh->dst_addr = mac_a;
-		eh->src_addr = mac_b;
-		eh->ether_type = rte_cpu_to_be_16(ETHERTYPE);
-		memcpy(eh + 1, &seq, sizeof(seq));
-		memset((char *)(eh + 1) + sizeof(seq), (int)(seq & 0xff), 64 - 14 - 8);
+		fill_frame((uint8_t *)rte_pktmbuf_append(m, FRAME_LEN), seq, tr->udp_flows);
+		tr->denied_sent += is_denied(tr, seq);
 		if (seq < tr->cap) {
 			tr->sent_mbuf[seq] = m;
 			tr->sent_buf[seq] = m->buf_addr;
@@ -171,24 +250,46 @@ send_burst(struct dp_nf_table *t, struct traffic *tr, uint64_t limit)
 		rte_pktmbuf_free_bulk(pkts, nout);
 }
 
-/* Check one packet that came out of the chain. */
+/* Check one packet that came out of the chain: exactly the bytes expected, the same mbuf. */
 static int
 check_packet(struct dp_nf_table *t, struct traffic *tr, struct rte_mbuf *m)
 {
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	const struct rte_ether_addr *want_dst = tr->swaps % 2 ? &mac_b : &mac_a;
-	const struct rte_ether_addr *want_src = tr->swaps % 2 ? &mac_a : &mac_b;
-	const uint8_t *payload = (const uint8_t *)(eh + 1);
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint8_t want[FRAME_LEN];
 	uint64_t seq;
 
-	memcpy(&seq, payload, sizeof(seq));
-	if (m->pkt_len != 64 || dp_nf_meta(t, m)->action != DP_ACT_OUT ||
-	    !rte_is_same_ether_addr(&eh->dst_addr, want_dst) ||
-	    !rte_is_same_ether_addr(&eh->src_addr, want_src) || seq >= tr->next_seq)
+	if (m->pkt_len != FRAME_LEN || dp_nf_meta(t, m)->action != DP_ACT_OUT)
 		return -1;
-	for (unsigned int i = 8; i < 64 - 14; i++)
-		if (payload[i] != (seq & 0xff))
+	seq = frame_seq(p, tr->udp_flows);
+	if (seq >= tr->next_seq || is_denied(tr, seq))
+		return -1;
+	fill_frame(want, seq, tr->udp_flows);
+	if (tr->n_lb) {
+		/* The balancer rewrote the destination: one of its backends, always the same one
+		 * for a flow. */
+		const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)p;
+		unsigned int flow = (unsigned int)(seq % tr->udp_flows), b;
+
+		for (b = 0; b < tr->n_lb; b++)
+			if (rte_is_same_ether_addr(&eh->dst_addr, &tr->lb_mac[b]))
+				break;
+		if (b == tr->n_lb || flow >= 1024)
 			return -1;
+		if (tr->flow_backend[flow] < 0)
+			tr->flow_backend[flow] = (int8_t)b;
+		else if (tr->flow_backend[flow] != (int8_t)b)
+			return -1;
+		tr->backend_pkts[b]++;
+		((struct rte_ether_hdr *)want)->dst_addr = tr->lb_mac[b];
+	}
+	if (tr->swaps % 2) {
+		struct rte_ether_hdr *eh = (struct rte_ether_hdr *)want;
+
+		eh->dst_addr = mac_b;
+		eh->src_addr = mac_a;
+	}
+	if (memcmp(p, want, FRAME_LEN) != 0)
+		return -1;
 	/* Zero copy: the same mbuf and the same buffer that went in. */
 	if (seq < tr->cap && (tr->sent_mbuf[seq] != m || tr->sent_buf[seq] != m->buf_addr))
 		return -1;
@@ -281,6 +382,58 @@ abi_mismatch_test(struct dp_nf_table *t)
 	return 0;
 }
 
+/* Drops the NFs decided (DP_ACT_DROP), over all NFs. */
+static uint64_t
+nf_decisions(const struct dp_nf_table *t)
+{
+	uint64_t d = 0;
+
+	for (unsigned int i = 0; i < n_nfs; i++)
+		d += t->shm->slots[nfs[i].slot].stats.drop_action;
+	return d;
+}
+
+/*
+ * nf-counter's --dump file: one JSON line per flow. Its flows must be exactly the allowed
+ * ones and its packet counts must add up to what came out of the chain.
+ */
+static int
+check_counter_dump(const char *path, const struct traffic *tr)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	uint64_t pkts = 0, want_flows = 0;
+	unsigned int flows = 0;
+
+	if (!f) {
+		fprintf(stderr, "FAIL: no counter dump '%s'\n", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "\"packets\":");
+		unsigned long long n;
+
+		if (!p || sscanf(p, "\"packets\":%llu", &n) != 1) {
+			fclose(f);
+			fprintf(stderr, "FAIL: counter dump line: %s", line);
+			return -1;
+		}
+		pkts += n;
+		flows++;
+	}
+	fclose(f);
+	for (uint64_t fl = 0; fl < tr->udp_flows; fl++)
+		want_flows += !is_denied(tr, fl);
+	printf("nf-counter dump: %u flows, %" PRIu64 " packets (expected %" PRIu64
+	       " flows, %" PRIu64 " packets)\n",
+	       flows, pkts, want_flows, tr->received);
+	if (flows != want_flows || pkts != tr->received) {
+		fprintf(stderr, "FAIL: nf-counter's per-flow counters do not match\n");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 stop_nfs(void)
 {
@@ -323,6 +476,7 @@ main(int argc, char **argv)
 	uint64_t packets = 100000;
 	unsigned int kill_loop = 0;
 	int abi_test = 0;
+	const char *counter_dump = NULL;
 	int swaps = -1, rc = 1, r, ms;
 	struct dp_nf_table t;
 	struct traffic tr = {0};
@@ -343,10 +497,35 @@ main(int argc, char **argv)
 			use_sleep = 1;
 		else if (!strcmp(argv[i], "--abi-mismatch"))
 			abi_test = 1;
-		else if ((eq = strchr(argv[i], '=')) && n_nfs < MAX_NFS) {
+		else if (!strcmp(argv[i], "--lb-backends") && i + 1 < argc) {
+			char *save = NULL, *tok;
+
+			for (tok = strtok_r(argv[++i], ",", &save); tok && tr.n_lb < 8;
+			     tok = strtok_r(NULL, ",", &save))
+				if (rte_ether_unformat_addr(tok, &tr.lb_mac[tr.n_lb++]) != 0)
+					return 2;
+		} else if (!strcmp(argv[i], "--counter-dump") && i + 1 < argc)
+			counter_dump = argv[++i];
+		else if (!strcmp(argv[i], "--udp-flows") && i + 1 < argc)
+			tr.udp_flows = (unsigned int)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--deny") && i + 1 < argc) {
+			unsigned int a, b, c, d, len;
+
+			if (sscanf(argv[++i], "%u.%u.%u.%u/%u", &a, &b, &c, &d, &len) != 5 ||
+			    len == 0 || len > 32)
+				return 2;
+			tr.deny_mask = ~0u << (32 - len);
+			tr.deny_net = (a << 24 | b << 16 | c << 8 | d) & tr.deny_mask;
+		} else if ((eq = strchr(argv[i], '=')) && n_nfs < MAX_NFS) {
+			char *save = NULL, *tok;
+			int k = 0;
+
 			*eq = '\0';
 			nfs[n_nfs].name = argv[i];
-			nfs[n_nfs++].binary = eq + 1;
+			nfs[n_nfs].binary = strtok_r(eq + 1, "+", &save);
+			while ((tok = strtok_r(NULL, "+", &save)) && k < 7)
+				nfs[n_nfs].extra[k++] = tok;
+			n_nfs++;
 		} else {
 			fprintf(stderr,
 				"usage: %s [--packets N] [--kill-loop K] [--swaps S] [--abi-mismatch] "
@@ -417,6 +596,7 @@ main(int argc, char **argv)
 	}
 	printf("%u NFs attached in %d ms\n", n_nfs, ms);
 
+	memset(tr.flow_backend, -1, sizeof(tr.flow_backend));
 	tr.cap = packets;
 	tr.swaps = swaps;
 	tr.sent_mbuf = calloc(packets, sizeof(*tr.sent_mbuf));
@@ -437,9 +617,37 @@ main(int argc, char **argv)
 		printf("sent %" PRIu64 " received %" PRIu64 " bad %" PRIu64 " dropped %" PRIu64
 		       " in %.1f ms\n",
 		       tr.sent, tr.received, tr.bad, dropped(&t), (now_ns() - t0) / 1e6);
-		if (tr.received != packets || tr.bad != 0 || dropped(&t) != 0) {
-			fprintf(stderr, "FAIL: every packet must come out intact\n");
+		if (tr.received != packets - tr.denied_sent || tr.bad != 0 ||
+		    dropped(&t) != tr.denied_sent || nf_decisions(&t) != tr.denied_sent) {
+			fprintf(stderr,
+				"FAIL: every allowed packet must come out intact, every denied "
+				"one dropped by an NF (denied sent %" PRIu64 ")\n",
+				tr.denied_sent);
 			goto out;
+		}
+		/* A balancer must have used every backend (the flows are many more). */
+		for (unsigned int b = 0; b < tr.n_lb; b++) {
+			printf("backend %u: %" PRIu64 " packets\n", b, tr.backend_pkts[b]);
+			if (tr.backend_pkts[b] == 0) {
+				fprintf(stderr, "FAIL: backend %u got no flow\n", b);
+				goto out;
+			}
+		}
+		/* Each hop saw exactly what the hops before it let through. */
+		for (unsigned int i = 0, expect = (unsigned int)packets; i < n_nfs; i++) {
+			const struct dp_nf_stats *st = &t.shm->slots[nfs[i].slot].stats;
+
+			if (st->rx != expect) {
+				fprintf(stderr, "FAIL: NF '%s' received %" PRIu64 ", expected %u\n",
+					nfs[i].name, st->rx, expect);
+				goto out;
+			}
+			expect -= (unsigned int)st->drop_action;
+		}
+		if (counter_dump) {
+			stop_nfs();
+			if (check_counter_dump(counter_dump, &tr) < 0)
+				goto out;
 		}
 	} else {
 		unsigned int victim = n_nfs / 2;
