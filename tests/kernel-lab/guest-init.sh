@@ -6,7 +6,8 @@
 #     PROGRAM --netdevsim-pf IFNAME --nvme-pf PCI_ADDR
 # and reports each result on the console as a line "@@nfpath-lab: result RC PROGRAM", which
 # run.sh turns into the host's exit code. Lab set-up failures are reported as
-# "@@nfpath-lab: setup-failed REASON". Always powers the guest off at the end.
+# "@@nfpath-lab: setup-failed REASON", a kernel WARN as "@@nfpath-lab: kernel-warning". Always
+# powers the guest off at the end.
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp
@@ -72,4 +73,9 @@ while read -r prog; do
 	"$prog" --netdevsim-pf "$nsim_if" --nvme-pf "$nvme_pf" </dev/null 2>&1
 	echo "@@nfpath-lab: result $? $prog"
 done </lab/programs
+# A kernel WARN (taint flag W, 512) during the run is a failure too: show it.
+if [ $(($(cat /proc/sys/kernel/tainted) & 512)) -ne 0 ]; then
+	dmesg | grep -A 30 -- '-\[ cut here \]-'
+	echo "@@nfpath-lab: kernel-warning"
+fi
 finish

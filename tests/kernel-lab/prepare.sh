@@ -15,12 +15,16 @@
 # (so $ORIGIN run paths of uninstalled meson binaries still resolve) and /lab/programs.
 #
 # Usage: prepare.sh LAB_DIR [OUT_CPIO PROGRAM...]
+# NFPATH_LAB_WITH="FILE..." adds more files to OUT_CPIO (with their libraries) that are not run.
 # Writes LAB_DIR/lab.env (QEMU, KERNEL, INITRD_BASE, KVER). Exit 77 when the packages cannot be
 # had (no root to install QEMU, no network, version mismatch), with the reason.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 say() { printf 'kernel-lab: %s\n' "$*" >&2; }
+t_start=$(date +%s.%N)
+elapsed() { printf '%.1f s' "$(echo "$(date +%s.%N) - $t_start" | bc)"; }
+step() { say "[$1] (at $(elapsed)) ${*:2}"; }
 skip() {
 	say "SKIP: $*"
 	exit 77
@@ -35,8 +39,6 @@ lab=$1
 shift
 mkdir -p "$lab"
 lab=$(cd "$lab" && pwd)
-t_start=$(date +%s.%N)
-elapsed() { printf '%.1f s' "$(echo "$(date +%s.%N) - $t_start" | bc)"; }
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then
@@ -102,14 +104,14 @@ fetch() { # fetch PACKAGE=VERSION...: .deb files into $cache/debs
 
 # --- step 1: the kernel image and its modules.
 if [ ! -e "$cache/image.done" ]; then
-	say "[1/5] downloading and unpacking $image_pkg $meta_ver"
+	step 1/5 "downloading and unpacking $image_pkg $meta_ver"
 	fetch "$image_pkg=$meta_ver"
 	rm -rf "$cache/image"
 	dpkg-deb -x "$cache/debs/${image_pkg}_${meta_ver}_amd64.deb" "$cache/image"
 	rm -f "$cache/debs/${image_pkg}_"*.deb
 	touch "$cache/image.done"
 else
-	say "[1/5] kernel image: cached"
+	step 1/5 "kernel image: cached"
 fi
 kernel=$cache/image/boot/vmlinuz-$kver
 moddir=$cache/image/lib/modules/$kver
@@ -117,7 +119,7 @@ moddir=$cache/image/lib/modules/$kver
 
 # --- step 2: netdevsim.ko, out of tree, against the matching headers.
 if [ ! -e "$cache/netdevsim.done" ]; then
-	say "[2/5] building netdevsim.ko from linux-source-$kseries $meta_ver against linux-headers-$kver"
+	step 2/5 "building netdevsim.ko from linux-source-$kseries $meta_ver against linux-headers-$kver"
 	fetch "linux-headers-$kver=$meta_ver" "linux-headers-$kflavourless-common=$meta_ver" \
 		"linux-kbuild-$kseries=$meta_ver" "linux-source-$kseries=$meta_ver"
 	rm -rf "$cache/hdr" "$cache/netdevsim"
@@ -145,19 +147,19 @@ if [ ! -e "$cache/netdevsim.done" ]; then
 	rm -rf "$cache/hdr"
 	touch "$cache/netdevsim.done"
 else
-	say "[2/5] netdevsim.ko: cached"
+	step 2/5 "netdevsim.ko: cached"
 fi
 
 # --- step 3: busybox-static.
 if [ ! -e "$cache/busybox.done" ]; then
-	say "[3/5] downloading busybox-static $bb_ver"
+	step 3/5 "downloading busybox-static $bb_ver"
 	fetch "busybox-static=$bb_ver"
 	rm -rf "$cache/bb"
 	dpkg-deb -x "$cache/debs/"busybox-static_*.deb "$cache/bb"
 	rm -f "$cache/debs/"busybox-static_*.deb
 	touch "$cache/busybox.done"
 else
-	say "[3/5] busybox-static: cached"
+	step 3/5 "busybox-static: cached"
 fi
 bb=$cache/bb/bin/busybox
 [ -x "$bb" ] || die "$bb is missing from busybox-static"
@@ -187,7 +189,7 @@ mkcpio() { (cd "$1" && find . | LC_ALL=C sort | "$bb" cpio -o -H newc 2>/dev/nul
 # --- step 4: the modules the guest loads, with everything they depend on.
 base=$cache/base-ip$ip_ver-$script_hash.cpio.gz
 if [ ! -e "$base" ]; then
-	say "[4/5] assembling the base initramfs"
+	step 4/5 "assembling the base initramfs"
 	stage=$cache/base-stage
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,lab,etc}
@@ -237,7 +239,7 @@ if [ ! -e "$base" ]; then
 	mv "$base.tmp" "$base"
 	rm -rf "$stage"
 else
-	say "[4/5] base initramfs: cached"
+	step 4/5 "base initramfs: cached"
 fi
 
 cat >"$lab/lab.env" <<EOF
@@ -251,7 +253,7 @@ EOF
 if [ $# -ge 2 ]; then
 	out=$1
 	shift
-	say "[5/5] adding the programs to test: $*"
+	step 5/5 "adding the programs to test: $*"
 	stage=$(mktemp -d "$lab/run-stage.XXXXXX")
 	trap 'rm -rf "$stage"' EXIT
 	mkdir -p "$stage/lab"
@@ -265,9 +267,13 @@ if [ $# -ge 2 ]; then
 		copy_with_libs "$stage" "$prog"
 		echo "$prog" >>"$stage/lab/programs"
 	done
+	for f in ${NFPATH_LAB_WITH:-}; do
+		[ -r "$f" ] || die "--with $f: no such file"
+		copy_with_libs "$stage" "$(realpath "$f")"
+	done
 	mkcpio "$stage" >"$out"
 	say "      $(du -h "$out" | cut -f1) of programs and libraries"
 else
-	say "[5/5] no programs given"
+	step 5/5 "no programs given"
 fi
 say "ready in $(elapsed)"

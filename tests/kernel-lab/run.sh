@@ -3,7 +3,12 @@
 #
 # Runs test programs inside a real Debian kernel under QEMU (TCG), README.md in this folder.
 #
-# Usage: run.sh [--lab-dir DIR] [--timeout SECONDS] [--mem MIB] PROGRAM...
+# Usage: run.sh [--lab-dir DIR] [--timeout SECONDS] [--mem MIB] [--append KERNEL_ARGS]
+#               [--with FILE]... PROGRAM...
+#   --lab-dir  where prepare.sh keeps its cache (default ./kernel-lab; meson: the build directory)
+#   --with     also copy FILE (and its shared libraries) into the guest at its host path, without
+#              running it (a tool a test program calls, e.g. nfpath-vf)
+#   --append   more kernel command line, e.g. 'loglevel=7' to see every kernel message
 #
 # prepare.sh builds (or takes from its cache) the kernel, netdevsim.ko and the initramfs; the
 # guest gets 4 CPUs on two NUMA nodes, q35 with an Intel IOMMU, and an emulated NVMe SR-IOV PF
@@ -18,11 +23,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab=${NFPATH_LAB_DIR:-$PWD/kernel-lab}
 timeout_s=600
 mem=2048
+append=
+with=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--lab-dir) lab=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--with) with+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) echo "run.sh: unknown option '$1' (see the usage at the top of $0)" >&2; exit 2 ;;
 	*) break ;;
@@ -40,7 +49,7 @@ cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 
 rc=0
-bash "$here/prepare.sh" "$lab" "$work/programs.cpio" "$@" || rc=$?
+NFPATH_LAB_WITH="${with[*]}" bash "$here/prepare.sh" "$lab" "$work/programs.cpio" "$@" || rc=$?
 [ $rc -eq 0 ] || exit $rc
 # shellcheck disable=SC1091
 . "$lab/lab.env"
@@ -54,7 +63,9 @@ bash "$here/prepare.sh" "$lab" "$work/programs.cpio" "$@" || rc=$?
 
 half=$((mem / 2))
 qemu_args=(
-	-accel tcg -machine q35 -cpu max -m "$mem" -smp 4
+	-accel tcg -machine q35 -cpu max -m "$mem"
+	# One socket per NUMA node (one socket across two nodes makes the kernel WARN at boot).
+	-smp 4,sockets=2,cores=2,threads=1
 	-object "memory-backend-ram,id=mem0,size=${half}M"
 	-object "memory-backend-ram,id=mem1,size=$((mem - half))M"
 	-numa node,nodeid=0,cpus=0-1,memdev=mem0
@@ -67,7 +78,7 @@ qemu_args=(
 	-device "nvme,id=nvme0,serial=nfpathlab,subsys=nvmesubsys0,bus=rp1,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=10"
 	-nic none -display none -monitor none -serial stdio -no-reboot
 	-kernel "$KERNEL" -initrd "$work/initrd"
-	-append "console=ttyS0 intel_iommu=on panic=1 oops=panic loglevel=4 rdinit=/init"
+	-append "console=ttyS0 intel_iommu=on panic=1 oops=panic loglevel=4 rdinit=/init $append"
 )
 # Drop the comment lines the array above carries for the reader.
 args=()
@@ -98,6 +109,10 @@ if [ "$qrc" -ne 0 ]; then
 fi
 if reason=$(grep -m1 '^@@nfpath-lab: setup-failed' "$log"); then
 	echo "kernel-lab: FAIL: lab set-up in the guest: ${reason#*setup-failed } (console: $log)" >&2
+	exit 1
+fi
+if grep -q '^@@nfpath-lab: kernel-warning' "$log"; then
+	echo "kernel-lab: FAIL: the guest kernel issued a WARNING (its trace is above; console: $log)" >&2
 	exit 1
 fi
 if ! grep -q '^@@nfpath-lab: done' "$log"; then
