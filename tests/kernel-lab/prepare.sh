@@ -66,22 +66,26 @@ for tool in apt-get apt-cache dpkg-deb make gcc-12 ldd bc xz; do
 done
 
 # --- versions: the kernel linux-image-amd64 depends on now, and the same version of the rest.
-apt_candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2 }'; }
+# Two apt-cache calls in all (each takes about a second on a cold package cache).
+policy=$(apt-cache policy linux-image-amd64 busybox-static 2>/dev/null)
+apt_candidate() { echo "$policy" | awk -v p="$1:" '$1 == p { f = 1 } f && /Candidate:/ { print $2; exit }'; }
 meta_ver=$(apt_candidate linux-image-amd64)
 [ -n "$meta_ver" ] && [ "$meta_ver" != "(none)" ] ||
 	skip "apt knows no linux-image-amd64 (run apt-get update; is this Debian 12?)"
-image_pkg=$(apt-cache show "linux-image-amd64=$meta_ver" |
-	sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*-amd64\).*/\1/p' | head -n1)
+bb_ver=$(apt_candidate busybox-static)
+[ -n "$bb_ver" ] && [ "$bb_ver" != "(none)" ] || skip "apt knows no busybox-static"
+kseries=$(echo "$meta_ver" | cut -d. -f1-2)
+show=$(apt-cache show "linux-image-amd64=$meta_ver" "linux-source-$kseries" 2>/dev/null || true)
+image_pkg=$(echo "$show" | sed -n 's/^Depends:.*\(linux-image-[0-9][^ ,]*-amd64\).*/\1/p' | head -n1)
 [ -n "$image_pkg" ] || skip "cannot tell which kernel linux-image-amd64 $meta_ver depends on"
 kver=${image_pkg#linux-image-}
 kflavourless=${kver%-amd64}
-kseries=$(echo "$kver" | cut -d. -f1-2)
-src_ver=$(apt-cache show "linux-source-$kseries" 2>/dev/null | awk '/^Version:/ { print $2 }' |
+[ "$(echo "$kver" | cut -d. -f1-2)" = "$kseries" ] ||
+	skip "kernel $kver is not of the series $kseries that linux-image-amd64 $meta_ver names"
+src_ver=$(echo "$show" | awk -v p="linux-source-$kseries" '/^Package:/ { f = ($2 == p) } f && /^Version:/ { print $2 }' |
 	grep -Fx "$meta_ver" || true)
 [ -n "$src_ver" ] ||
 	skip "linux-source-$kseries $meta_ver (same version as the kernel $kver) is not available from apt"
-bb_ver=$(apt_candidate busybox-static)
-[ -n "$bb_ver" ] && [ "$bb_ver" != "(none)" ] || skip "apt knows no busybox-static"
 ip_ver=$(dpkg-query -W -f '${Version}' iproute2 2>/dev/null || echo unknown)
 qemu_ver=$(qemu-system-x86_64 --version | head -n1)
 script_hash=$(cat "$here/prepare.sh" "$here/guest-init.sh" | sha256sum | cut -c1-12)
@@ -202,7 +206,8 @@ if [ ! -e "$base" ]; then
 
 	declare -A modpath=() seen=()
 	while read -r p; do
-		n=$(basename "$p" .ko)
+		n=${p##*/}
+		n=${n%.ko}
 		modpath[${n//-/_}]=$p
 	done < <(cd "$moddir" && find kernel -name '*.ko')
 	modpath[netdevsim]=extra/netdevsim.ko
