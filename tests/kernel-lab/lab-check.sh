@@ -100,6 +100,27 @@ check "nvme PF: local_cpulist is node 1's CPUs" eq "$(cat "$pf/local_cpulist")" 
 check "nvme PF: sriov_totalvfs is 4" eq "$(cat "$pf/sriov_totalvfs")" 4
 check "nvme PF: starts with 0 VFs" eq "$(cat "$pf/sriov_numvfs")" 0
 check "nvme PF: is in an IOMMU group" test -e "$pf/iommu_group"
+
+# MSI-X IRQs of the PF through real /proc/irq: nvme's admin queue vector is an ordinary IRQ, its
+# I/O queue vectors are kernel-managed (pinning them answers EIO on 6.1).
+irqs=$(ls "$pf/msi_irqs" 2>/dev/null | sort -n | tr '\n' ' ')
+echo "#   MSI-X IRQs of $nvme_pf: $irqs"
+set -- $irqs
+check "nvme PF: msi_irqs lists at least 2 vectors" test $# -ge 2
+check "nvme PF: every vector is MSI-X with a /proc/irq entry" \
+	eq "$(for i in $irqs; do echo "$(cat "$pf/msi_irqs/$i"):$(test -d "/proc/irq/$i" && echo proc)"; done | sort -u)" "msix:proc"
+admin=$1
+node1=$(cat "$sys/devices/system/node/node1/cpulist")
+sysfs_write "/proc/irq/$admin/smp_affinity_list" "$node1"
+check "nvme PF: admin IRQ $admin pinned to node 1's CPUs $node1 ($werr)" eq "$(cat "/proc/irq/$admin/smp_affinity_list")" "$node1"
+managed=$2
+mbefore=$(cat "/proc/irq/$managed/smp_affinity_list")
+target=0
+[ "$mbefore" = 0 ] && target=1
+sysfs_write "/proc/irq/$managed/smp_affinity_list" $target
+check "nvme PF: managed I/O queue IRQ $managed refuses pinning with EIO ($werr)" contains "$werr" "Input/output error"
+check "nvme PF: managed IRQ $managed keeps its affinity $mbefore" eq "$(cat "/proc/irq/$managed/smp_affinity_list")" "$mbefore"
+
 sysfs_write "$pf/sriov_numvfs" 2
 check "nvme PF: 0 -> 2 VFs succeeds ($werr)" test -z "$werr"
 check "nvme PF: sriov_numvfs reads back 2" eq "$(cat "$pf/sriov_numvfs")" 2

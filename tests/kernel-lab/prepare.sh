@@ -133,12 +133,28 @@ if [ ! -e "$cache/netdevsim.done" ]; then
 	hdir=$cache/hdr/usr/src/linux-headers-$kver
 	# The headers' Makefile includes the common part by its absolute installed path.
 	sed -i "s#^include /usr/src/#include $cache/hdr/usr/src/#" "$hdir/Makefile"
-	say "      extracting drivers/net/netdevsim from linux-source-$kseries.tar.xz (about 20 s)"
+	say "      extracting drivers/net/netdevsim from linux-source-$kseries.tar.xz (stops after it)"
 	mkdir -p "$cache/netdevsim"
-	dpkg-deb --fsys-tarfile "$cache/debs/linux-source-${kseries}_${meta_ver}_all.deb" |
+	# The tarball is in path order: stop reading once past the folder, which saves about 40% of
+	# the decompression (the whole tarball is 1.3 GB). python3 is there: meson runs on it.
+	# shellcheck disable=SC2016
+	dpkg-deb --fsys-tarfile "$cache/debs/linux-source-${kseries}_${meta_ver}_all.deb" 2>/dev/null |
 		tar -xO "./usr/src/linux-source-$kseries.tar.xz" |
-		tar -xJ -C "$cache/netdevsim" --strip-components=4 \
-			"linux-source-$kseries/drivers/net/netdevsim/"
+		python3 -c '
+import sys, tarfile
+prefix, dest, seen = sys.argv[1], sys.argv[2], False
+with tarfile.open(fileobj=sys.stdin.buffer, mode="r|xz") as t:
+    for m in t:
+        if m.name.startswith(prefix):
+            seen = True
+            m.name = m.name[len(prefix):]
+            if m.name and m.isreg():
+                t.extract(m, dest, set_attrs=False)
+        elif seen:
+            break
+' "linux-source-$kseries/drivers/net/netdevsim/" "$cache/netdevsim" || true
+	[ -r "$cache/netdevsim/Makefile" ] && [ -r "$cache/netdevsim/netdevsim.h" ] ||
+		die "drivers/net/netdevsim not found in linux-source-$kseries.tar.xz"
 	say "      make -C linux-headers-$kver M=.../netdevsim CONFIG_NETDEVSIM=m modules"
 	make -s -C "$hdir" M="$cache/netdevsim" CONFIG_NETDEVSIM=m -j2 modules >&2 ||
 		die "building netdevsim.ko failed (see above)"
