@@ -9,7 +9,7 @@
 # "@@nfpath-lab: setup-failed REASON", a kernel WARN as "@@nfpath-lab: kernel-warning". Always
 # powers the guest off at the end.
 /bin/busybox --install -s
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:/lab/bin
 export HOME=/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

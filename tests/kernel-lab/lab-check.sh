@@ -151,6 +151,40 @@ sysfs_write "$vfd/driver_override" ""
 check "nvme VF $vf0: unbound from vfio-pci, override cleared" \
 	eq "$(test -e "$vfd/driver" && echo bound):$(cat "$vfd/driver_override")" ":(null)"
 
+
+# A VF with MSI-X IRQs of its own: its secondary controller gets 3 queues and 2 interrupts and is
+# set online (lab-nvme-vf), then the nvme driver binds the VF: vector 0 (admin queue) is an
+# ordinary IRQ, vector 1 (I/O queue) a kernel-managed one.
+ctrl=/dev/$(ls "$pf/nvme" | head -n1)
+out=$(lab-nvme-vf "$ctrl" online 1 3 2 2>&1)
+check "nvme VF 1: secondary controller online with 3 queues, 2 interrupts ($out)" \
+	contains "$(lab-nvme-vf "$ctrl" list)" "vfn 1 online nvq 3 nvi 2"
+sysfs_write "$vfd/driver_override" nvme
+sysfs_write "$sys/bus/pci/drivers_probe" "$vf0"
+i=0
+while [ $i -lt 50 ] && [ "$(ls "$vfd/msi_irqs" 2>/dev/null | wc -l)" -lt 2 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "nvme VF $vf0: bound to nvme ($werr)" eq "$(basename "$(readlink -f "$vfd/driver")")" nvme
+virqs=$(ls "$vfd/msi_irqs" 2>/dev/null | sort -n | tr '\n' ' ')
+echo "#   MSI-X IRQs of $vf0: $virqs"
+grep -E "^ *($(echo $virqs | tr ' ' '|')):" /proc/interrupts | sed 's/^/#   /'
+set -- $virqs
+check "nvme VF $vf0: msi_irqs lists 2 vectors" test $# -eq 2
+check "nvme VF $vf0: its vectors are MSI-X with /proc/irq entries" \
+	eq "$(for i in $virqs; do echo "$(cat "$vfd/msi_irqs/$i"):$(test -d "/proc/irq/$i" && echo proc)"; done | sort -u)" "msix:proc"
+sysfs_write "/proc/irq/$1/smp_affinity_list" "$node1"
+check "nvme VF $vf0: admin IRQ $1 pinned to node 1's CPUs $node1 ($werr)" eq "$(cat "/proc/irq/$1/smp_affinity_list")" "$node1"
+mbefore=$(cat "/proc/irq/$2/smp_affinity_list")
+sysfs_write "/proc/irq/$2/smp_affinity_list" 0
+check "nvme VF $vf0: managed I/O queue IRQ $2 refuses pinning with EIO ($werr)" contains "$werr" "Input/output error"
+check "nvme VF $vf0: managed IRQ $2 keeps its affinity $mbefore" eq "$(cat "/proc/irq/$2/smp_affinity_list")" "$mbefore"
+sysfs_write "$sys/bus/pci/drivers/nvme/unbind" "$vf0"
+sysfs_write "$vfd/driver_override" ""
+check "nvme VF $vf0: unbound from nvme, its IRQs are gone" \
+	eq "$(test -e "$vfd/driver" && echo bound):$(ls "$vfd/msi_irqs" 2>/dev/null | wc -l)" ":0"
+
 sysfs_write "$pf/sriov_numvfs" 0
 check "nvme PF: 2 -> 0 VFs succeeds ($werr)" eq "$(cat "$pf/sriov_numvfs")" 0
 check "nvme PF: virtfn links are gone" test ! -e "$pf/virtfn0"

@@ -6,7 +6,8 @@
 #   - netdevsim.ko built out of tree from linux-source-6.1 of the SAME Debian version against the
 #     matching linux-headers (Debian's kernel does not build netdevsim),
 #   - a base initramfs: busybox-static, /usr/bin/ip from iproute2 with its shared libraries, the
-#     modules (psample, netdevsim, nvme, vfio-pci and what they depend on) and the guest's /init.
+#     modules (psample, netdevsim, nvme, vfio-pci and what they depend on), the guest's /init and
+#     /lab/bin/lab-nvme-vf (lab-nvme-vf.c, static).
 # The expensive parts are cached under LAB_DIR/cache/<key>, the key being the package versions
 # (the base initramfs also on iproute2's version and a hash of the lab's scripts): a second run
 # takes seconds.
@@ -88,7 +89,7 @@ src_ver=$(echo "$show" | awk -v p="linux-source-$kseries" '/^Package:/ { f = ($2
 	skip "linux-source-$kseries $meta_ver (same version as the kernel $kver) is not available from apt"
 ip_ver=$(dpkg-query -W -f '${Version}' iproute2 2>/dev/null || echo unknown)
 qemu_ver=$(qemu-system-x86_64 --version | head -n1)
-script_hash=$(cat "$here/prepare.sh" "$here/guest-init.sh" | sha256sum | cut -c1-12)
+script_hash=$(cat "$here/prepare.sh" "$here/guest-init.sh" "$here/lab-nvme-vf.c" | sha256sum | cut -c1-12)
 key="$kver-$meta_ver-bb$bb_ver"
 key=${key//[^A-Za-z0-9._+-]/_}
 cache=$lab/cache/$key
@@ -218,6 +219,9 @@ if [ ! -e "$base" ]; then
 	cp "$here/guest-init.sh" "$stage/init"
 	chmod 755 "$stage/init"
 	copy_with_libs "$stage" /usr/bin/ip
+	mkdir -p "$stage/lab/bin"
+	gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static \
+		-o "$stage/lab/bin/lab-nvme-vf" "$here/lab-nvme-vf.c" || die "building lab-nvme-vf failed"
 	touch "$stage/etc/passwd" "$stage/etc/group"
 
 	declare -A modpath=() seen=()

@@ -75,7 +75,7 @@ qemu_args=(
 	-device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0
 	-device pcie-root-port,id=rp1,bus=pxb1,chassis=1,slot=1
 	-device nvme-subsys,id=nvmesubsys0,nqn=nfpath-lab
-	-device "nvme,id=nvme0,serial=nfpathlab,subsys=nvmesubsys0,bus=rp1,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=10,msix_qsize=10"
+	-device "nvme,id=nvme0,serial=nfpathlab,subsys=nvmesubsys0,bus=rp1,sriov_max_vfs=4,sriov_vq_flexible=12,sriov_vi_flexible=8,max_ioqpairs=14,msix_qsize=11"
 	-nic none -display none -monitor none -serial stdio -no-reboot
 	-kernel "$KERNEL" -initrd "$work/initrd"
 	-append "console=ttyS0 intel_iommu=on panic=1 oops=panic loglevel=4 rdinit=/init $append"
