@@ -23,8 +23,11 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 say() { printf 'kernel-lab: %s\n' "$*" >&2; }
-t_start=$(date +%s.%N)
-elapsed() { printf '%.1f s' "$(echo "$(date +%s.%N) - $t_start" | bc)"; }
+t_start=$(date +%s%N)
+elapsed() {
+	local ds=$((($(date +%s%N) - t_start) / 100000000))
+	printf '%d.%d s' $((ds / 10)) $((ds % 10))
+}
 step() { say "[$1] (at $(elapsed)) ${*:2}"; }
 skip() {
 	say "SKIP: $*"
@@ -62,7 +65,7 @@ if [ ${#need_install[@]} -gt 0 ]; then
 		"${need_install[@]}" >&2 ||
 		skip "cannot install ${need_install[*]} (needs root or passwordless sudo, and a Debian mirror)"
 fi
-for tool in apt-get apt-cache dpkg-deb make gcc-12 ldd bc xz; do
+for tool in apt-get apt-cache dpkg-deb make gcc gcc-12 ldd python3 flock; do
 	command -v "$tool" >/dev/null || skip "host tool '$tool' is missing (scripts/setup.sh installs it)"
 done
 
@@ -134,6 +137,12 @@ if [ ! -e "$cache/netdevsim.done" ]; then
 	hdir=$cache/hdr/usr/src/linux-headers-$kver
 	# The headers' Makefile includes the common part by its absolute installed path.
 	sed -i "s#^include /usr/src/#include $cache/hdr/usr/src/#" "$hdir/Makefile"
+	# objtool links libelf; DPDK's packages bring it, a bare machine may not have it.
+	if ldd "$cache/hdr/usr/lib/linux-kbuild-$kseries/tools/objtool/objtool" | grep -q 'libelf.*not found'; then
+		say "      installing libelf1 for the kernel's objtool"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libelf1 >&2 ||
+			skip "cannot install libelf1, which linux-kbuild-$kseries's objtool needs"
+	fi
 	say "      extracting drivers/net/netdevsim from linux-source-$kseries.tar.xz (stops after it)"
 	mkdir -p "$cache/netdevsim"
 	# The tarball is in path order: stop reading once past the folder, which saves about 40% of
@@ -266,6 +275,13 @@ if [ ! -e "$base" ]; then
 else
 	step 4/5 "base initramfs: cached"
 fi
+
+# Caches of other versions (an older kernel) are of no further use.
+for old in "$lab/cache"/*/; do
+	[ "${old%/}" = "$cache" ] && continue
+	say "      removing the cache of other versions: $old"
+	rm -rf "$old"
+done
 
 cat >"$lab/lab.env" <<EOF
 KVER=$kver

@@ -87,11 +87,12 @@ for a in "${qemu_args[@]}"; do
 done
 
 echo "kernel-lab: booting $KVER under QEMU TCG (time-out ${timeout_s} s)" >&2
-t0=$(date +%s.%N)
+t0=$(date +%s%N)
 qrc=0
 timeout -k 10 "$timeout_s" "$QEMU" "${args[@]}" </dev/null 2>&1 |
 	tee "$work/console.log" || qrc=${PIPESTATUS[0]}
-secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+ds=$((($(date +%s%N) - t0) / 100000000))
+secs=$((ds / 10)).$((ds % 10))
 tr -d '\r' <"$work/console.log" >"$lab/last-console.log"
 log=$lab/last-console.log
 
