@@ -48,7 +48,9 @@ while [ -z "$nsim_if" ] && [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 [ -n "$nsim_if" ] || setup_failed "netdevsim1 has no netdev after 5 s"
-max_vfs=$(cat /sys/kernel/debug/netdevsim/netdevsim1/max_vfs 2>/dev/null || echo "?")
+# netdevsim 6.1 has no sriov_totalvfs file: its limit is debugfs max_vfs.
+max_vfs=$(cat /sys/kernel/debug/netdevsim/netdevsim1/max_vfs 2>/dev/null || echo 0)
+[ "$max_vfs" -ge 4 ] || setup_failed "netdevsim1 allows $max_vfs VFs, the lab needs 4"
 ip link set "$nsim_if" up || setup_failed "ip link set $nsim_if up failed"
 say "netdevsim PF: $nsim_if (netdevsim1, max_vfs $max_vfs)"
 
