@@ -69,7 +69,7 @@ echo 0 >"/sys/bus/pci/devices/$nvme_pf/sriov_drivers_autoprobe"
 say "NVMe PF: $nvme_pf (numa_node $(cat /sys/bus/pci/devices/$nvme_pf/numa_node), sriov_totalvfs $(cat /sys/bus/pci/devices/$nvme_pf/sriov_totalvfs), driver $(basename "$(readlink /sys/bus/pci/devices/$nvme_pf/driver)"))"
 
 [ -r /lab/programs ] || setup_failed "no /lab/programs: nothing to run"
-cd /tmp
+cd /tmp || setup_failed "no /tmp in the initramfs"
 while read -r prog; do
 	say "running $prog --netdevsim-pf $nsim_if --nvme-pf $nvme_pf"
 	"$prog" --netdevsim-pf "$nsim_if" --nvme-pf "$nvme_pf" </dev/null 2>&1

@@ -62,6 +62,7 @@ NFPATH_LAB_WITH="${with[*]}" bash "$here/prepare.sh" "$lab" "$work/programs.cpio
 } >"$work/initrd"
 
 half=$((mem / 2))
+# shellcheck disable=SC2054 # commas inside QEMU's option values
 qemu_args=(
 	-accel tcg -machine q35 -cpu max -m "$mem"
 	# One socket per NUMA node (one socket across two nodes makes the kernel WARN at boot).
@@ -80,16 +81,11 @@ qemu_args=(
 	-kernel "$KERNEL" -initrd "$work/initrd"
 	-append "console=ttyS0 intel_iommu=on panic=1 oops=panic loglevel=4 rdinit=/init $append"
 )
-# Drop the comment lines the array above carries for the reader.
-args=()
-for a in "${qemu_args[@]}"; do
-	case $a in "#"*) ;; *) args+=("$a") ;; esac
-done
 
 echo "kernel-lab: booting $KVER under QEMU TCG (time-out ${timeout_s} s)" >&2
 t0=$(date +%s%N)
 qrc=0
-timeout -k 10 "$timeout_s" "$QEMU" "${args[@]}" </dev/null 2>&1 |
+timeout -k 10 "$timeout_s" "$QEMU" "${qemu_args[@]}" </dev/null 2>&1 |
 	tee "$work/console.log" || qrc=${PIPESTATUS[0]}
 ds=$((($(date +%s%N) - t0) / 100000000))
 secs=$((ds / 10)).$((ds % 10))
