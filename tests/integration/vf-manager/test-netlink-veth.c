@@ -18,16 +18,16 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                       \
-	do {                                                                                   \
-		if (cond) {                                                                    \
-			printf("ok - ");                                                       \
-		} else {                                                                       \
-			printf("not ok - ");                                                   \
-			failures++;                                                            \
-		}                                                                              \
-		printf(__VA_ARGS__);                                                           \
-		printf("\n");                                                                  \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			printf("ok - ");                                                           \
+		} else {                                                                           \
+			printf("not ok - ");                                                       \
+			failures++;                                                                \
+		}                                                                                  \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
 	} while (0)
 
 int

@@ -26,8 +26,7 @@ static char out[1 << 16];
 
 /* Run "TOOL --sim EXAMPLE --sysfs-root DIR/sim ARGS" (or with the given prefix); stdout and
  * stderr into 'out'. Returns the exit status. */
-static int
-run(const char *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int run(const char *opts, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 run(const char *opts, const char *fmt, ...)
@@ -69,9 +68,8 @@ run_json(const char *opts)
 static json_t *
 vf_of(json_t *inv, size_t pf, size_t vf)
 {
-	return json_array_get(json_object_get(json_array_get(json_object_get(inv, "pfs"), pf),
-					      "vfs"),
-			      vf);
+	return json_array_get(
+		json_object_get(json_array_get(json_object_get(inv, "pfs"), pf), "vfs"), vf);
 }
 
 static const char *
@@ -161,8 +159,9 @@ test_sim_workflow(void **state)
 	char saved[1024];
 
 	(void)state;
-	assert_int_equal(run(simopts, "set simnic0 1 mac 52:54:00:11:22:33 vlan 100 qos 3 "
-				      "spoofchk off trust on state enable min_rate 10 max_rate 1000"),
+	assert_int_equal(run(simopts,
+			     "set simnic0 1 mac 52:54:00:11:22:33 vlan 100 qos 3 "
+			     "spoofchk off trust on state enable min_rate 10 max_rate 1000"),
 			 0);
 	assert_non_null(strstr(out, "set and verified"));
 	snprintf(saved, sizeof(saved), "sim/nfpath-sim/saved/0000:3b:00.0-vf1");
@@ -273,13 +272,22 @@ test_fixture_inventory(void **state)
 	(void)state;
 	snprintf(root, sizeof(root), "%s/fixture", dir);
 	fx_add_pf(root, NULL,
-		  &(struct fx_pf){.pci = "0000:3b:00.0", .netdev = "ens1f0", .driver = "i40e",
-				  .vf_driver = "iavf", .total_vfs = 8, .num_vfs = 4,
-				  .numa_node = "1", .local_cpus = "8-15", .vfio_mask = 0x1,
+		  &(struct fx_pf){.pci = "0000:3b:00.0",
+				  .netdev = "ens1f0",
+				  .driver = "i40e",
+				  .vf_driver = "iavf",
+				  .total_vfs = 8,
+				  .num_vfs = 4,
+				  .numa_node = "1",
+				  .local_cpus = "8-15",
+				  .vfio_mask = 0x1,
 				  .irq_base = 300});
 	fx_add_pf(root, NULL,
-		  &(struct fx_pf){.pci = "0000:00:03.0", .netdev = "eth0", .driver = "e1000e",
-				  .total_vfs = -1, .numa_node = "-1"});
+		  &(struct fx_pf){.pci = "0000:00:03.0",
+				  .netdev = "eth0",
+				  .driver = "e1000e",
+				  .total_vfs = -1,
+				  .numa_node = "-1"});
 	snprintf(opts, sizeof(opts), "--sysfs-root %s", root);
 	inv = run_json(opts);
 	assert_string_equal(str(inv, "backend"), "sysfs+netlink");
@@ -318,10 +326,8 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sim_inventory),
-		cmocka_unit_test(test_sim_workflow),
-		cmocka_unit_test(test_sim_numvfs_and_pin),
-		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_sim_inventory),      cmocka_unit_test(test_sim_workflow),
+		cmocka_unit_test(test_sim_numvfs_and_pin), cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_fixture_inventory),
 	};
 	int r;
