@@ -48,6 +48,9 @@ usage(FILE *f)
 		"PF is a netdev name or a PCI address; VF is the VF index.\n");
 }
 
+static int print_debug(enum vfm_print_level level, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
 static int
 print_debug(enum vfm_print_level level, const char *fmt, va_list args)
 {

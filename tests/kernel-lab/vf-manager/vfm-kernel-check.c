@@ -298,6 +298,9 @@ usage(FILE *f)
 		   "[--sysfs-root DIR] [--procfs-root DIR]\n");
 }
 
+static int print_debug(enum vfm_print_level level, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
 static int
 print_debug(enum vfm_print_level level, const char *fmt, va_list args)
 {

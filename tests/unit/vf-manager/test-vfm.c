@@ -33,6 +33,9 @@ struct env {
 
 static char writes[4096];
 
+static int record_writes(enum vfm_print_level level, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
 static int
 record_writes(enum vfm_print_level level, const char *fmt, va_list args)
 {

@@ -38,7 +38,8 @@ enum vfm_print_level {
 
 typedef int (*vfm_print_fn)(enum vfm_print_level level, const char *fmt, va_list args);
 
-/* Set the print callback for every context (NULL: silent). Returns the previous one. */
+/* Set the print callback for every context (NULL: silent). Returns the previous one.
+ * Declare the callback with __attribute__((format(printf, 2, 0))) for -Wformat=2. */
 vfm_print_fn vfm_set_print(vfm_print_fn fn);
 
 /* ---- Context --------------------------------------------------------------------------------- */
