@@ -636,6 +636,10 @@ vfm_pf_load(struct vfm_ctx *ctx, const char *name, struct vfm_pf **ret_pf)
 		vfm_pf_free(pf);
 		return r;
 	}
+	/* A device with several netdevs (netdevsim ports): the one the caller named. */
+	if (vfm_pci_addr_parse(name, &addr) < 0 && strcmp(pf->netdev, name) != 0 &&
+	    strlen(name) < sizeof(pf->netdev))
+		strcpy(pf->netdev, name);
 	*ret_pf = pf;
 	return 0;
 }

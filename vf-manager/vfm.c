@@ -606,6 +606,18 @@ write_vf_mtu(struct vfm_ctx *ctx, const char *pfname, unsigned int vf, int mtu)
 	return r;
 }
 
+static bool
+vf_driver_is(struct vfm_ctx *ctx, const char *syspath, const char *driver)
+{
+	char path[PATH_MAX], now[64];
+
+	(void)ctx;
+	if (vfm_path(path, sizeof(path), "%s/driver", syspath) < 0 ||
+	    vfm_readlink_base(path, now, sizeof(now)) < 0)
+		return false;
+	return strcmp(now, driver) == 0;
+}
+
 int
 vfm_vf_restore(struct vfm_ctx *ctx, const struct vfm_vf_saved *saved)
 {
@@ -621,8 +633,17 @@ vfm_vf_restore(struct vfm_ctx *ctx, const struct vfm_vf_saved *saved)
 	/* Driver first: rebinding a VF can reset settings kept by its driver (MTU). */
 	if (saved->vf < pf->n_vfs && pf->vfs[saved->vf].has_pci &&
 	    strcmp(pf->vfs[saved->vf].driver, saved->driver) != 0) {
-		r = vfm_vf_bind(ctx, saved->pf, saved->vf,
-				saved->driver[0] ? saved->driver : "none");
+		/* A kernel driver comes back through a plain probe, which also leaves
+		 * driver_override cleared as it was; an override only if the probe picks another.
+		 */
+		if (!saved->driver[0] || driver_is_userspace(saved->driver)) {
+			r = vfm_vf_bind(ctx, saved->pf, saved->vf,
+					saved->driver[0] ? saved->driver : "none");
+		} else {
+			r = vfm_vf_bind(ctx, saved->pf, saved->vf, "kernel");
+			if (!vf_driver_is(ctx, pf->vfs[saved->vf].syspath, saved->driver))
+				r = vfm_vf_bind(ctx, saved->pf, saved->vf, saved->driver);
+		}
 		if (r < 0 && ret == 0) {
 			ret = r;
 			memcpy(first_err, ctx->err, sizeof(first_err));

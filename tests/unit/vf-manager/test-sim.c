@@ -437,6 +437,8 @@ test_save_restore(void **state)
 	assert_int_equal(got.vlan, 0);
 	assert_false(got.trust);
 	assert_true(fx_exists(e->root, "bus/pci/drivers/nfpath-sim-vf/0000:3b:10.3"));
+	/* Back through a plain probe: driver_override is cleared, as it was. */
+	assert_string_equal(fx_get(e->root, VFD(3) "/driver_override", buf, sizeof(buf)), "(null)");
 	/* The rebind made a fresh netdev with the PF's MTU: nothing left of the tenant's. */
 	assert_string_equal(fx_get(e->root, "class/net/simnic0v3/mtu", buf, sizeof(buf)), "1500");
 
@@ -448,6 +450,29 @@ test_save_restore(void **state)
 	/* Restoring a VF that is gone fails cleanly. */
 	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, PF, 2, 0), 0);
 	assert_int_equal(vfm_vf_restore(e->ctx, &saved), -EINVAL);
+}
+
+static void
+test_restore_vfio(void **state)
+{
+	struct env *e = *state;
+	struct vfm_vf_saved saved;
+	struct vfm_pf *pf;
+
+	/* A VF that was on vfio-pci before the agent took it goes back to vfio-pci. */
+	write_nic(e, ", \"vfio_vfs\": [1]");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_int_equal(vfm_vf_save(e->ctx, PF, 1, &saved), 0);
+	assert_string_equal(saved.driver, "vfio-pci");
+	assert_int_equal(saved.mtu, -1);
+	assert_int_equal(vfm_vf_bind(e->ctx, PF, 1, "kernel"), 0);
+	assert_true(fx_exists(e->root, "class/net/simnic0v1"));
+	assert_int_equal(vfm_vf_restore(e->ctx, &saved), 0);
+	assert_int_equal(vfm_pf_load(e->ctx, PF, &pf), 0);
+	assert_string_equal(pf->vfs[1].driver, "vfio-pci");
+	assert_string_equal(pf->vfs[1].netdev, "");
+	assert_int_equal(pf->numa_node, 1);
+	vfm_pf_free(pf);
 }
 
 static void
@@ -617,6 +642,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_vfio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irqs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_between_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
