@@ -278,14 +278,56 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 }
 
 static int
-sim_load_file(struct vfm_ctx *ctx, struct sim *sim, const char *file)
+sim_load_json(struct vfm_ctx *ctx, struct sim *sim, const char *file, json_t *root)
 {
-	json_error_t jerr;
-	json_t *root, *pfs, *v;
+	json_t *pfs, *v;
 	const char *key;
 	int r = 0;
 
 	sim->irq_base = 128;
+	if (!json_is_object(root))
+		return json_fail(ctx, file, "(top)", "expected an object with \"pfs\"");
+	json_object_foreach(root, key, v)
+	{
+		if (strcmp(key, "pfs") == 0 || strcmp(key, "comment") == 0)
+			continue;
+		if (strcmp(key, "irq_base") == 0) {
+			r = get_uint(ctx, file, key, v, 100000, &sim->irq_base);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return json_fail(ctx, file, key, "unknown field (known: pfs, irq_base, comment)");
+	}
+	pfs = json_object_get(root, "pfs");
+	if (!json_is_array(pfs) || json_array_size(pfs) == 0 || json_array_size(pfs) > SIM_MAX_PFS)
+		return json_fail(ctx, file, "pfs", "expected an array of 1-%d PFs", SIM_MAX_PFS);
+	for (size_t i = 0; i < json_array_size(pfs); i++) {
+		r = parse_pf(ctx, file, i, json_array_get(pfs, i), &sim->pfs[i]);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(sim->pfs[j].pci, sim->pfs[i].pci) == 0 ||
+			    strcmp(sim->pfs[j].name, sim->pfs[i].name) == 0) {
+				char where[32];
+
+				snprintf(where, sizeof(where), "pfs[%zu]", i);
+				return json_fail(ctx, file, where, "same name or pci as pfs[%zu]",
+						 j);
+			}
+		}
+		sim->n_pfs = i + 1;
+	}
+	return 0;
+}
+
+static int
+sim_load_file(struct vfm_ctx *ctx, struct sim *sim, const char *file)
+{
+	json_error_t jerr;
+	json_t *root;
+	int r;
+
 	root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		if (access(file, R_OK) != 0)
@@ -294,46 +336,32 @@ sim_load_file(struct vfm_ctx *ctx, struct sim *sim, const char *file)
 		return vfm_fail(ctx, -EINVAL, "%s:%d:%d: %s (simulated NIC file)", file, jerr.line,
 				jerr.column, jerr.text);
 	}
-	if (!json_is_object(root)) {
-		r = json_fail(ctx, file, "(top)", "expected an object with \"pfs\"");
-		goto out;
-	}
-	json_object_foreach(root, key, v)
-	{
-		if (strcmp(key, "pfs") == 0 || strcmp(key, "comment") == 0)
-			continue;
-		if (strcmp(key, "irq_base") == 0) {
-			r = get_uint(ctx, file, key, v, 100000, &sim->irq_base);
-			if (r < 0)
-				goto out;
-			continue;
-		}
-		r = json_fail(ctx, file, key, "unknown field (known: pfs, irq_base, comment)");
-		goto out;
-	}
-	pfs = json_object_get(root, "pfs");
-	if (!json_is_array(pfs) || json_array_size(pfs) == 0 ||
-	    json_array_size(pfs) > SIM_MAX_PFS) {
-		r = json_fail(ctx, file, "pfs", "expected an array of 1-%d PFs", SIM_MAX_PFS);
-		goto out;
-	}
-	for (size_t i = 0; i < json_array_size(pfs); i++) {
-		r = parse_pf(ctx, file, i, json_array_get(pfs, i), &sim->pfs[i]);
-		if (r < 0)
-			goto out;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(sim->pfs[j].pci, sim->pfs[i].pci) == 0 ||
-			    strcmp(sim->pfs[j].name, sim->pfs[i].name) == 0) {
-				char where[32];
+	r = sim_load_json(ctx, sim, file, root);
+	json_decref(root);
+	return r;
+}
 
-				snprintf(where, sizeof(where), "pfs[%zu]", i);
-				r = json_fail(ctx, file, where, "same name or pci as pfs[%zu]", j);
-				goto out;
-			}
-		}
-		sim->n_pfs = i + 1;
+int
+vfm_sim_parse(struct vfm_ctx *ctx, const char *text, size_t len)
+{
+	json_error_t jerr;
+	struct sim *sim;
+	json_t *root;
+	int r;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return vfm_fail(ctx, -EINVAL, "(buffer):%d:%d: %s (simulated NIC file)", jerr.line,
+				jerr.column, jerr.text);
+	sim = calloc(1, sizeof(*sim));
+	if (!sim) {
+		json_decref(root);
+		return -ENOMEM;
 	}
-out:
+	r = sim_load_json(ctx, sim, "(buffer)", root);
+	if (r == 0)
+		r = (int)sim->n_pfs;
+	free(sim);
 	json_decref(root);
 	return r;
 }

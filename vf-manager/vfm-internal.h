@@ -94,4 +94,10 @@ int vfm_vf_config_format(const struct vfm_vf_config *cfg, char *buf, size_t len)
 /* Returns 0 or -EINVAL. */
 int vfm_vf_config_parse(const char *text, struct vfm_vf_config *ret_cfg);
 
+/* ---- backend-sim.c ------------------------------------------------------------------------- */
+
+/* Check a simulated NIC description (JSON text) without building a tree (fuzzing).
+ * Returns the number of PFs, or -EINVAL with a message on ctx. */
+int vfm_sim_parse(struct vfm_ctx *ctx, const char *text, size_t len);
+
 #endif /* NFPATH_VFM_INTERNAL_H */
