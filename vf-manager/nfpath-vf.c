@@ -529,7 +529,7 @@ cmd_set(struct vfm_ctx *ctx, const char *state_dir, int argc, char **argv)
 	r = parse_set_args(argc - 2, argv + 2, &cfg);
 	if (r)
 		return r;
-	/* Fields given partly keep their current values (rate: min or max alone; vlan/qos). */
+	/* Fields given partly keep their current values (min or max rate alone; qos alone). */
 	if ((cfg.mask & (VFM_VF_RATE | VFM_VF_VLAN)) &&
 	    vfm_vf_get_config(ctx, argv[0], (unsigned int)vf, &cur) == 0) {
 		bool has_min = false, has_max = false, has_vlan = false, has_qos = false,
@@ -546,14 +546,15 @@ cmd_set(struct vfm_ctx *ctx, const char *state_dir, int argc, char **argv)
 			cfg.min_tx_rate = cur.min_tx_rate;
 		if ((cfg.mask & VFM_VF_RATE) && !has_max)
 			cfg.max_tx_rate = cur.max_tx_rate;
-		if ((cfg.mask & VFM_VF_VLAN) && !has_vlan)
+		/* As with 'ip link ... vf N vlan V': qos 0 and 802.1Q unless given; qos or proto
+		 * alone keep the current VLAN. */
+		if ((cfg.mask & VFM_VF_VLAN) && !has_vlan) {
 			cfg.vlan = cur.vlan;
-		if ((cfg.mask & VFM_VF_VLAN) && !has_qos && has_vlan && cfg.vlan == 0)
-			cfg.qos = 0;
-		else if ((cfg.mask & VFM_VF_VLAN) && !has_qos)
-			cfg.qos = cur.qos;
-		if ((cfg.mask & VFM_VF_VLAN) && !has_proto)
-			cfg.vlan_proto = cur.vlan_proto;
+			if (!has_qos)
+				cfg.qos = cur.qos;
+			if (!has_proto)
+				cfg.vlan_proto = cur.vlan_proto;
+		}
 	}
 	r = save_once(ctx, state_dir, argv[0], (unsigned int)vf);
 	if (r < 0)

@@ -401,9 +401,6 @@ check_config(struct vfm_ctx *ctx, const char *pf, unsigned int vf, const struct 
 				ctx, -EINVAL,
 				"PF %s VF %u: vlan protocol 0x%04x is neither 802.1Q nor 802.1ad",
 				pf, vf, cfg->vlan_proto);
-		if (cfg->vlan == 0 && cfg->qos != 0)
-			return vfm_fail(ctx, -EINVAL, "PF %s VF %u: qos %u needs a vlan (1-4095)",
-					pf, vf, cfg->qos);
 	}
 	if ((cfg->mask & VFM_VF_LINK_STATE) && (unsigned int)cfg->link_state > VFM_LINK_DISABLE)
 		return vfm_fail(ctx, -EINVAL,

@@ -189,6 +189,24 @@ test_sim_workflow(void **state)
 	assert_int_equal(num(st, "max_tx_rate"), 2000);
 	json_decref(inv);
 
+	/* Like 'ip link': vlan alone resets qos and protocol; qos alone keeps the VLAN. */
+	assert_int_equal(run(simopts, "set simnic0 2 vlan 200 qos 1 proto 802.1ad"), 0);
+	assert_int_equal(run(simopts, "set simnic0 2 qos 5"), 0);
+	inv = run_json(simopts);
+	st = json_object_get(vf_of(inv, 0, 2), "state");
+	assert_int_equal(num(st, "vlan"), 200);
+	assert_int_equal(num(st, "qos"), 5);
+	assert_string_equal(str(st, "vlan_proto"), "802.1ad");
+	json_decref(inv);
+	assert_int_equal(run(simopts, "set simnic0 2 vlan 300"), 0);
+	inv = run_json(simopts);
+	st = json_object_get(vf_of(inv, 0, 2), "state");
+	assert_int_equal(num(st, "vlan"), 300);
+	assert_int_equal(num(st, "qos"), 0);
+	assert_string_equal(str(st, "vlan_proto"), "802.1Q");
+	json_decref(inv);
+	assert_int_equal(run(simopts, "restore simnic0 2"), 0);
+
 	assert_int_equal(run(simopts, "bind simnic0 1 vfio-pci"), 0);
 	inv = run_json(simopts);
 	vf = vf_of(inv, 0, 1);

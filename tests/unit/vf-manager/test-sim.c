@@ -284,9 +284,14 @@ test_vf_config(void **state)
 	cfg.vlan = 5000;
 	assert_int_equal(vfm_vf_set_config(e->ctx, PF, 1, &cfg), -EINVAL);
 	assert_non_null(strstr(vfm_ctx_last_error(e->ctx), "vlan 5000 is out of range"));
-	cfg.vlan = 0;
-	cfg.qos = 2;
+	cfg.vlan = 10;
+	cfg.qos = 8;
 	assert_int_equal(vfm_vf_set_config(e->ctx, PF, 1, &cfg), -EINVAL);
+	assert_non_null(strstr(vfm_ctx_last_error(e->ctx), "qos 8 is out of range (0-7)"));
+	cfg.qos = 0;
+	cfg.vlan_proto = 0x9100;
+	assert_int_equal(vfm_vf_set_config(e->ctx, PF, 1, &cfg), -EINVAL);
+	cfg.vlan_proto = VFM_VLAN_PROTO_8021Q;
 	cfg.mask = VFM_VF_MAC;
 	cfg.mac[0] = 0x01;
 	assert_int_equal(vfm_vf_set_config(e->ctx, PF, 1, &cfg), -EINVAL);
