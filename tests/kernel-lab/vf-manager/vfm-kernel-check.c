@@ -6,7 +6,10 @@
  * all are ok, 1 otherwise, 2 on a usage error.
  *
  *   vfm-kernel-check [--netdevsim-pf IFNAME] [--nvme-pf PCI_ADDR]
- *                    [--sysfs-root DIR] [--procfs-root DIR]
+ *                    [--sysfs-root DIR] [--procfs-root DIR] [--sim FILE]
+ *
+ * --sim FILE runs the same checks against vf-manager's simulated NIC (the tree goes under
+ * --sysfs-root): a dry run of this program's own logic where no lab kernel is available.
  *
  * --netdevsim-pf: a netdevsim PF with sriov_totalvfs >= 4 and 0 VFs. Creates 4 VFs, sets and
  *   reads back every VF setting on each, checks the out-of-range VF error, saves and restores
@@ -217,9 +220,16 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 		printf("# nvme: PF starts with %d VFs; removing them\n", pf->num_vfs);
 		vfm_pf_set_num_vfs(ctx, pci, 0, VFM_NUMVFS_FORCE);
 	}
-	cpus = pf->local_cpus;
-	if (!pf->local_cpus_valid || vfm_cpuset_count(&cpus) == 0)
-		vfm_cpulist_parse("0", &cpus);
+	/* Pin to one CPU, the first local one: a change the affinity files can show. */
+	memset(&cpus, 0, sizeof(cpus));
+	for (unsigned int c = 0; c < VFM_CPUSET_MAX; c++) {
+		if (pf->local_cpus_valid && vfm_cpuset_isset(&pf->local_cpus, c)) {
+			vfm_cpuset_set(&cpus, c);
+			break;
+		}
+	}
+	if (vfm_cpuset_count(&cpus) == 0)
+		vfm_cpuset_set(&cpus, 0);
 	vfm_pf_free(pf);
 	pf = NULL;
 
@@ -269,12 +279,19 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 		ok(r == 0 && pinned + managed == pf->vfs[0].n_irqs,
 		   "nvme: VF 0 IRQs: %u pinned, %u kernel-managed: %s", pinned, managed,
 		   err(ctx, r));
-		for (size_t i = 0; i < pf->vfs[0].n_irqs && pinned; i++) {
-			struct vfm_cpuset got;
+		if (r == 0) {
+			unsigned int follow = 0;
 
-			if (vfm_irq_get_affinity(ctx, pf->vfs[0].irqs[i], &got) == 0 &&
-			    vfm_cpuset_equal(&got, &cpus))
-				printf("# IRQ %u follows the pin\n", pf->vfs[0].irqs[i]);
+			for (size_t i = 0; i < pf->vfs[0].n_irqs; i++) {
+				struct vfm_cpuset got;
+
+				if (vfm_irq_get_affinity(ctx, pf->vfs[0].irqs[i], &got) == 0 &&
+				    vfm_cpuset_equal(&got, &cpus))
+					follow++;
+			}
+			ok(follow >= pinned,
+			   "nvme: the %u pinned IRQs read back on the CPU asked (%u IRQs there)",
+			   pinned, follow);
 		}
 	} else {
 		skip("nvme: VF 0 IRQs pinned", "VF 0 has no MSI-X IRQs (no driver probed it)");
@@ -295,7 +312,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: vfm-kernel-check [--netdevsim-pf IFNAME] [--nvme-pf PCI_ADDR] "
-		   "[--sysfs-root DIR] [--procfs-root DIR]\n");
+		   "[--sysfs-root DIR] [--procfs-root DIR] [--sim FILE]\n");
 }
 
 static int print_debug(enum vfm_print_level level, const char *fmt, va_list args)
@@ -320,6 +337,7 @@ main(int argc, char **argv)
 		{"nvme-pf", required_argument, NULL, 'p'},
 		{"sysfs-root", required_argument, NULL, 's'},
 		{"procfs-root", required_argument, NULL, 'r'},
+		{"sim", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -343,6 +361,10 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			o.procfs_root = optarg;
+			break;
+		case 'S':
+			o.sim_file = optarg;
+			o.sim_reset = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -376,9 +398,9 @@ main(int argc, char **argv)
 	}
 	vfm_set_print(print_debug);
 	r = vfm_ctx_new(&o, &ctx, &msg);
-	if (!ok(r == 0, "vf-manager context (sysfs '%s', procfs '%s'): %s",
-		o.sysfs_root ? o.sysfs_root : "/sys", o.procfs_root ? o.procfs_root : "/proc",
-		msg ? msg : (r ? strerror(-r) : "ok"))) {
+	if (!ok(r == 0, "vf-manager context (backend %s, sysfs '%s', procfs '%s'): %s",
+		r == 0 ? vfm_ctx_backend_name(ctx) : "?", r == 0 ? vfm_ctx_sysfs_root(ctx) : "?",
+		r == 0 ? vfm_ctx_procfs_root(ctx) : "?", msg ? msg : (r ? strerror(-r) : "ok"))) {
 		free(msg);
 		printf("1..%u\n", n_tests);
 		return 1;
