@@ -284,12 +284,13 @@ test_usage_errors(void **state)
 static void
 test_fixture_inventory(void **state)
 {
-	char root[1024], opts[2048];
+	char root[1024], proc[1024], opts[2200], buf[64];
 	json_t *inv, *pfs, *pf, *vf;
 
 	(void)state;
 	snprintf(root, sizeof(root), "%s/fixture", dir);
-	fx_add_pf(root, NULL,
+	snprintf(proc, sizeof(proc), "%s/fixture-proc", dir);
+	fx_add_pf(root, proc,
 		  &(struct fx_pf){.pci = "0000:3b:00.0",
 				  .netdev = "ens1f0",
 				  .driver = "i40e",
@@ -335,6 +336,13 @@ test_fixture_inventory(void **state)
 	assert_int_equal(run(opts, "list"), 0);
 	assert_null(strstr(out, "SIMULATED"));
 	assert_non_null(strstr(out, "numa_node 1 local_cpus 8-15 vfs 4/8"));
+	/* IRQ pinning under --procfs-root. */
+	snprintf(opts, sizeof(opts), "--sysfs-root %s --procfs-root %s", root, proc);
+	assert_int_equal(run(opts, "pin ens1f0 3 2,4"), 0);
+	assert_non_null(strstr(out, "3 IRQs pinned to 2,4, 0 kernel-managed"));
+	assert_string_equal(fx_get(proc, "irq/309/smp_affinity_list", buf, sizeof(buf)), "2,4");
+	assert_string_equal(fx_get(proc, "irq/311/smp_affinity_list", buf, sizeof(buf)), "2,4");
+	assert_string_equal(fx_get(proc, "irq/306/smp_affinity_list", buf, sizeof(buf)), "0-3");
 	/* VF 0 on vfio-pci: the count does not change. */
 	assert_int_equal(run(opts, "numvfs ens1f0 2"), 1);
 	assert_non_null(strstr(out, "VF 0 (0000:3b:10.0) is bound to vfio-pci"));
