@@ -242,11 +242,12 @@ int vfm_vf_saved_format(const struct vfm_vf_saved *saved, char *buf, size_t len)
 int vfm_vf_saved_parse(const char *text, struct vfm_vf_saved *ret_saved, unsigned int *ret_line);
 
 /*
- * Bind a VF to a driver: "vfio-pci" (needs an IOMMU group), or "" / "kernel" for the VF's
- * kernel driver (clears driver_override and lets the kernel probe). Uses driver_override,
- * driver/unbind and drivers_probe, then checks the result.
- * Returns 0, -ENODEV, -EINVAL, -EOPNOTSUPP (VF without a PCI function), -EIO (the driver did
- * not take the device), or a write error.
+ * Bind a VF to a driver: "vfio-pci" (needs an IOMMU group) or another driver by name, "" or
+ * "kernel" for the VF's kernel driver (clears driver_override and lets the kernel probe), or
+ * "none" (unbind only). Uses driver_override, driver/unbind and drivers_probe, then checks
+ * which driver took the device.
+ * Returns 0, -ENODEV, -EINVAL, -EOPNOTSUPP (VF without a PCI function, or vfio-pci without an
+ * IOMMU group), -EIO (the driver did not take the device), -ETIMEDOUT, or a write error.
  */
 int vfm_vf_bind(struct vfm_ctx *ctx, const char *pf, unsigned int vf, const char *driver);
 
