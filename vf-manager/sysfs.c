@@ -251,20 +251,26 @@ int
 vfm_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
+	char *slash;
 	size_t len = strlen(path);
+	int r;
 
 	if (len == 0 || len >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* Usually the parent exists: one mkdir. */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+	slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return -ENOENT;
+	*slash = '\0';
+	r = vfm_mkdir_p(buf);
+	if (r < 0)
+		return r;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
