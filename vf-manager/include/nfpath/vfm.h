@@ -13,6 +13,10 @@
  * Every function returns >= 0 on success and -errno on failure. A failure also leaves a
  * message that names the place, the value and the fix: vfm_ctx_last_error(). Debug messages go
  * to the callback set with vfm_set_print() (silent by default).
+ *
+ * A context is used by one thread at a time (it holds the last error); several contexts,
+ * also in several processes, may work on the same tree. Nothing here calls exit() or asserts
+ * on caller input.
  */
 #ifndef NFPATH_VFM_H
 #define NFPATH_VFM_H
