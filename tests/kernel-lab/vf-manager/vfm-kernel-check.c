@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * vfm-kernel-check: vf-manager's real backend against a real kernel, run inside the
+ * kernel-lab guest (QEMU with netdevsim and an emulated NVMe SR-IOV PF). Standalone: it links
+ * vf-manager only and prints TAP ("ok N - text" / "not ok N - text", then "1..N"); exit 0 when
+ * all are ok, 1 otherwise, 2 on a usage error.
+ *
+ *   vfm-kernel-check [--netdevsim-pf IFNAME] [--nvme-pf PCI_ADDR]
+ *                    [--sysfs-root DIR] [--procfs-root DIR] [--sim FILE]
+ *
+ * --sim FILE runs the same checks against vf-manager's simulated NIC (the tree goes under
+ * --sysfs-root): a dry run of this program's own logic where no lab kernel is available.
+ *
+ * --netdevsim-pf: a netdevsim PF with sriov_totalvfs >= 4 and 0 VFs. Creates 4 VFs, sets and
+ *   reads back every VF setting on each, checks the out-of-range VF error, saves and restores
+ *   a VF exactly, asks the kernel for 4 -> 5 VFs directly, and removes the VFs.
+ * --nvme-pf: an SR-IOV PCI PF (QEMU's emulated NVMe). Discovery through real sysfs (virtfnN,
+ *   physfn, IOMMU group, NUMA node, local_cpulist), numvfs 0 -> 2 -> 0 with the 0-first rule,
+ *   vfio-pci binding and back, and the VF's MSI-X IRQs pinned through /proc/irq (a managed
+ *   IRQ's refusal is reported as managed, not as a failure).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nfpath/vfm.h"
+
+static unsigned int n_tests, n_failed;
+
+static bool ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool
+ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	n_tests++;
+	if (!cond)
+		n_failed++;
+	printf("%sok %u - ", cond ? "" : "not ", n_tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	return cond;
+}
+
+static void
+skip(const char *fmt, const char *why)
+{
+	n_tests++;
+	printf("ok %u - %s # SKIP %s\n", n_tests, fmt, why);
+}
+
+static const char *
+err(struct vfm_ctx *ctx, int r)
+{
+	static char buf[600];
+
+	snprintf(buf, sizeof(buf), "%d %s", r, r < 0 ? vfm_ctx_last_error(ctx) : "");
+	return buf;
+}
+
+static bool
+cfg_equal(const struct vfm_vf_config *want, const struct vfm_vf_config *got, char *why, size_t len)
+{
+	char a[VFM_MAC_STRLEN], b[VFM_MAC_STRLEN];
+
+	why[0] = '\0';
+	if ((want->mask & VFM_VF_MAC) && memcmp(want->mac, got->mac, VFM_MAC_LEN) != 0) {
+		vfm_mac_format(want->mac, a, sizeof(a));
+		vfm_mac_format(got->mac, b, sizeof(b));
+		snprintf(why, len, "mac %s != %s", b, a);
+	} else if ((want->mask & VFM_VF_VLAN) &&
+		   (want->vlan != got->vlan || want->qos != got->qos)) {
+		snprintf(why, len, "vlan/qos %u/%u != %u/%u", got->vlan, got->qos, want->vlan,
+			 want->qos);
+	} else if ((want->mask & VFM_VF_SPOOFCHK) && want->spoofchk != got->spoofchk) {
+		snprintf(why, len, "spoofchk %d != %d", got->spoofchk, want->spoofchk);
+	} else if ((want->mask & VFM_VF_TRUST) && want->trust != got->trust) {
+		snprintf(why, len, "trust %d != %d", got->trust, want->trust);
+	} else if ((want->mask & VFM_VF_LINK_STATE) && want->link_state != got->link_state) {
+		snprintf(why, len, "link state %s != %s", vfm_link_state_name(got->link_state),
+			 vfm_link_state_name(want->link_state));
+	} else if ((want->mask & VFM_VF_RATE) && (want->min_tx_rate != got->min_tx_rate ||
+						  want->max_tx_rate != got->max_tx_rate)) {
+		snprintf(why, len, "rate %u-%u != %u-%u", got->min_tx_rate, got->max_tx_rate,
+			 want->min_tx_rate, want->max_tx_rate);
+	}
+	return why[0] == '\0';
+}
+
+/* ---- netdevsim ---------------------------------------------------------------------------- */
+
+static void
+check_netdevsim(struct vfm_ctx *ctx, const char *ifname)
+{
+	struct vfm_vf_config cfg, got;
+	struct vfm_vf_saved saved;
+	struct vfm_pf *pf = NULL;
+	char why[128];
+	int r;
+
+	r = vfm_pf_load(ctx, ifname, &pf);
+	if (!ok(r == 0, "netdevsim: PF '%s' found: %s", ifname, err(ctx, r)))
+		return;
+	ok(pf->sriov_capable && pf->total_vfs >= 4,
+	   "netdevsim: '%s' (%s on bus %s) is SR-IOV capable with %d VFs total", ifname, pf->id,
+	   pf->bus, pf->total_vfs);
+	ok(pf->num_vfs == 0, "netdevsim: '%s' starts with 0 VFs (has %d)", ifname, pf->num_vfs);
+	vfm_pf_free(pf);
+	pf = NULL;
+
+	r = vfm_pf_set_num_vfs(ctx, ifname, 4, 0);
+	ok(r == 0, "netdevsim: create 4 VFs: %s", err(ctx, r));
+	r = vfm_pf_load(ctx, ifname, &pf);
+	ok(r == 0 && pf->num_vfs == 4 && pf->n_vfs == 4,
+	   "netdevsim: discovery sees 4 VFs (sriov_numvfs %d, %zu listed)", pf ? pf->num_vfs : -1,
+	   pf ? pf->n_vfs : 0);
+	if (pf)
+		ok(pf->n_vfs == 4 && pf->vfs[3].state_valid,
+		   "netdevsim: VF state read through netlink during discovery");
+	vfm_pf_free(pf);
+	pf = NULL;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.mask = VFM_VF_ALL;
+		cfg.mac[0] = 0x52;
+		cfg.mac[1] = 0x54;
+		cfg.mac[5] = (uint8_t)(0x10 + i);
+		cfg.vlan = (uint16_t)(100 + i);
+		cfg.qos = (uint8_t)(i + 1);
+		cfg.vlan_proto = VFM_VLAN_PROTO_8021Q;
+		cfg.spoofchk = i % 2 == 0;
+		cfg.trust = i % 2 == 1;
+		cfg.link_state = i % 2 ? VFM_LINK_DISABLE : VFM_LINK_ENABLE;
+		cfg.min_tx_rate = 100 * (i + 1);
+		cfg.max_tx_rate = 1000 * (i + 1);
+		r = vfm_vf_set_config(ctx, ifname, i, &cfg);
+		ok(r == 0,
+		   "netdevsim: VF %u: set mac, vlan+qos, spoofchk, trust, link state, rates: %s", i,
+		   err(ctx, r));
+		r = vfm_vf_get_config(ctx, ifname, i, &got);
+		ok(r == 0 && cfg_equal(&cfg, &got, why, sizeof(why)),
+		   "netdevsim: VF %u reads back: %s", i,
+		   r == 0 ? (why[0] ? why : "all equal") : err(ctx, r));
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mask = VFM_VF_TRUST;
+	cfg.trust = true;
+	r = vfm_vf_set_config(ctx, ifname, 4, &cfg);
+	ok(r == -EINVAL && strstr(vfm_ctx_last_error(ctx), "does not exist"),
+	   "netdevsim: VF 4 (out of range) is a clean error: %s", err(ctx, r));
+	r = vfm_vf_set_config(ctx, ifname, 4096, &cfg);
+	ok(r == -EINVAL, "netdevsim: VF 4096 is a clean error: %s", err(ctx, r));
+
+	r = vfm_vf_save(ctx, ifname, 2, &saved);
+	ok(r == 0, "netdevsim: save VF 2: %s", err(ctx, r));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mask = VFM_VF_MAC | VFM_VF_VLAN | VFM_VF_TRUST | VFM_VF_RATE;
+	cfg.mac[0] = 0x02;
+	cfg.mac[5] = 0x99;
+	cfg.vlan = 999;
+	cfg.vlan_proto = VFM_VLAN_PROTO_8021Q;
+	cfg.trust = !saved.cfg.trust;
+	cfg.max_tx_rate = 77;
+	r = vfm_vf_set_config(ctx, ifname, 2, &cfg);
+	ok(r == 0, "netdevsim: give VF 2 a tenant's settings: %s", err(ctx, r));
+	r = vfm_vf_restore(ctx, &saved);
+	ok(r == 0, "netdevsim: restore VF 2: %s", err(ctx, r));
+	r = vfm_vf_get_config(ctx, ifname, 2, &got);
+	ok(r == 0 && cfg_equal(&saved.cfg, &got, why, sizeof(why)),
+	   "netdevsim: VF 2 is exactly as saved: %s",
+	   r == 0 ? (why[0] ? why : "all equal") : err(ctx, r));
+
+	r = vfm_pf_set_num_vfs(ctx, ifname, 5, VFM_NUMVFS_DIRECT);
+	ok(r == -EBUSY || r == -ERANGE,
+	   "netdevsim: 4 -> 5 VFs asked directly is refused cleanly: %s", err(ctx, r));
+	r = vfm_pf_load(ctx, ifname, &pf);
+	ok(r == 0 && pf->num_vfs == 4, "netdevsim: still 4 VFs after the refusal (%d)",
+	   pf ? pf->num_vfs : -1);
+	vfm_pf_free(pf);
+	pf = NULL;
+
+	r = vfm_pf_set_num_vfs(ctx, ifname, 0, 0);
+	ok(r == 0, "netdevsim: remove the VFs: %s", err(ctx, r));
+}
+
+/* ---- NVMe SR-IOV PF ----------------------------------------------------------------------- */
+
+static void
+check_nvme(struct vfm_ctx *ctx, const char *pci)
+{
+	struct vfm_pf *pf = NULL;
+	struct vfm_cpuset cpus;
+	char link[4200], target[64] = "", cpustr[256] = "?";
+	unsigned int pinned = 0, managed = 0;
+	int r;
+
+	r = vfm_pf_load(ctx, pci, &pf);
+	if (!ok(r == 0, "nvme: PF %s found: %s", pci, err(ctx, r)))
+		return;
+	if (!ok(pf->sriov_capable && pf->total_vfs >= 2, "nvme: %s driver %s, sriov_totalvfs %d",
+		pf->id, pf->driver, pf->total_vfs)) {
+		vfm_pf_free(pf);
+		return;
+	}
+	if (pf->local_cpus_valid)
+		vfm_cpuset_format(&pf->local_cpus, cpustr, sizeof(cpustr));
+	ok(pf->numa_node >= -1, "nvme: NUMA node %d", pf->numa_node);
+	ok(pf->local_cpus_valid, "nvme: local_cpulist %s", cpustr);
+	if (pf->num_vfs != 0) {
+		printf("# nvme: PF starts with %d VFs; removing them\n", pf->num_vfs);
+		vfm_pf_set_num_vfs(ctx, pci, 0, VFM_NUMVFS_FORCE);
+	}
+	/* Pin to one CPU, the first local one: a change the affinity files can show. */
+	memset(&cpus, 0, sizeof(cpus));
+	for (unsigned int c = 0; c < VFM_CPUSET_MAX; c++) {
+		if (pf->local_cpus_valid && vfm_cpuset_isset(&pf->local_cpus, c)) {
+			vfm_cpuset_set(&cpus, c);
+			break;
+		}
+	}
+	if (vfm_cpuset_count(&cpus) == 0)
+		vfm_cpuset_set(&cpus, 0);
+	vfm_pf_free(pf);
+	pf = NULL;
+
+	r = vfm_pf_set_num_vfs(ctx, pci, 2, 0);
+	ok(r == 0, "nvme: 0 -> 2 VFs: %s", err(ctx, r));
+	r = vfm_pf_load(ctx, pci, &pf);
+	if (!ok(r == 0 && pf->num_vfs == 2 && pf->n_vfs == 2, "nvme: discovery sees 2 VFs"))
+		goto out;
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct vfm_vf *vf = &pf->vfs[i];
+
+		ok(vf->has_pci && !vf->problems, "nvme: virtfn%u -> %s%s%s", i, vf->pci,
+		   vf->problems ? ": " : "", vf->problems ? vf->problems : "");
+		target[0] = '\0';
+		if (vf->syspath) {
+			ssize_t n;
+
+			snprintf(link, sizeof(link), "%s/physfn", vf->syspath);
+			n = readlink(link, target, sizeof(target) - 1);
+			target[n > 0 ? n : 0] = '\0';
+		}
+		ok(strstr(target, pf->id) != NULL, "nvme: VF %u physfn -> %s", i, target);
+		ok(vf->iommu_group >= 0, "nvme: VF %u IOMMU group %d", i, vf->iommu_group);
+	}
+	vfm_pf_free(pf);
+	pf = NULL;
+
+	r = vfm_pf_set_num_vfs(ctx, pci, 1, VFM_NUMVFS_DIRECT);
+	ok(r == -EBUSY, "nvme: 2 -> 1 written directly gets the kernel's EBUSY: %s", err(ctx, r));
+
+	r = vfm_vf_bind(ctx, pci, 0, "vfio-pci");
+	ok(r == 0, "nvme: bind VF 0 to vfio-pci: %s", err(ctx, r));
+	r = vfm_pf_load(ctx, pci, &pf);
+	if (r == 0)
+		ok(strcmp(pf->vfs[0].driver, "vfio-pci") == 0, "nvme: VF 0 driver is '%s'",
+		   pf->vfs[0].driver);
+	vfm_pf_free(pf);
+	pf = NULL;
+	r = vfm_vf_bind(ctx, pci, 0, "kernel");
+	vfm_pf_load(ctx, pci, &pf);
+	ok(pf && strcmp(pf->vfs[0].driver, "vfio-pci") != 0,
+	   "nvme: VF 0 back to its kernel driver: %s (driver now '%s')", err(ctx, r),
+	   pf ? pf->vfs[0].driver : "?");
+	if (pf && pf->vfs[0].n_irqs > 0) {
+		printf("# nvme: VF 0 has %zu MSI-X IRQs\n", pf->vfs[0].n_irqs);
+		r = vfm_vf_pin_irqs(ctx, pci, 0, &cpus, &pinned, &managed);
+		ok(r == 0 && pinned + managed == pf->vfs[0].n_irqs,
+		   "nvme: VF 0 IRQs: %u pinned, %u kernel-managed: %s", pinned, managed,
+		   err(ctx, r));
+		if (r == 0) {
+			unsigned int follow = 0;
+
+			for (size_t i = 0; i < pf->vfs[0].n_irqs; i++) {
+				struct vfm_cpuset got;
+
+				if (vfm_irq_get_affinity(ctx, pf->vfs[0].irqs[i], &got) == 0 &&
+				    vfm_cpuset_equal(&got, &cpus))
+					follow++;
+			}
+			ok(follow >= pinned,
+			   "nvme: the %u pinned IRQs read back on the CPU asked (%u IRQs there)",
+			   pinned, follow);
+		}
+	} else {
+		skip("nvme: VF 0 IRQs pinned", "VF 0 has no MSI-X IRQs (no driver probed it)");
+	}
+	vfm_pf_free(pf);
+	pf = NULL;
+
+out:
+	vfm_pf_free(pf);
+	r = vfm_pf_set_num_vfs(ctx, pci, 0, VFM_NUMVFS_FORCE);
+	ok(r == 0, "nvme: 2 -> 0 VFs: %s", err(ctx, r));
+	r = vfm_pf_load(ctx, pci, &pf);
+	ok(r == 0 && pf->num_vfs == 0 && pf->n_vfs == 0, "nvme: no VF left");
+	vfm_pf_free(pf);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: vfm-kernel-check [--netdevsim-pf IFNAME] [--nvme-pf PCI_ADDR] "
+		   "[--sysfs-root DIR] [--procfs-root DIR] [--sim FILE]\n");
+}
+
+static int print_debug(enum vfm_print_level level, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
+static int
+print_debug(enum vfm_print_level level, const char *fmt, va_list args)
+{
+	if (level > VFM_INFO && !getenv("VFM_KERNEL_CHECK_DEBUG"))
+		return 0;
+	printf("# ");
+	vprintf(fmt, args);
+	printf("\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"netdevsim-pf", required_argument, NULL, 'n'},
+		{"nvme-pf", required_argument, NULL, 'p'},
+		{"sysfs-root", required_argument, NULL, 's'},
+		{"procfs-root", required_argument, NULL, 'r'},
+		{"sim", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vfm_options o = {.netlink = VFM_NETLINK_ON, .write_timeout_ms = 20000};
+	const char *nsim = NULL, *nvme = NULL;
+	struct vfm_pci_addr addr;
+	struct vfm_ctx *ctx;
+	char *msg = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			nsim = optarg;
+			break;
+		case 'p':
+			nvme = optarg;
+			break;
+		case 's':
+			o.sysfs_root = optarg;
+			break;
+		case 'r':
+			o.procfs_root = optarg;
+			break;
+		case 'S':
+			o.sim_file = optarg;
+			o.sim_reset = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vfm-kernel-check: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!nsim && !nvme) {
+		fprintf(stderr,
+			"vfm-kernel-check: nothing to check: give --netdevsim-pf and/or --nvme-pf\n");
+		usage(stderr);
+		return 2;
+	}
+	if (nvme && vfm_pci_addr_parse(nvme, &addr) < 0) {
+		fprintf(stderr,
+			"vfm-kernel-check: --nvme-pf '%s' is not a PCI address (0000:01:00.0)\n",
+			nvme);
+		return 2;
+	}
+	if (nsim && (!*nsim || strlen(nsim) >= 16 || strchr(nsim, '/'))) {
+		fprintf(stderr, "vfm-kernel-check: --netdevsim-pf '%s' is not an interface name\n",
+			nsim);
+		return 2;
+	}
+	vfm_set_print(print_debug);
+	r = vfm_ctx_new(&o, &ctx, &msg);
+	if (!ok(r == 0, "vf-manager context (backend %s, sysfs '%s', procfs '%s'): %s",
+		r == 0 ? vfm_ctx_backend_name(ctx) : "?", r == 0 ? vfm_ctx_sysfs_root(ctx) : "?",
+		r == 0 ? vfm_ctx_procfs_root(ctx) : "?", msg ? msg : (r ? strerror(-r) : "ok"))) {
+		free(msg);
+		printf("1..%u\n", n_tests);
+		return 1;
+	}
+	if (nsim)
+		check_netdevsim(ctx, nsim);
+	if (nvme)
+		check_nvme(ctx, nvme);
+	vfm_ctx_free(ctx);
+	printf("1..%u\n", n_tests);
+	return n_failed ? 1 : 0;
+}
