@@ -170,13 +170,10 @@ parse_mac_vlan(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 		return fail(err, DP_CTL_E_INVALID,
 			    "'mac' must be a string like \"02:00:00:00:00:01\"");
 	}
-	if (get_uint(o, "vlan", 4094, false, &vlan, &has_vlan, err) < 0) {
-		return -EINVAL;
-	}
-	if (has_vlan && vlan == 0) {
+	if (get_uint(o, "vlan", 4094, false, &vlan, &has_vlan, err) < 0 ||
+	    (has_vlan && vlan == 0)) {
 		return fail(err, DP_CTL_E_INVALID,
-			    "'vlan': 0 is out of range (1-4094; omit it "
-			    "for untagged frames)");
+			    "'vlan' must be an integer 1-4094 (omit it for untagged frames)");
 	}
 	req->vlan = (uint16_t)vlan;
 	return 0;

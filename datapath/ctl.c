@@ -79,8 +79,16 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 	if (fd < 0) {
 		return -errno;
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/* Created 0660 (umask 0117), so the file is never more open than it will be. */
+	mode_t old_umask = umask(0117);
+
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+	umask(old_umask);
+	if (r == 0 && listen(fd, 64) < 0) {
 		r = -errno;
+	}
+	if (r < 0) {
+		errno = -r;
 		fprintf(stderr, "nfpath-dp: control socket '%s': bind: %s\n", path,
 			strerror(errno));
 		close(fd);
@@ -96,7 +104,7 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 				(unsigned int)c->gid, strerror(errno));
 		}
 	}
-	if (chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+	if (chmod(path, 0660) < 0) {
 		r = -errno;
 		fprintf(stderr, "nfpath-dp: control socket '%s': %s\n", path, strerror(errno));
 		dp_ctl_close(c);
@@ -159,7 +167,8 @@ send_reply(int fd, char *reply)
 	free(reply);
 }
 
-static void
+/* Returns false when nothing more is pending. */
+static bool
 accept_one(struct dp_ctl *c)
 {
 	struct timeval tv = {.tv_sec = 1};
@@ -168,7 +177,7 @@ accept_one(struct dp_ctl *c)
 	int slot = -1;
 
 	if (fd < 0) {
-		return;
+		return false;
 	}
 	/* A client that does not read its replies blocks us for at most a second. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -180,7 +189,7 @@ accept_one(struct dp_ctl *c)
 						"only root and the socket's group may use the "
 						"nfpath-dp control socket"));
 		close(fd);
-		return;
+		return true;
 	}
 	for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
 		if (c->cfd[i] < 0) {
@@ -192,9 +201,10 @@ accept_one(struct dp_ctl *c)
 		send_reply(fd, dp_ctl_reply_err(false, 0, DP_CTL_E_NO_SPACE,
 						"too many control clients; close one"));
 		close(fd);
-		return;
+		return true;
 	}
 	c->cfd[slot] = fd;
+	return true;
 }
 
 static void
@@ -250,7 +260,9 @@ dp_ctl_poll(struct dp_ctl *c, struct dp *dp, int timeout_ms)
 		}
 	}
 	if (pfd[0].revents & POLLIN) {
-		accept_one(c);
+		/* Bounded, so a connection storm cannot starve the forwarding on this lcore. */
+		for (int i = 0; i < 64 && accept_one(c); i++) {
+		}
 	}
 	return 0;
 }

@@ -34,8 +34,8 @@ dp_flow_rule_build(struct dp_flow_rule *r, const struct dp_cls_key *k, uint16_t 
 	r->pattern[i].mask = &r->eth_mask;
 	i++;
 	if (k->vlan) {
-		r->eth_spec.has_vlan = 1;
-		r->eth_mask.has_vlan = 1;
+		/* The VLAN item itself says the frame is tagged; has_vlan in the ETH mask is a
+		 * newer field that drivers such as net_tap refuse ("item not supported"). */
 		r->vlan_spec.hdr.vlan_tci = rte_cpu_to_be_16(k->vlan);
 		r->vlan_mask.hdr.vlan_tci = rte_cpu_to_be_16(0x0fff);
 		r->pattern[i].type = RTE_FLOW_ITEM_TYPE_VLAN;

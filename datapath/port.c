@@ -61,6 +61,11 @@ dp_ports_probe(struct dp *dp)
 		p->is_uplink = i == 0;
 		p->nb_rxq = p->is_uplink ? o->rx_queues : 1;
 		p->nb_txq = dp->n_workers ? dp->n_workers : 1;
+		/* Some drivers (net_tap, net_af_packet) want as many TX as RX queues; the extra
+		 * ones stay unused. */
+		if (p->nb_txq < p->nb_rxq && p->nb_rxq <= info.max_tx_queues) {
+			p->nb_txq = p->nb_rxq;
+		}
 		if (p->nb_rxq > info.max_rx_queues) {
 			fprintf(stderr,
 				"nfpath-dp: port '%s': %u RX queues asked, the driver '%s' allows %u: "

@@ -6,6 +6,8 @@
 #ifndef NFPATH_TEST_DP_HARNESS_H
 #define NFPATH_TEST_DP_HARNESS_H
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,11 +44,30 @@ harness_start(int argc, const char **argv)
 	return dp_setup(&harness_dp, &harness_opts, 1024);
 }
 
+/* Tears down, stops the EAL and removes its runtime directory (/var/run/dpdk/PREFIX). */
 static inline void
 harness_stop(void)
 {
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	dp_teardown(&harness_dp);
 	rte_eal_cleanup();
+	d = opendir(dir);
+	if (d) {
+		while ((e = readdir(d))) {
+			char p[PATH_MAX + 256];
+
+			if (e->d_name[0] != '.') {
+				snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+				unlink(p);
+			}
+		}
+		closedir(d);
+	}
+	rmdir(dir);
 }
 
 #endif

@@ -57,7 +57,8 @@ test_rule_vlan(void **state)
 	dp_flow_rule_build(&r, &k, 1);
 	assert_int_equal(r.pattern[0].type, RTE_FLOW_ITEM_TYPE_ETH);
 	espec = r.pattern[0].spec;
-	assert_int_equal(espec->has_vlan, 1);
+	assert_int_equal(espec->has_vlan, 0);
+	assert_int_equal(((const struct rte_flow_item_eth *)r.pattern[0].mask)->has_vlan, 0);
 	assert_int_equal(r.pattern[1].type, RTE_FLOW_ITEM_TYPE_VLAN);
 	assert_int_equal(r.pattern[2].type, RTE_FLOW_ITEM_TYPE_END);
 	spec = r.pattern[1].spec;
