@@ -17,7 +17,8 @@ static const char *const op_names[DP_CTL_OP_MAX] = {
 	[DP_CTL_FLOW_ADD] = "flow_add",   [DP_CTL_FLOW_DEL] = "flow_del",
 	[DP_CTL_FLOW_LIST] = "flow_list", [DP_CTL_CHAIN_SET] = "chain_set",
 	[DP_CTL_CHAIN_DEL] = "chain_del", [DP_CTL_CHAIN_LIST] = "chain_list",
-	[DP_CTL_STATS] = "stats",
+	[DP_CTL_STATS] = "stats",         [DP_CTL_VHOST_ADD] = "vhost_add",
+	[DP_CTL_VHOST_DEL] = "vhost_del",
 };
 
 static const char *const err_names[DP_CTL_E_MAX] = {
@@ -26,26 +27,27 @@ static const char *const err_names[DP_CTL_E_MAX] = {
 	[DP_CTL_E_UNKNOWN_OP] = "unknown_op",   [DP_CTL_E_INVALID] = "invalid_argument",
 	[DP_CTL_E_NOT_FOUND] = "not_found",     [DP_CTL_E_NO_SPACE] = "no_space",
 	[DP_CTL_E_UNSUPPORTED] = "unsupported", [DP_CTL_E_PERMISSION] = "permission_denied",
-	[DP_CTL_E_INTERNAL] = "internal",
+	[DP_CTL_E_INTERNAL] = "internal",       [DP_CTL_E_BUSY] = "busy",
 };
 
 /* Fields each op accepts besides v, id and op. */
 static const char *const op_fields[DP_CTL_OP_MAX][5] = {
 	[DP_CTL_HELLO] = {"client"},         [DP_CTL_FLOW_ADD] = {"mac", "vlan", "chain", "port"},
 	[DP_CTL_FLOW_DEL] = {"mac", "vlan"}, [DP_CTL_CHAIN_SET] = {"chain", "hops"},
-	[DP_CTL_CHAIN_DEL] = {"chain"},
+	[DP_CTL_CHAIN_DEL] = {"chain"},      [DP_CTL_VHOST_ADD] = {"name"},
+	[DP_CTL_VHOST_DEL] = {"name"},
 };
 
 const char *
 dp_ctl_op_name(enum dp_ctl_op op)
 {
-	return op < DP_CTL_OP_MAX ? op_names[op] : "?";
+	return op < DP_CTL_OP_MAX && op_names[op] ? op_names[op] : "?";
 }
 
 const char *
 dp_ctl_errtype_name(enum dp_ctl_errtype t)
 {
-	return t < DP_CTL_E_MAX ? err_names[t] : "internal";
+	return t < DP_CTL_E_MAX && err_names[t] ? err_names[t] : "internal";
 }
 
 __attribute__((format(printf, 3, 4))) static int
@@ -176,6 +178,29 @@ parse_mac_vlan(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 			    "'vlan' must be an integer 1-4094 (omit it for untagged frames)");
 	}
 	req->vlan = (uint16_t)vlan;
+	return 0;
+}
+
+/* 1-32 of [A-Za-z0-9_-]: it names a socket file and a DPDK device. */
+static int
+parse_name(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
+{
+	json_t *v = json_object_get(o, "name");
+	const char *s;
+	size_t n;
+
+	if (!v) {
+		return fail(err, DP_CTL_E_INVALID, "'name' is missing");
+	}
+	s = json_is_string(v) ? json_string_value(v) : "";
+	n = strlen(s);
+	if (n == 0 || n > 32 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_-") != n) {
+		return fail(err, DP_CTL_E_INVALID,
+			    "'name' must be a string of 1-32 letters, digits, '_' or '-'");
+	}
+	memcpy(req->name, s, n + 1);
 	return 0;
 }
 
@@ -331,6 +356,9 @@ parse_obj(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 		return parse_hops(o, req, err);
 	case DP_CTL_CHAIN_DEL:
 		return get_uint(o, "chain", DP_CTL_MAX_CHAIN, true, &req->chain, &present, err);
+	case DP_CTL_VHOST_ADD:
+	case DP_CTL_VHOST_DEL:
+		return parse_name(o, req, err);
 	default:
 		return 0;
 	}

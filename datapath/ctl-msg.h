@@ -33,6 +33,8 @@ enum dp_ctl_op {
 	DP_CTL_CHAIN_DEL,
 	DP_CTL_CHAIN_LIST,
 	DP_CTL_STATS,
+	DP_CTL_VHOST_ADD,
+	DP_CTL_VHOST_DEL,
 	DP_CTL_OP_MAX,
 };
 
@@ -47,6 +49,7 @@ enum dp_ctl_errtype {
 	DP_CTL_E_NO_SPACE,  /* a table is full */
 	DP_CTL_E_UNSUPPORTED,
 	DP_CTL_E_PERMISSION,
+	DP_CTL_E_BUSY, /* still used: a port a chain sends to */
 	DP_CTL_E_INTERNAL,
 	DP_CTL_E_MAX,
 };
@@ -75,6 +78,8 @@ struct dp_ctl_req {
 	struct dp_ctl_portref port;
 	/* flow_add, chain_set, chain_del */
 	uint32_t chain;
+	/* vhost_add, vhost_del: 1-32 of [A-Za-z0-9_-] */
+	char name[DP_CTL_NAME_MAX];
 	/* chain_set */
 	unsigned int n_hops;
 	struct dp_ctl_hop hops[DP_CTL_MAX_HOPS];

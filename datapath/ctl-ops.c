@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "flow.h"
 #include "fwd.h"
+#include "port.h"
 
 void
 dp_stats_sum(const struct dp *dp, struct dp_worker_stats *out)
@@ -43,7 +44,7 @@ resolve_port(const struct dp *dp, const struct dp_ctl_portref *p, const char *wh
 {
 	if (p->by_name) {
 		for (unsigned int i = 0; i < dp->n_ports; i++) {
-			if (!strcmp(dp->ports[i].name, p->name)) {
+			if (dp->ports[i].used && !strcmp(dp->ports[i].name, p->name)) {
 				return (int)i;
 			}
 		}
@@ -73,6 +74,17 @@ port_json(const struct dp *dp, unsigned int i)
 			 "name", p->name, "devargs", p->devargs, "uplink", p->is_uplink, "socket",
 			 p->socket, "mac", mac, "rx_queues", p->nb_rxq, "tx_queues", p->nb_txq,
 			 "rte_flow", p->rte_flow_cap, "isolated", p->flow_isolated);
+}
+
+static json_t *
+port_json_full(const struct dp *dp, unsigned int i)
+{
+	json_t *o = port_json(dp, i);
+
+	if (o && dp->ports[i].is_vhost) {
+		json_object_set_new(o, "vhost_socket", json_string(dp->ports[i].vhost_path));
+	}
+	return o;
 }
 
 static json_t *
@@ -121,7 +133,9 @@ op_hello(struct dp *dp)
 		json_array_append_new(ops, json_string(dp_ctl_op_name((enum dp_ctl_op)i)));
 	}
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
-		json_array_append_new(ports, port_json(dp, i));
+		if (dp->ports[i].used) {
+			json_array_append_new(ports, port_json_full(dp, i));
+		}
 	}
 	return json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s], s:b}}", "version",
 			 DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(), "capabilities",
@@ -136,7 +150,9 @@ op_port_list(struct dp *dp)
 	json_t *ports = json_array();
 
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
-		json_array_append_new(ports, port_json(dp, i));
+		if (dp->ports[i].used) {
+			json_array_append_new(ports, port_json_full(dp, i));
+		}
 	}
 	return json_pack("{s:o}", "ports", ports);
 }
@@ -229,9 +245,13 @@ op_stats(struct dp *dp)
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
 		const struct dp_port *p = &dp->ports[i];
 		struct rte_eth_stats es;
-		json_t *queues = json_array();
+		json_t *queues;
 		uint64_t rx = 0, rxb = 0;
 
+		if (!p->used) {
+			continue;
+		}
+		queues = json_array();
 		memset(&es, 0, sizeof(es));
 		(void)rte_eth_stats_get(p->port_id, &es);
 		for (unsigned int q = 0; q < p->nb_rxq; q++) {
@@ -284,6 +304,62 @@ op_stats(struct dp *dp)
 			      (json_int_t)s->hw_steered);
 	free(s);
 	return o;
+}
+
+static json_t *
+op_vhost_add(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
+{
+	int r = dp_port_vhost_add(dp, req->name, err->msg, sizeof(err->msg));
+
+	if (r < 0) {
+		err->type = r == -EEXIST   ? DP_CTL_E_INVALID
+			    : r == -ENOSPC ? DP_CTL_E_NO_SPACE
+					   : DP_CTL_E_INTERNAL;
+		return NULL;
+	}
+	return port_json_full(dp, (unsigned int)r);
+}
+
+/* Refuses while a chain sends to the port or a flow is installed on it. */
+static json_t *
+op_vhost_del(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
+{
+	char name[DP_PORT_NAME_MAX + 16];
+	int idx;
+
+	snprintf(name, sizeof(name), "net_vhost_%s", req->name);
+	idx = dp_port_find(dp, name);
+	if (idx < 0 || !dp->ports[idx].is_vhost) {
+		err->type = DP_CTL_E_NOT_FOUND;
+		snprintf(err->msg, sizeof(err->msg), "no vhost port '%s'", req->name);
+		return NULL;
+	}
+	for (unsigned int c = 0; c < DP_MAX_CHAINS; c++) {
+		const struct dp_chain *ch = dp->chains[c];
+
+		for (uint32_t h = 0; ch && h < ch->n_hops; h++) {
+			if (ch->hops[h].type == DP_HOP_PORT && ch->hops[h].port == idx) {
+				err->type = DP_CTL_E_BUSY;
+				snprintf(err->msg, sizeof(err->msg),
+					 "chain %u sends to '%s': change or delete the chain first",
+					 c, name);
+				return NULL;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < dp->flows->size; i++) {
+		if (dp->flows->flows[i].used && dp->flows->flows[i].port == idx) {
+			err->type = DP_CTL_E_BUSY;
+			snprintf(err->msg, sizeof(err->msg), "a flow is installed on '%s'", name);
+			return NULL;
+		}
+	}
+	if (dp_port_vhost_del(dp, (unsigned int)idx) < 0) {
+		err->type = DP_CTL_E_INTERNAL;
+		snprintf(err->msg, sizeof(err->msg), "removing '%s' failed", name);
+		return NULL;
+	}
+	return json_object();
 }
 
 static json_t *
@@ -350,6 +426,10 @@ execute(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
 			return NULL;
 		}
 		return json_object();
+	case DP_CTL_VHOST_ADD:
+		return op_vhost_add(dp, req, err);
+	case DP_CTL_VHOST_DEL:
+		return op_vhost_del(dp, req, err);
 	default:
 		err->type = DP_CTL_E_UNKNOWN_OP;
 		snprintf(err->msg, sizeof(err->msg), "op not implemented");

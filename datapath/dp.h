@@ -69,6 +69,9 @@ struct dp_worker_stats {
 } __attribute__((aligned(64)));
 
 struct dp_port {
+	bool used;                   /* slot holds a live port (vhost ports come and go) */
+	bool is_vhost;               /* created by vhost_add; removable */
+	char vhost_path[108];        /* is_vhost: the vhost-user socket (server mode) */
 	char name[DP_PORT_NAME_MAX]; /* DPDK device name */
 	char devargs[256];
 	uint16_t port_id; /* ethdev port id */
@@ -92,7 +95,7 @@ struct rte_mempool;
 struct dp {
 	const struct dp_opts *opts;
 	struct dp_port ports[DP_MAX_PORTS];
-	unsigned int n_ports;
+	unsigned int n_ports; /* slots in use or once used: ports[0..n_ports-1], check .used */
 	struct rte_mempool *pools[8];           /* per NUMA socket; NULL where no port lives */
 	struct dp_chain *chains[DP_MAX_CHAINS]; /* published with release stores */
 	struct rte_hash *classifier;

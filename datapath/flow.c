@@ -150,7 +150,7 @@ dp_flow_add(struct dp *dp, const struct dp_cls_key *k, uint32_t chain, uint16_t 
 	struct dp_flow *f;
 	int pos;
 
-	if (port >= dp->n_ports || chain >= DP_MAX_CHAINS) {
+	if (port >= dp->n_ports || !dp->ports[port].used || chain >= DP_MAX_CHAINS) {
 		return -EINVAL;
 	}
 	pos = dp_classifier_pos(dp, k);

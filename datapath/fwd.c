@@ -48,18 +48,20 @@ int
 dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd)
 {
 	struct dp_fwd *f = calloc(n_fwd, sizeof(*f));
-	unsigned int next = 0;
+	int r;
 
 	if (!f) {
 		return -ENOMEM;
 	}
+	/* TX buffers for every slot, so ports added at run time need no allocation here. */
 	for (unsigned int w = 0; w < n_fwd; w++) {
 		f[w].dp = dp;
 		f[w].idx = w;
-		for (unsigned int p = 0; p < dp->n_ports; p++) {
-			f[w].txb[p] =
-				rte_zmalloc_socket("nfpath_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST),
-						   0, dp->ports[p].socket);
+		for (unsigned int p = 0; p < DP_MAX_PORTS; p++) {
+			int socket = p < dp->n_ports ? dp->ports[p].socket : (int)rte_socket_id();
+
+			f[w].txb[p] = rte_zmalloc_socket(
+				"nfpath_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0, socket);
 			if (!f[w].txb[p]) {
 				dp_fwd_free(f, n_fwd);
 				return -ENOMEM;
@@ -70,16 +72,51 @@ dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd)
 			rte_eth_tx_buffer_set_err_callback(f[w].txb[p], tx_error, &f[w].txctx[p]);
 		}
 	}
-	for (unsigned int p = 0; p < dp->n_ports; p++) {
-		for (uint16_t q = 0; q < dp->ports[p].nb_rxq; q++) {
-			struct dp_fwd *w = &f[next++ % n_fwd];
-
-			w->rxq[w->n_rxq].port = (uint16_t)p;
-			w->rxq[w->n_rxq].queue = q;
-			w->n_rxq++;
-		}
+	dp->fwd = f;
+	r = dp_fwd_rebuild(dp);
+	if (r < 0) {
+		dp->fwd = NULL;
+		dp_fwd_free(f, n_fwd);
+		return r;
 	}
 	*ret = f;
+	return 0;
+}
+
+int
+dp_fwd_rebuild(struct dp *dp)
+{
+	struct dp_fwd_plist *nl[DP_MAX_WORKERS] = {0};
+	unsigned int next = 0;
+
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		nl[w] = calloc(1, sizeof(*nl[w]));
+		if (!nl[w]) {
+			for (unsigned int i = 0; i < w; i++) {
+				free(nl[i]);
+			}
+			return -ENOMEM;
+		}
+	}
+	for (unsigned int p = 0; p < dp->n_ports; p++) {
+		if (!dp->ports[p].used) {
+			continue;
+		}
+		for (uint16_t q = 0; q < dp->ports[p].nb_rxq; q++) {
+			struct dp_fwd_plist *l = nl[next++ % dp->n_fwd];
+
+			l->rxq[l->n_rxq].port = (uint16_t)p;
+			l->rxq[l->n_rxq].queue = q;
+			l->n_rxq++;
+		}
+	}
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		nl[w] = __atomic_exchange_n(&dp->fwd[w].plist, nl[w], __ATOMIC_ACQ_REL);
+	}
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		free(nl[w]);
+	}
 	return 0;
 }
 
@@ -93,6 +130,7 @@ dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd)
 		for (unsigned int p = 0; p < DP_MAX_PORTS; p++) {
 			rte_free(f[w].txb[p]);
 		}
+		free(f[w].plist);
 	}
 	free(f);
 }
@@ -178,10 +216,11 @@ dp_fwd_round(struct dp_fwd *f)
 {
 	struct dp *dp = f->dp;
 	struct dp_worker_stats *st = &dp->stats[f->idx];
+	const struct dp_fwd_plist *pl = __atomic_load_n(&f->plist, __ATOMIC_ACQUIRE);
 	unsigned int total = 0;
 
-	for (unsigned int i = 0; i < f->n_rxq; i++) {
-		const struct dp_fwd_rxq *rq = &f->rxq[i];
+	for (unsigned int i = 0; i < pl->n_rxq; i++) {
+		const struct dp_fwd_rxq *rq = &pl->rxq[i];
 		struct dp_port *p = &dp->ports[rq->port];
 		struct rte_mbuf *pkts[DP_BURST];
 		uint16_t n = rte_eth_rx_burst(p->port_id, rq->queue, pkts, DP_BURST);
@@ -216,7 +255,10 @@ dp_fwd_round(struct dp_fwd *f)
 void
 dp_fwd_flush(struct dp_fwd *f)
 {
-	for (unsigned int p = 0; p < f->dp->n_ports; p++) {
+	unsigned int n = __atomic_load_n(&f->dp->n_ports, __ATOMIC_ACQUIRE);
+
+	/* An empty buffer returns at once; a removed port's buffer is empty (ctl-ops.c). */
+	for (unsigned int p = 0; p < n; p++) {
 		rte_eth_tx_buffer_flush(f->dp->ports[p].port_id, (uint16_t)f->idx, f->txb[p]);
 	}
 }

@@ -23,17 +23,27 @@ struct dp_fwd_txctx {
 	uint16_t port;
 };
 
-struct dp_fwd {
-	struct dp *dp;
-	unsigned int idx; /* forwarder index: stats slot, TX queue, RCU thread id */
+/* The RX queues one forwarder polls; immutable once published, replaced under RCU. */
+struct dp_fwd_plist {
 	unsigned int n_rxq;
 	struct dp_fwd_rxq rxq[DP_MAX_PORTS * DP_MAX_QUEUES];
+};
+
+struct dp_fwd {
+	struct dp *dp;
+	unsigned int idx;           /* forwarder index: stats slot, TX queue, RCU thread id */
+	struct dp_fwd_plist *plist; /* published with release stores */
 	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
 	struct dp_fwd_txctx txctx[DP_MAX_PORTS];
 };
 
 /* Builds one context per forwarder, spreading RX queues round robin. Returns 0 or -errno. */
 int dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd);
+/*
+ * Spreads the RX queues of every used port over the forwarders again and publishes the new
+ * lists; returns once no forwarder polls from an old list. Returns 0 or -ENOMEM.
+ */
+int dp_fwd_rebuild(struct dp *dp);
 void dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd);
 /* One poll round over every RX queue of 'f', then TX flush and RCU quiescent state. */
 unsigned int dp_fwd_round(struct dp_fwd *f);

@@ -53,6 +53,10 @@ dp_opts_usage(FILE *f)
 	      "                           0660; root and members of the socket group may use it\n"
 	      "      --socket-group NAME  group of the control socket (default 'nfpath', used\n"
 	      "                           when it exists)\n"
+	      "      --vhost-dir DIR      directory of the vhost-user sockets that vhost_add\n"
+	      "                           creates (default /run/nfpath/vhost)\n"
+	      "      --vhost-group NAME   group of those sockets, so QEMU can connect (default\n"
+	      "                           'kvm', used when it exists); mode 0660\n"
 	      "      --log-level LEVEL    EAL log level (e.g. 'notice', 'pmd.net.tap:debug')\n"
 	      "  -h, --help               this text\n"
 	      "  -V, --version            print the version\n"
@@ -93,6 +97,8 @@ enum {
 	OPT_IDLE_SLEEP,
 	OPT_SOCKET_GROUP,
 	OPT_LOG_LEVEL,
+	OPT_VHOST_DIR,
+	OPT_VHOST_GROUP,
 };
 
 int
@@ -113,6 +119,8 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 		{"socket", required_argument, NULL, 's'},
 		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"vhost-dir", required_argument, NULL, OPT_VHOST_DIR},
+		{"vhost-group", required_argument, NULL, OPT_VHOST_GROUP},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -126,6 +134,8 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 	o->file_prefix = DP_DEFAULT_FILE_PREFIX;
 	o->socket_path = DP_DEFAULT_SOCKET;
 	o->socket_group = DP_DEFAULT_GROUP;
+	o->vhost_dir = DP_DEFAULT_VHOST_DIR;
+	o->vhost_group = DP_DEFAULT_VHOST_GROUP;
 
 	optind = 0; /* 0: full re-initialisation of GNU getopt (tests parse many times) */
 	opterr = 0;
@@ -190,6 +200,19 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 			break;
 		case OPT_SOCKET_GROUP:
 			o->socket_group = optarg;
+			break;
+		case OPT_VHOST_DIR:
+			if (!optarg[0] || strlen(optarg) > 60) {
+				fprintf(err,
+					"nfpath-dp: --vhost-dir '%s': give a directory path of "
+					"1-60 bytes (sockets in it need room for a name)\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->vhost_dir = optarg;
+			break;
+		case OPT_VHOST_GROUP:
+			o->vhost_group = optarg;
 			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = optarg;

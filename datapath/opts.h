@@ -15,6 +15,8 @@
 #define DP_DEFAULT_FILE_PREFIX "nfpath"
 #define DP_DEFAULT_SOCKET      "/run/nfpath/dp.sock"
 #define DP_DEFAULT_GROUP       "nfpath"
+#define DP_DEFAULT_VHOST_DIR   "/run/nfpath/vhost"
+#define DP_DEFAULT_VHOST_GROUP "kvm"
 #define DP_EAL_ARGV_MAX        64
 
 struct dp_opts {
@@ -27,7 +29,9 @@ struct dp_opts {
 	const char *file_prefix;
 	const char *socket_path;
 	const char *socket_group;
-	unsigned int mbufs; /* per socket; 0: sized from ports, queues and lcores */
+	const char *vhost_dir;   /* vhost-user sockets */
+	const char *vhost_group; /* group of the vhost-user sockets (QEMU's) */
+	unsigned int mbufs;      /* per socket; 0: sized from ports, queues and lcores */
 	unsigned int idle_sleep_us;
 	bool isolate;
 	bool no_huge;

@@ -35,6 +35,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
 		uint64_t rx = 0;
 
+		if (!dp->ports[i].used) {
+			continue;
+		}
 		for (unsigned int q = 0; q < dp->ports[i].nb_rxq; q++) {
 			rx += s->rx_pkts[i][q];
 		}

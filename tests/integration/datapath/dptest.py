@@ -79,7 +79,9 @@ class Datapath:
         self.dir = tempfile.mkdtemp(prefix="nfpath-dp-")
         self.sock = os.path.join(self.dir, "dp.sock")
         self.log = open(os.path.join(self.dir, "log"), "w+")
-        cmd = [binary, "--file-prefix", self.prefix, "-s", self.sock] + args
+        self.vhost_dir = os.path.join(self.dir, "vhost")
+        cmd = [binary, "--file-prefix", self.prefix, "-s", self.sock,
+               "--vhost-dir", self.vhost_dir] + args
         print("+", " ".join(cmd), flush=True)
         self.t0 = time.monotonic()
         self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)

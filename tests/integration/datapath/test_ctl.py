@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dptest import Client, Datapath, check, need_root_and_hugepages  # noqa: E402
 
 OPS = ["hello", "port_list", "flow_add", "flow_del", "flow_list", "chain_set", "chain_del",
-       "chain_list", "stats"]
+       "chain_list", "stats", "vhost_add", "vhost_del"]
 
 
 def err(reply, etype, what):

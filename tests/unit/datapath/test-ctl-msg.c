@@ -199,6 +199,46 @@ test_envelope_errors(void **state)
 }
 
 static void
+test_every_name(void **state)
+{
+	(void)state;
+	/* A missing table entry would make replies fail to build. */
+	for (int i = 0; i < DP_CTL_OP_MAX; i++) {
+		assert_string_not_equal(dp_ctl_op_name((enum dp_ctl_op)i), "?");
+	}
+	for (int i = 0; i < DP_CTL_E_MAX; i++) {
+		const char *n = dp_ctl_errtype_name((enum dp_ctl_errtype)i);
+
+		assert_true(i == DP_CTL_E_INTERNAL || strcmp(n, "internal") != 0);
+	}
+	assert_string_equal(dp_ctl_errtype_name(DP_CTL_E_BUSY), "busy");
+}
+
+static void
+test_vhost(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"vm-1_a\"}"), 0);
+	assert_int_equal(req.op, DP_CTL_VHOST_ADD);
+	assert_string_equal(req.name, "vm-1_a");
+	assert_int_equal(parse("{\"v\":1,\"id\":1,\"op\":\"vhost_del\",\"name\":\"x\"}"), 0);
+	assert_int_equal(req.op, DP_CTL_VHOST_DEL);
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\"}", DP_CTL_E_INVALID,
+		   "'name' is missing");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"../x\"}", DP_CTL_E_INVALID,
+		   "'name'");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"\"}", DP_CTL_E_INVALID,
+		   "'name'");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":7}", DP_CTL_E_INVALID,
+		   "'name'");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":"
+		   "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+		   DP_CTL_E_INVALID, "1-32");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_del\",\"name\":\"x\",\"chain\":1}",
+		   DP_CTL_E_BAD_REQUEST, "unknown field");
+}
+
+static void
 test_replies(void **state)
 {
 	json_error_t je;
@@ -239,6 +279,7 @@ main(void)
 		cmocka_unit_test(test_simple_ops),      cmocka_unit_test(test_flow_add),
 		cmocka_unit_test(test_flow_errors),     cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_envelope_errors), cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_every_name),      cmocka_unit_test(test_vhost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
