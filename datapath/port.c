@@ -212,25 +212,6 @@ mkdir_p(const char *dir)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-bool
-dp_vhost_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > DP_VHOST_NAME_MAX) {
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-')) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* Stops the port and removes the device (the driver closes the port and its socket). */
 static void
 vhost_remove(struct dp_port *p)

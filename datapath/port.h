@@ -20,8 +20,6 @@ int dp_ports_start(struct dp *dp);
 void dp_ports_close(struct dp *dp);
 #define DP_VHOST_NAME_MAX 32
 
-/* A vhost port name: 1-32 of [A-Za-z0-9_-] (it becomes a file name and a device name). */
-bool dp_vhost_name_valid(const char *name);
 /*
  * Creates vhost-user port 'net_vhost_NAME' in server mode, its socket NAME.sock in
  * --vhost-dir (mode 0660, group --vhost-group), starts it and adds it to the poll lists.

@@ -4,11 +4,15 @@ and serves the socket): every op, malformed JSON, unknown op, wrong types, an ov
 message, clients that disconnect mid-request, too many clients, the socket's mode and the
 SO_PEERCRED check, and a clean SIGTERM that removes the socket. Then rte_flow on net_tap: the
 MAC->queue rule validates, its creation fails on this kernel, and the MAC falls back to the
-software classifier with the reason."""
+software classifier with the reason. Last, --isolate: refused (fatal) on net_ring, on for
+net_tap."""
+import glob
 import json
 import os
+import shutil
 import socket
 import stat
+import subprocess
 import sys
 import time
 
@@ -174,10 +178,38 @@ def tap_tests(binary):
             dp.stop()
 
 
+def isolate_tests(binary):
+    """--isolate: fatal with a clear message where the driver refuses it, reported otherwise."""
+    prefix = f"nfpath-it-iso-{os.getpid()}"
+    try:
+        p = subprocess.run([binary, "-p", "net_ring0", "--isolate", "--lcores", "0@0",
+                            "--file-prefix", prefix, "-s", f"/tmp/{prefix}.sock"],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        for f in glob.glob(f"/dev/hugepages/{prefix}*"):
+            os.unlink(f)
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+    check(p.returncode == 1 and "--isolate refused by the driver" in p.stdout + p.stderr,
+          "net_ring refuses --isolate: exit 1 with the reason")
+    check(not os.path.exists(f"/tmp/{prefix}.sock"), "no socket left behind")
+    name = f"nfpi{os.getpid() % 100000}"
+    dp = Datapath(binary, ["-p", f"net_tap0,iface={name}", "--isolate", "--lcores", "0@0",
+                           "--idle-sleep", "100"], "iso")
+    try:
+        c = dp.client()
+        check(c.ok("port_list")["ports"][0]["isolated"] is True, "net_tap: isolated mode on")
+        c.close()
+        check(dp.stop() == 0, "clean exit in isolated mode")
+    finally:
+        if dp.p.poll() is None:
+            dp.stop()
+
+
 def main():
     need_root_and_hugepages()
     ring_tests(sys.argv[1])
     tap_tests(sys.argv[1])
+    isolate_tests(sys.argv[1])
     return 0
 
 
