@@ -205,8 +205,29 @@ def isolate_tests(binary):
             dp.stop()
 
 
+def hugepage_tests(binary):
+    """The hugepage check on the real binary, in a private mount namespace that hides the
+    hugepages (a tmpfs over /sys/kernel/mm/hugepages) or the hugetlbfs mount."""
+    if not shutil.which("unshare"):
+        print("note: no 'unshare', hugepage messages not checked here (unit test dp-mem does)")
+        return
+    hide_pages = ("mount -t tmpfs none /sys/kernel/mm/hugepages && "
+                  "mkdir /sys/kernel/mm/hugepages/hugepages-2048kB && "
+                  "echo 0 > /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages && ")
+    hide_mount = "for m in $(awk '$3 == \"hugetlbfs\" {print $2}' /proc/mounts); do umount $m; done; "
+    for setup, needle, what in ((hide_pages, "nr_hugepages", "no free hugepages"),
+                                (hide_mount, "mount -t hugetlbfs", "no hugetlbfs mount")):
+        p = subprocess.run(["unshare", "-m", "sh", "-c",
+                            setup + f'exec "{binary}" -p net_ring0 --file-prefix nfpath-it-hp '
+                            f'-s /tmp/nfpath-it-hp-{os.getpid()}.sock'],
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 1 and needle in p.stderr,
+              f"{what}: exit 1 before the EAL, the message says '{needle}'")
+
+
 def main():
     need_root_and_hugepages()
+    hugepage_tests(sys.argv[1])
     ring_tests(sys.argv[1])
     tap_tests(sys.argv[1])
     isolate_tests(sys.argv[1])
