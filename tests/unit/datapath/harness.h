@@ -20,9 +20,12 @@
 static struct dp_opts harness_opts;
 static struct dp harness_dp;
 
-/* 'args' are nfpath-dp options (ports, queues). Returns 0, or -1 when the EAL cannot start. */
+/*
+ * 'args' are nfpath-dp options (ports, queues); 'entries' sizes the classifier. Returns 0, or
+ * -1 when the EAL cannot start.
+ */
 static inline int
-harness_start(int argc, const char **argv)
+harness_start_n(int argc, const char **argv, unsigned int entries)
 {
 	static char prefix[64];
 	static const char *extra[] = {"--no-shconf"};
@@ -41,7 +44,13 @@ harness_start(int argc, const char **argv)
 	    rte_eal_init(harness_opts.eal_argc, harness_opts.eal_argv) < 0) {
 		return -1;
 	}
-	return dp_setup(&harness_dp, &harness_opts, 1024);
+	return dp_setup(&harness_dp, &harness_opts, entries);
+}
+
+static inline int
+harness_start(int argc, const char **argv)
+{
+	return harness_start_n(argc, argv, 1024);
 }
 
 /* Tears down, stops the EAL and removes its runtime directory (/var/run/dpdk/PREFIX). */
