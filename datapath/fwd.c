@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Forwarding (fwd.h). Each forwarder owns TX queue 'idx' of every port, its RX queues (given
+ * round robin by dp_fwd_init) and its stats slot, so nothing here is shared for writing.
+ * Chains and the classifier are read under RCU: the quiescent state is reported once per round.
+ */
+#include "fwd.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "classifier.h"
+#include "opts.h"
+
+static const char *const drop_names[DP_DROP_MAX] = {
+	[DP_DROP_UNKNOWN_DST] = "unknown_dst",
+	[DP_DROP_NO_CHAIN] = "no_chain",
+	[DP_DROP_RUNT] = "runt",
+	[DP_DROP_TX_FULL] = "tx_full",
+	[DP_DROP_HOP_UNSUPPORTED] = "hop_unsupported",
+};
+
+const char *
+dp_drop_reason_name(enum dp_drop_reason r)
+{
+	return r < DP_DROP_MAX ? drop_names[r] : "?";
+}
+
+static void
+tx_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+{
+	struct dp_fwd_txctx *t = userdata;
+
+	rte_pktmbuf_free_bulk(unsent, count);
+	DP_CNT_ADD(t->stats->drops[DP_DROP_TX_FULL], count);
+	DP_CNT_ADD(t->stats->tx_dropped[t->port], count);
+}
+
+int
+dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd)
+{
+	struct dp_fwd *f = calloc(n_fwd, sizeof(*f));
+	int r;
+
+	if (!f) {
+		return -ENOMEM;
+	}
+	/* TX buffers for every slot, so ports added at run time need no allocation here. */
+	for (unsigned int w = 0; w < n_fwd; w++) {
+		f[w].dp = dp;
+		f[w].idx = w;
+		for (unsigned int p = 0; p < DP_MAX_PORTS; p++) {
+			int socket = p < dp->n_ports ? dp->ports[p].socket : (int)rte_socket_id();
+
+			f[w].txb[p] = rte_zmalloc_socket(
+				"nfpath_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0, socket);
+			if (!f[w].txb[p]) {
+				dp_fwd_free(f, n_fwd);
+				return -ENOMEM;
+			}
+			rte_eth_tx_buffer_init(f[w].txb[p], DP_BURST);
+			f[w].txctx[p].stats = &dp->stats[w];
+			f[w].txctx[p].port = (uint16_t)p;
+			rte_eth_tx_buffer_set_err_callback(f[w].txb[p], tx_error, &f[w].txctx[p]);
+		}
+	}
+	dp->fwd = f;
+	r = dp_fwd_rebuild(dp);
+	if (r < 0) {
+		dp->fwd = NULL;
+		dp_fwd_free(f, n_fwd);
+		return r;
+	}
+	*ret = f;
+	return 0;
+}
+
+int
+dp_fwd_rebuild(struct dp *dp)
+{
+	struct dp_fwd_plist *nl[DP_MAX_WORKERS] = {0};
+	unsigned int next = 0;
+
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		nl[w] = calloc(1, sizeof(*nl[w]));
+		if (!nl[w]) {
+			for (unsigned int i = 0; i < w; i++) {
+				free(nl[i]);
+			}
+			return -ENOMEM;
+		}
+	}
+	for (unsigned int p = 0; p < dp->n_ports; p++) {
+		if (!dp->ports[p].used) {
+			continue;
+		}
+		for (uint16_t q = 0; q < dp->ports[p].nb_rxq; q++) {
+			struct dp_fwd_plist *l = nl[next++ % dp->n_fwd];
+
+			l->rxq[l->n_rxq].port = (uint16_t)p;
+			l->rxq[l->n_rxq].queue = q;
+			l->n_rxq++;
+		}
+	}
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		nl[w] = __atomic_exchange_n(&dp->fwd[w].plist, nl[w], __ATOMIC_ACQ_REL);
+	}
+	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		free(nl[w]);
+	}
+	return 0;
+}
+
+void
+dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd)
+{
+	if (!f) {
+		return;
+	}
+	for (unsigned int w = 0; w < n_fwd; w++) {
+		for (unsigned int p = 0; p < DP_MAX_PORTS; p++) {
+			rte_free(f[w].txb[p]);
+		}
+		free(f[w].plist);
+	}
+	free(f);
+}
+
+static inline void
+to_chain(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint32_t c)
+{
+	struct dp *dp = f->dp;
+	const struct dp_chain *ch = __atomic_load_n(&dp->chains[c], __ATOMIC_ACQUIRE);
+	const struct dp_hop *h;
+
+	if (unlikely(!ch)) {
+		DP_CNT_ADD(st->drops[DP_DROP_NO_CHAIN], 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	DP_CNT_ADD(st->chain_pkts[c], 1);
+	DP_CNT_ADD(st->chain_bytes[c], m->pkt_len);
+	h = &ch->hops[0];
+	if (likely(h->type == DP_HOP_PORT)) {
+		DP_CNT_ADD(st->tx_pkts[h->port], 1);
+		DP_CNT_ADD(st->tx_bytes[h->port], m->pkt_len);
+		rte_eth_tx_buffer(dp->ports[h->port].port_id, (uint16_t)f->idx, f->txb[h->port], m);
+		return;
+	}
+	/* NF hops: the ring transfer comes with the NF library. */
+	DP_CNT_ADD(st->drops[DP_DROP_HOP_UNSUPPORTED], 1);
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_cls_key keys[DP_BURST];
+	const void *kp[DP_BURST];
+	struct rte_mbuf *ok[DP_BURST];
+	void *data[DP_BURST];
+	uint64_t hits = 0;
+	unsigned int k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
+		uint16_t vlan = 0;
+
+		if (unlikely(m->data_len < sizeof(struct rte_ether_hdr))) {
+			DP_CNT_ADD(st->drops[DP_DROP_RUNT], 1);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+			vlan = m->vlan_tci & 0x0fff;
+		} else if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) &&
+			   m->data_len >= sizeof(*eh) + sizeof(struct rte_vlan_hdr)) {
+			const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eh + 1);
+
+			vlan = rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff;
+		}
+		memcpy(keys[k].mac, eh->dst_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+		keys[k].vlan = vlan;
+		kp[k] = &keys[k];
+		ok[k] = m;
+		k++;
+	}
+	if (!k) {
+		return;
+	}
+	DP_CNT_ADD(st->sw_classified, k);
+	(void)rte_hash_lookup_bulk_data(f->dp->classifier, kp, k, &hits, data);
+	for (unsigned int i = 0; i < k; i++) {
+		if (!(hits & (1ull << i))) {
+			DP_CNT_ADD(st->drops[DP_DROP_UNKNOWN_DST], 1);
+			rte_pktmbuf_free(ok[i]);
+			continue;
+		}
+		to_chain(f, st, ok[i], (uint32_t)(uintptr_t)data[i]);
+	}
+}
+
+unsigned int
+dp_fwd_round(struct dp_fwd *f)
+{
+	struct dp *dp = f->dp;
+	struct dp_worker_stats *st = &dp->stats[f->idx];
+	const struct dp_fwd_plist *pl = __atomic_load_n(&f->plist, __ATOMIC_ACQUIRE);
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < pl->n_rxq; i++) {
+		const struct dp_fwd_rxq *rq = &pl->rxq[i];
+		struct dp_port *p = &dp->ports[rq->port];
+		struct rte_mbuf *pkts[DP_BURST];
+		uint16_t n = rte_eth_rx_burst(p->port_id, rq->queue, pkts, DP_BURST);
+		uint64_t bytes = 0;
+		int32_t c;
+
+		if (!n) {
+			continue;
+		}
+		total += n;
+		for (uint16_t j = 0; j < n; j++) {
+			bytes += pkts[j]->pkt_len;
+		}
+		DP_CNT_ADD(st->rx_pkts[rq->port][rq->queue], n);
+		DP_CNT_ADD(st->rx_bytes[rq->port][rq->queue], bytes);
+		c = rq->queue ? __atomic_load_n(&p->queue_chain[rq->queue], __ATOMIC_ACQUIRE) : -1;
+		if (c >= 0) {
+			/* rte_flow put only this chain's MAC+VLAN on this queue. */
+			DP_CNT_ADD(st->hw_steered, n);
+			for (uint16_t j = 0; j < n; j++) {
+				to_chain(f, st, pkts[j], (uint32_t)c);
+			}
+		} else {
+			classify_burst(f, st, pkts, n);
+		}
+	}
+	dp_fwd_flush(f);
+	rte_rcu_qsbr_quiescent(dp->rcu, f->idx);
+	return total;
+}
+
+void
+dp_fwd_flush(struct dp_fwd *f)
+{
+	unsigned int n = __atomic_load_n(&f->dp->n_ports, __ATOMIC_ACQUIRE);
+
+	/* An empty buffer returns at once; a removed port's buffer is empty (ctl-ops.c). */
+	for (unsigned int p = 0; p < n; p++) {
+		rte_eth_tx_buffer_flush(f->dp->ports[p].port_id, (uint16_t)f->idx, f->txb[p]);
+	}
+}
+
+int
+dp_fwd_lcore_main(void *arg)
+{
+	struct dp_fwd *f = arg;
+	struct dp *dp = f->dp;
+	unsigned int idle_us = dp->opts->idle_sleep_us;
+
+	rte_rcu_qsbr_thread_online(dp->rcu, f->idx);
+	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		if (dp_fwd_round(f) == 0 && idle_us) {
+			/* Nothing arrived: give the CPU back for a while (never per packet). */
+			rte_rcu_qsbr_thread_offline(dp->rcu, f->idx);
+			rte_delay_us_sleep(idle_us);
+			rte_rcu_qsbr_thread_online(dp->rcu, f->idx);
+		}
+	}
+	dp_fwd_flush(f);
+	rte_rcu_qsbr_thread_offline(dp->rcu, f->idx);
+	return 0;
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Setting the datapath up after the EAL started, and tearing it down (dp.h). Shared by main.c
+ * and the tests, which start an EAL of their own on virtual devices.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "classifier.h"
+#include "dp.h"
+#include "flow.h"
+#include "fwd.h"
+#include "mem.h"
+#include "opts.h"
+#include "port.h"
+
+int
+dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
+{
+	unsigned int lcore;
+	int r;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->opts = o;
+	pthread_mutex_init(&dp->ctl_lock, NULL);
+	dp->start_tsc = rte_get_tsc_cycles();
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (dp->n_workers >= DP_MAX_WORKERS) {
+			fprintf(stderr, "nfpath-dp: at most %d forwarding lcores\n",
+				DP_MAX_WORKERS);
+			return -EINVAL;
+		}
+		dp->worker_lcore[dp->n_workers++] = lcore;
+	}
+	dp->main_forwards = dp->n_workers == 0;
+	dp->n_fwd = dp->main_forwards ? 1 : dp->n_workers;
+	dp->stats =
+		rte_zmalloc("nfpath_stats", dp->n_fwd * sizeof(*dp->stats), RTE_CACHE_LINE_SIZE);
+	if (!dp->stats) {
+		fprintf(stderr, "nfpath-dp: no memory for counters\n");
+		return -ENOMEM;
+	}
+	r = dp_ports_probe(dp);
+	if (r < 0) {
+		return r;
+	}
+	r = dp_mem_pools_create(dp);
+	if (r < 0) {
+		return r;
+	}
+	r = dp_ports_start(dp);
+	if (r < 0) {
+		return r;
+	}
+	for (unsigned int i = 0; i < dp->n_ports; i++) {
+		dp_flow_probe(dp, (uint16_t)i, dp->ports[i].rte_flow_cap,
+			      sizeof(dp->ports[i].rte_flow_cap));
+	}
+	r = dp_classifier_create(dp, flow_entries, dp->n_fwd);
+	if (r == 0) {
+		r = dp_flows_create(dp, flow_entries);
+	}
+	if (r < 0) {
+		fprintf(stderr, "nfpath-dp: classifier for %u MACs: %s\n", flow_entries,
+			strerror(-r));
+		return r;
+	}
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		rte_rcu_qsbr_thread_register(dp->rcu, w);
+	}
+	r = dp_fwd_init(dp, &dp->fwd, dp->n_fwd);
+	if (r < 0) {
+		fprintf(stderr, "nfpath-dp: no memory for TX buffers\n");
+		return r;
+	}
+	return 0;
+}
+
+void
+dp_teardown(struct dp *dp)
+{
+	if (dp->flows) {
+		dp_flows_free(dp); /* removes the rte_flow rules while the ports still exist */
+	}
+	dp_fwd_free(dp->fwd, dp->n_fwd);
+	dp->fwd = NULL;
+	dp_ports_close(dp);
+	dp_chains_free(dp);
+	dp_classifier_free(dp);
+	dp_mem_pools_free(dp);
+	rte_free(dp->stats);
+	dp->stats = NULL;
+	pthread_mutex_destroy(&dp->ctl_lock);
+}

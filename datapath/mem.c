@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Hugepage check and per-socket mempools (mem.h). The pools are created after the ports are
+ * probed (port.c) so that their NUMA sockets are known, and before the queues are set up.
+ */
+#include "mem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "opts.h"
+
+int
+dp_mem_hugepages_check(const char *sysfs_root, const char *mounts, bool need_mount, char *msg,
+		       size_t msg_len)
+{
+	char path[512];
+	unsigned long free_total = 0;
+	bool mounted = false;
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kernel/mm/hugepages", sysfs_root);
+	d = opendir(path);
+	if (d) {
+		while ((e = readdir(d))) {
+			char fp[800];
+			unsigned long n;
+
+			if (strncmp(e->d_name, "hugepages-", 10) != 0) {
+				continue;
+			}
+			snprintf(fp, sizeof(fp), "%s/%s/free_hugepages", path, e->d_name);
+			f = fopen(fp, "r");
+			if (!f) {
+				continue;
+			}
+			if (fscanf(f, "%lu", &n) == 1) {
+				free_total += n;
+			}
+			fclose(f);
+		}
+		closedir(d);
+	}
+	if (free_total == 0) {
+		snprintf(
+			msg, msg_len,
+			"no free hugepages (%s/kernel/mm/hugepages/*/free_hugepages is 0): reserve "
+			"some as root with 'echo 512 > "
+			"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages' (1 GiB of 2 MiB "
+			"pages; scripts/setup.sh does it), or pass --no-huge for a test that needs "
+			"no NF processes",
+			sysfs_root);
+		return -ENOMEM;
+	}
+	if (!need_mount) {
+		return 0;
+	}
+	f = fopen(mounts, "r");
+	if (f) {
+		char line[1024];
+
+		while (fgets(line, sizeof(line), f)) {
+			char dev[256], dir[512], type[64];
+
+			if (sscanf(line, "%255s %511s %63s", dev, dir, type) == 3 &&
+			    strcmp(type, "hugetlbfs") == 0) {
+				mounted = true;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	if (!mounted) {
+		snprintf(
+			msg, msg_len,
+			"no hugetlbfs mount in %s: mount one as root with 'mkdir -p /dev/hugepages "
+			"&& mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages'",
+			mounts);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+unsigned int
+dp_mem_mbufs_needed(unsigned int rx_desc_total, unsigned int tx_desc_total, unsigned int n_ports,
+		    unsigned int n_workers, unsigned int n_lcores, unsigned int extra)
+{
+	unsigned long n = (unsigned long)rx_desc_total + tx_desc_total +
+			  (unsigned long)n_workers * n_ports * DP_BURST * 2 +
+			  (unsigned long)n_lcores * DP_MBUF_CACHE * 3 / 2 + extra;
+	unsigned long p = 1;
+
+	while (p - 1 < n) {
+		p <<= 1;
+	}
+	return (unsigned int)(p - 1);
+}
+
+int
+dp_mem_pools_create(struct dp *dp)
+{
+	unsigned int rx_desc[8] = {0}, tx_desc[8] = {0}, nports[8] = {0};
+
+	for (unsigned int i = 0; i < dp->n_ports; i++) {
+		const struct dp_port *p = &dp->ports[i];
+
+		rx_desc[p->socket] += p->nb_rxq * dp->opts->rxd;
+		tx_desc[p->socket] += p->nb_txq * dp->opts->txd;
+		nports[p->socket]++;
+	}
+	for (int s = 0; s < 8; s++) {
+		char name[RTE_MEMPOOL_NAMESIZE];
+		unsigned int n;
+
+		if (!nports[s]) {
+			continue;
+		}
+		n = dp->opts->mbufs ? dp->opts->mbufs
+				    : dp_mem_mbufs_needed(rx_desc[s], tx_desc[s], nports[s],
+							  dp->n_workers, rte_lcore_count(), 1024);
+		snprintf(name, sizeof(name), "nfpath_mbuf_%d", s);
+		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0,
+						       RTE_MBUF_DEFAULT_BUF_SIZE, s);
+		if (!dp->pools[s]) {
+			fprintf(stderr,
+				"nfpath-dp: mempool '%s': %u mbufs of %u bytes on socket %d: %s; "
+				"reserve more hugepages or lower --mbufs/--rxd/--txd\n",
+				name, n, RTE_MBUF_DEFAULT_BUF_SIZE, s, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		printf("nfpath-dp: mempool '%s': %u mbufs on socket %d\n", name, n, s);
+	}
+	return 0;
+}
+
+void
+dp_mem_pools_free(struct dp *dp)
+{
+	for (int s = 0; s < 8; s++) {
+		rte_mempool_free(dp->pools[s]);
+		dp->pools[s] = NULL;
+	}
+}

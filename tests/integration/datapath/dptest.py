@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers for the datapath integration tests: skip rules, starting and stopping nfpath-dp
+with a unique EAL file prefix (and removing its files), and a control-socket client."""
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
+
+
+def need_root_and_hugepages():
+    if os.geteuid() != 0:
+        skip("needs root (hugepages, network namespaces, raw sockets)")
+    free = 0
+    for f in glob.glob("/sys/kernel/mm/hugepages/hugepages-*/free_hugepages"):
+        free += int(open(f).read())
+    if free < 64:
+        skip(f"needs at least 64 free hugepages, {free} free (scripts/setup.sh reserves them)")
+    if not any(l.split()[2] == "hugetlbfs" for l in open("/proc/mounts") if len(l.split()) > 2):
+        skip("needs a hugetlbfs mount (scripts/setup.sh mounts /dev/hugepages)")
+
+
+class Client:
+    """One SOCK_SEQPACKET connection; request() sends one message and reads one reply."""
+
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+        self.s.settimeout(10)
+        for _ in range(100):
+            try:
+                self.s.connect(path)
+                break
+            except (BlockingIOError, ConnectionRefusedError):
+                # Backlog full (the server accepts between rounds) or not listening yet.
+                time.sleep(0.01)
+        else:
+            raise TimeoutError(f"cannot connect to {path}")
+        self.next_id = 1
+
+    def raw(self, data):
+        self.s.send(data)
+        return json.loads(self.s.recv(1 << 22))
+
+    def request(self, op, **args):
+        msg = {"v": 1, "id": self.next_id, "op": op}
+        msg.update(args)
+        self.next_id += 1
+        r = self.raw(json.dumps(msg).encode())
+        assert r["id"] == msg["id"], f"reply id {r['id']} for request {msg['id']}"
+        return r
+
+    def ok(self, op, **args):
+        r = self.request(op, **args)
+        assert r["ok"] is True, f"{op} {args}: {r}"
+        return r["result"]
+
+    def close(self):
+        self.s.close()
+
+
+class Datapath:
+    """nfpath-dp as a child process with its own file prefix and socket."""
+
+    def __init__(self, binary, args, name):
+        self.prefix = f"nfpath-it-{name}-{os.getpid()}"
+        self.dir = tempfile.mkdtemp(prefix="nfpath-dp-")
+        self.sock = os.path.join(self.dir, "dp.sock")
+        self.log = open(os.path.join(self.dir, "log"), "w+")
+        self.vhost_dir = os.path.join(self.dir, "vhost")
+        cmd = [binary, "--file-prefix", self.prefix, "-s", self.sock,
+               "--vhost-dir", self.vhost_dir] + args
+        print("+", " ".join(cmd), flush=True)
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        while not os.path.exists(self.sock):
+            if self.p.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"nfpath-dp exited with {self.p.returncode} at start")
+            if time.monotonic() - self.t0 > 30:
+                self.stop()
+                raise RuntimeError("nfpath-dp did not create its socket in 30 s")
+            time.sleep(0.02)
+        self.start_s = time.monotonic() - self.t0
+
+    def client(self):
+        return Client(self.sock)
+
+    def dump(self):
+        self.log.seek(0)
+        print("--- nfpath-dp output:\n" + self.log.read() + "---", flush=True)
+
+    def stop(self):
+        """SIGTERM; returns the exit status. Removes the prefix's files either way."""
+        rc = None
+        try:
+            if self.p.poll() is None:
+                self.p.send_signal(signal.SIGTERM)
+                rc = self.p.wait(timeout=30)
+            else:
+                rc = self.p.returncode
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+                self.p.wait()
+            self.dump()
+            for f in glob.glob(f"/dev/hugepages/{self.prefix}*"):
+                os.unlink(f)
+            shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return rc
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print(f"ok: {what}", flush=True)
