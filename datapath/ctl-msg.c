@@ -18,7 +18,8 @@ static const char *const op_names[DP_CTL_OP_MAX] = {
 	[DP_CTL_FLOW_LIST] = "flow_list", [DP_CTL_CHAIN_SET] = "chain_set",
 	[DP_CTL_CHAIN_DEL] = "chain_del", [DP_CTL_CHAIN_LIST] = "chain_list",
 	[DP_CTL_STATS] = "stats",         [DP_CTL_VHOST_ADD] = "vhost_add",
-	[DP_CTL_VHOST_DEL] = "vhost_del",
+	[DP_CTL_VHOST_DEL] = "vhost_del", [DP_CTL_NF_ADD] = "nf_add",
+	[DP_CTL_NF_DEL] = "nf_del",       [DP_CTL_NF_LIST] = "nf_list",
 };
 
 static const char *const err_names[DP_CTL_E_MAX] = {
@@ -32,9 +33,14 @@ static const char *const err_names[DP_CTL_E_MAX] = {
 
 /* Fields each op accepts besides v, id and op. */
 static const char *const op_fields[DP_CTL_OP_MAX][5] = {
-	[DP_CTL_HELLO] = {"client"},         [DP_CTL_FLOW_ADD] = {"mac", "vlan", "chain", "port"},
-	[DP_CTL_FLOW_DEL] = {"mac", "vlan"}, [DP_CTL_CHAIN_SET] = {"chain", "hops"},
-	[DP_CTL_CHAIN_DEL] = {"chain"},      [DP_CTL_VHOST_ADD] = {"name"},
+	[DP_CTL_HELLO] = {"client"},
+	[DP_CTL_FLOW_ADD] = {"mac", "vlan", "chain", "port"},
+	[DP_CTL_FLOW_DEL] = {"mac", "vlan"},
+	[DP_CTL_CHAIN_SET] = {"chain", "hops", "on_hop_down"},
+	[DP_CTL_NF_ADD] = {"name", "service", "ring_size", "cpu"},
+	[DP_CTL_NF_DEL] = {"name"},
+	[DP_CTL_CHAIN_DEL] = {"chain"},
+	[DP_CTL_VHOST_ADD] = {"name"},
 	[DP_CTL_VHOST_DEL] = {"name"},
 };
 
@@ -204,6 +210,60 @@ parse_name(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 	return 0;
 }
 
+/* An NF or service name: 1-31 of [A-Za-z0-9_.-] (it names a slot in shared memory). */
+static int
+get_nf_name(json_t *v, const char *where, char *out, struct dp_ctl_err *err)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 31 ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.-") != n) {
+		return fail(err, DP_CTL_E_INVALID,
+			    "'%s' must be an NF name: 1-31 letters, digits, '_', '.' or '-'",
+			    where);
+	}
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static int
+parse_nf_add(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
+{
+	json_t *name = json_object_get(o, "name"), *svc = json_object_get(o, "service");
+	json_t *cpu = json_object_get(o, "cpu");
+	bool has_ring;
+
+	if (!name) {
+		return fail(err, DP_CTL_E_INVALID, "'name' is missing");
+	}
+	if (get_nf_name(name, "name", req->name, err) < 0 ||
+	    (svc && get_nf_name(svc, "service", req->service, err) < 0)) {
+		return -EINVAL;
+	}
+	if (get_uint(o, "ring_size", 65536, false, &req->ring_size, &has_ring, err) < 0) {
+		return -EINVAL;
+	}
+	if (!has_ring) {
+		req->ring_size = 1024;
+	} else if (req->ring_size < 64 || (req->ring_size & (req->ring_size - 1))) {
+		return fail(err, DP_CTL_E_INVALID,
+			    "'ring_size' must be a power of two, 64-65536 (default 1024)");
+	}
+	req->cpu = -1;
+	if (cpu) {
+		json_int_t c = json_is_integer(cpu) ? json_integer_value(cpu) : -2;
+
+		if (c < -1 || c > 4095) {
+			return fail(err, DP_CTL_E_INVALID,
+				    "'cpu' must be a CPU number 0-4095, or -1 for none");
+		}
+		req->cpu = (int32_t)c;
+	}
+	return 0;
+}
+
 static int
 parse_hops(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 {
@@ -238,14 +298,11 @@ parse_hops(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 				return -EINVAL;
 			}
 		} else if (nf) {
-			json_int_t v = json_is_integer(nf) ? json_integer_value(nf) : -1;
-
-			if (v < 0 || v > 65535) {
-				return fail(err, DP_CTL_E_INVALID,
-					    "'hops[%zu].nf' must be an NF slot number 0-65535", i);
+			snprintf(where, sizeof(where), "hops[%zu].nf", i);
+			if (get_nf_name(nf, where, hop->nf, err) < 0) {
+				return -EINVAL;
 			}
 			hop->is_nf = true;
-			hop->nf = (uint32_t)v;
 		} else {
 			return fail(err, DP_CTL_E_INVALID,
 				    "'%s': unknown hop kind (\"port\" or "
@@ -353,12 +410,28 @@ parse_obj(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 		if (get_uint(o, "chain", DP_CTL_MAX_CHAIN, true, &req->chain, &present, err) < 0) {
 			return -EINVAL;
 		}
+		if (json_object_get(o, "on_hop_down")) {
+			const char *d = json_string_value(json_object_get(o, "on_hop_down"));
+
+			if (!d || (strcmp(d, "drop") && strcmp(d, "bypass"))) {
+				return fail(err, DP_CTL_E_INVALID,
+					    "'on_hop_down' must be \"drop\" or \"bypass\"");
+			}
+			req->on_hop_down_bypass = !strcmp(d, "bypass");
+		}
 		return parse_hops(o, req, err);
 	case DP_CTL_CHAIN_DEL:
 		return get_uint(o, "chain", DP_CTL_MAX_CHAIN, true, &req->chain, &present, err);
 	case DP_CTL_VHOST_ADD:
 	case DP_CTL_VHOST_DEL:
 		return parse_name(o, req, err);
+	case DP_CTL_NF_ADD:
+		return parse_nf_add(o, req, err);
+	case DP_CTL_NF_DEL:
+		if (!json_object_get(o, "name")) {
+			return fail(err, DP_CTL_E_INVALID, "'name' is missing");
+		}
+		return get_nf_name(json_object_get(o, "name"), "name", req->name, err);
 	default:
 		return 0;
 	}

@@ -35,6 +35,9 @@ enum dp_ctl_op {
 	DP_CTL_STATS,
 	DP_CTL_VHOST_ADD,
 	DP_CTL_VHOST_DEL,
+	DP_CTL_NF_ADD,
+	DP_CTL_NF_DEL,
+	DP_CTL_NF_LIST,
 	DP_CTL_OP_MAX,
 };
 
@@ -63,7 +66,7 @@ struct dp_ctl_portref {
 
 struct dp_ctl_hop {
 	bool is_nf;
-	uint32_t nf;
+	char nf[DP_CTL_NAME_MAX]; /* is_nf: the NF (service) name */
 	struct dp_ctl_portref port;
 };
 
@@ -78,11 +81,16 @@ struct dp_ctl_req {
 	struct dp_ctl_portref port;
 	/* flow_add, chain_set, chain_del */
 	uint32_t chain;
-	/* vhost_add, vhost_del: 1-32 of [A-Za-z0-9_-] */
+	/* vhost_add, vhost_del: 1-32 of [A-Za-z0-9_-]; nf_add, nf_del: 1-31 of [A-Za-z0-9_.-] */
 	char name[DP_CTL_NAME_MAX];
+	/* nf_add: the service the slot is a replica of ("" = name), ring entries, CPU (-1) */
+	char service[DP_CTL_NAME_MAX];
+	uint32_t ring_size;
+	int32_t cpu;
 	/* chain_set */
 	unsigned int n_hops;
 	struct dp_ctl_hop hops[DP_CTL_MAX_HOPS];
+	bool on_hop_down_bypass; /* "on_hop_down": "bypass" (default "drop") */
 };
 
 struct dp_ctl_err {

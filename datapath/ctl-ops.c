@@ -16,9 +16,11 @@
 
 #include "classifier.h"
 #include "ctl-msg.h"
+#include "ctl-nf.h"
 #include "ctl.h"
 #include "flow.h"
 #include "fwd.h"
+#include "nf.h"
 #include "port.h"
 
 void
@@ -108,8 +110,13 @@ flow_json(const struct dp *dp, const struct dp_flow *f)
 static json_t *
 chain_json(const struct dp *dp, const struct dp_chain *c)
 {
-	json_t *hops = json_array();
+	json_t *hops;
 
+	if (c->n_hops && c->hops[0].type == DP_HOP_NF) {
+		return json_pack("{s:i, s:o}", "chain", (int)c->id, "hops",
+				 dp_ctl_nf_chain_hops(dp, c));
+	}
+	hops = json_array();
 	for (uint32_t i = 0; i < c->n_hops; i++) {
 		const struct dp_hop *h = &c->hops[i];
 
@@ -137,11 +144,11 @@ op_hello(struct dp *dp)
 			json_array_append_new(ports, port_json_full(dp, i));
 		}
 	}
-	return json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s], s:b}}", "version",
-			 DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(), "capabilities",
-			 "ops", ops, "ports", ports, "max_chains", DP_MAX_CHAINS, "max_hops",
-			 DP_CHAIN_MAX_HOPS, "max_flows", (int)dp->flows->size, "hop_kinds", "port",
-			 "vhost", 0);
+	return json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s,s], s:b, s:i}}",
+			 "version", DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(),
+			 "capabilities", "ops", ops, "ports", ports, "max_chains", DP_MAX_CHAINS,
+			 "max_hops", DP_CHAIN_MAX_HOPS, "max_flows", (int)dp->flows->size,
+			 "hop_kinds", "port", "nf", "vhost", 1, "max_nfs", DP_MAX_NFS);
 }
 
 static json_t *
@@ -183,46 +190,57 @@ op_chain_list(struct dp *dp)
 	return json_pack("{s:o}", "chains", a);
 }
 
+static json_t *
+no_nf_table(struct dp_ctl_err *err)
+{
+	err->type = DP_CTL_E_UNSUPPORTED;
+	snprintf(err->msg, sizeof(err->msg), "this datapath has no NF table");
+	return NULL;
+}
+
 static int
 op_chain_set(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
 {
+	const struct dp_ctl_hop *last = &req->hops[req->n_hops - 1];
 	struct dp_chain c;
+	char where[32];
+	int p;
 
-	memset(&c, 0, sizeof(c));
-	c.id = req->chain;
-	c.n_hops = req->n_hops;
-	for (unsigned int i = 0; i < req->n_hops; i++) {
-		const struct dp_ctl_hop *h = &req->hops[i];
-		char where[32];
-		int p;
-
-		snprintf(where, sizeof(where), "hops[%u].port", i);
-		if (h->is_nf) {
-			err->type = DP_CTL_E_UNSUPPORTED;
-			snprintf(err->msg, sizeof(err->msg),
-				 "hops[%u]: NF hops need NF slots, which this datapath does not "
-				 "offer yet; end the chain in a port",
-				 i);
+	snprintf(where, sizeof(where), "hops[%u].port", req->n_hops - 1);
+	if (last->is_nf) {
+		err->type = DP_CTL_E_INVALID;
+		snprintf(err->msg, sizeof(err->msg),
+			 "hops[%u]: a chain ends in a port (its egress), not an NF",
+			 req->n_hops - 1);
+		return -EINVAL;
+	}
+	p = resolve_port(dp, &last->port, where, err);
+	if (p < 0) {
+		return p;
+	}
+	if (req->n_hops > 1) {
+		if (!dp->nf) {
+			no_nf_table(err);
 			return -ENOTSUP;
 		}
-		if (i + 1 != req->n_hops) {
-			err->type = DP_CTL_E_INVALID;
-			snprintf(err->msg, sizeof(err->msg),
-				 "hops[%u]: a port hop ends a chain, but hops[%u] follows it", i,
-				 i + 1);
+		if (dp_ctl_nf_chain_set(dp, req, p, &c, err) < 0) {
 			return -EINVAL;
 		}
-		p = resolve_port(dp, &h->port, where, err);
-		if (p < 0) {
-			return p;
-		}
-		c.hops[i].type = DP_HOP_PORT;
-		c.hops[i].port = (uint16_t)p;
+	} else {
+		memset(&c, 0, sizeof(c));
+		c.id = req->chain;
+		c.n_hops = 1;
+		c.hops[0].type = DP_HOP_PORT;
+		c.hops[0].port = (uint16_t)p;
 	}
 	if (dp_chain_set(dp, &c) < 0) {
 		err->type = DP_CTL_E_INTERNAL;
 		snprintf(err->msg, sizeof(err->msg), "out of memory for chain %u", c.id);
 		return -ENOMEM;
+	}
+	if (req->n_hops == 1) {
+		/* Published without NFs: the NF-table chain it may have had is unused now. */
+		dp_ctl_nf_chain_release(dp, req->chain);
 	}
 	return 0;
 }
@@ -425,11 +443,18 @@ execute(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
 			snprintf(err->msg, sizeof(err->msg), "no chain %u", req->chain);
 			return NULL;
 		}
+		dp_ctl_nf_chain_release(dp, req->chain);
 		return json_object();
 	case DP_CTL_VHOST_ADD:
 		return op_vhost_add(dp, req, err);
 	case DP_CTL_VHOST_DEL:
 		return op_vhost_del(dp, req, err);
+	case DP_CTL_NF_ADD:
+		return dp->nf ? dp_ctl_nf_add(dp, req, err) : no_nf_table(err);
+	case DP_CTL_NF_DEL:
+		return dp->nf ? dp_ctl_nf_del(dp, req, err) : no_nf_table(err);
+	case DP_CTL_NF_LIST:
+		return dp->nf ? dp_ctl_nf_list(dp) : no_nf_table(err);
 	default:
 		err->type = DP_CTL_E_UNKNOWN_OP;
 		snprintf(err->msg, sizeof(err->msg), "op not implemented");

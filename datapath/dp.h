@@ -24,16 +24,20 @@
 #define DP_BURST          32
 #define DP_PORT_NAME_MAX  64
 
-/* What a hop of a chain does with a packet. NF hops arrive with the NF library (rings). */
+/*
+ * What a hop of a chain does with a packet. A chain through NFs is [NF, PORT]: the NF hop
+ * hands the packet to the NF chain 'nf' in shared memory (nf.c, nfpath/dp-abi.h), whose NFs
+ * pass it on zero-copy; the PORT hop is where it leaves after the last NF.
+ */
 enum dp_hop_type {
 	DP_HOP_PORT = 1, /* transmit on port 'port' */
-	DP_HOP_NF = 2,   /* enqueue to NF slot 'nf' (reserved; chain_set refuses it for now) */
+	DP_HOP_NF = 2,   /* enqueue to the first live NF of shared-memory chain 'nf' */
 };
 
 struct dp_hop {
 	uint8_t type;  /* enum dp_hop_type */
 	uint16_t port; /* DP_HOP_PORT: index in dp->ports */
-	uint16_t nf;   /* DP_HOP_NF: NF slot */
+	uint16_t nf;   /* DP_HOP_NF: chain id in the NF table (dp_nf_chain) */
 };
 
 /* A chain is immutable once published: chain_set builds a new one and swaps the pointer. */
@@ -49,6 +53,9 @@ enum dp_drop_reason {
 	DP_DROP_RUNT,            /* shorter than an Ethernet header */
 	DP_DROP_TX_FULL,         /* the egress port's TX queue did not take it */
 	DP_DROP_HOP_UNSUPPORTED, /* the chain's first hop is of a kind this build cannot run */
+	DP_DROP_NF_DOWN,         /* an NF hop was down and its chain says drop (or no NF chain) */
+	DP_DROP_NF_FULL,         /* the first NF's ring was full */
+	DP_DROP_NF_BAD_PORT,     /* an NF sent a packet out of a port that does not exist */
 	DP_DROP_MAX,
 };
 
@@ -66,6 +73,8 @@ struct dp_worker_stats {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t sw_classified; /* packets looked up in the software classifier */
 	uint64_t hw_steered;    /* packets whose queue already named the chain */
+	uint64_t nf_delivered;  /* packets handed to the first NF of a chain */
+	uint64_t nf_egress;     /* packets NFs sent out through the datapath */
 } __attribute__((aligned(64)));
 
 struct dp_port {
@@ -91,6 +100,7 @@ struct dp_flow_table;
 struct rte_hash;
 struct rte_rcu_qsbr;
 struct rte_mempool;
+struct dp_nf_table;
 
 struct dp {
 	const struct dp_opts *opts;
@@ -99,6 +109,8 @@ struct dp {
 	struct rte_mempool *pools[8];           /* per NUMA socket; NULL where no port lives */
 	struct dp_chain *chains[DP_MAX_CHAINS]; /* published with release stores */
 	struct rte_hash *classifier;
+	struct dp_nf_table *nf;             /* NF slots, services, chains in shared memory */
+	int16_t nf_chain_of[DP_MAX_CHAINS]; /* NF-table chain of each chain through NFs, or -1 */
 	struct dp_flow_table *flows;
 	struct rte_rcu_qsbr *rcu;
 	unsigned int n_workers;

@@ -26,6 +26,9 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_RUNT] = "runt",
 	[DP_DROP_TX_FULL] = "tx_full",
 	[DP_DROP_HOP_UNSUPPORTED] = "hop_unsupported",
+	[DP_DROP_NF_DOWN] = "nf_down",
+	[DP_DROP_NF_FULL] = "nf_ring_full",
+	[DP_DROP_NF_BAD_PORT] = "nf_bad_port",
 };
 
 const char *
@@ -135,6 +138,71 @@ dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd)
 	free(f);
 }
 
+/* Transmit on port index 'p' of dp->ports if it is in use; else free and count. */
+static inline void
+tx_port(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint16_t p)
+{
+	struct dp *dp = f->dp;
+
+	if (unlikely(p >= DP_MAX_PORTS || !dp->ports[p].used)) {
+		DP_CNT_ADD(st->drops[DP_DROP_NF_BAD_PORT], 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	DP_CNT_ADD(st->tx_pkts[p], 1);
+	DP_CNT_ADD(st->tx_bytes[p], m->pkt_len);
+	rte_eth_tx_buffer(dp->ports[p].port_id, (uint16_t)f->idx, f->txb[p], m);
+}
+
+/* Hand NF chain 'c''s gathered packets to its first live NF. */
+static void
+nf_flush(struct dp_fwd *f, struct dp_worker_stats *st, unsigned int c)
+{
+	struct dp_fwd_nfq *q = &f->nfq[c];
+	struct dp_chain_stats *cs = &f->nf_cstats[c];
+	uint64_t down = cs->drop_down, full = cs->drop_full, in = cs->delivered;
+	uint16_t nout, n = q->n;
+
+	q->n = 0;
+	f->nfq_pending &= ~(UINT64_C(1) << c);
+	dp_nf_deliver(f->dp->nf, (uint16_t)c, q->pkts, n, &nout, cs);
+	/* Every NF of the chain down and bypassed: straight out of the chain's egress port. */
+	for (uint16_t i = 0; i < nout; i++) {
+		tx_port(f, st, q->pkts[i], dp_nf_meta(f->dp->nf, q->pkts[i])->target);
+	}
+	DP_CNT_ADD(st->nf_delivered, cs->delivered - in);
+	DP_CNT_ADD(st->drops[DP_DROP_NF_DOWN], cs->drop_down - down);
+	DP_CNT_ADD(st->drops[DP_DROP_NF_FULL], cs->drop_full - full);
+}
+
+/* Flush every NF chain that has packets waiting, then take what NFs send out. */
+static unsigned int
+nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
+{
+	struct dp_nf_table *t = f->dp->nf;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int total = 0;
+
+	while (f->nfq_pending) {
+		nf_flush(f, st, (unsigned int)__builtin_ctzll(f->nfq_pending));
+	}
+	/* Each slot's egress ring has one consumer: the forwarder its index maps to. */
+	for (unsigned int s = f->idx; s < DP_MAX_NFS; s += f->dp->n_fwd) {
+		uint16_t n;
+
+		if (!t->shm->slots[s].tx) {
+			continue;
+		}
+		n = dp_nf_collect(t, (uint16_t)s, pkts, DP_BURST);
+		total += n;
+		DP_CNT_ADD(st->nf_egress, n);
+		for (uint16_t i = 0; i < n; i++) {
+			tx_port(f, st, pkts[i], dp_nf_meta(t, pkts[i])->target);
+		}
+	}
+	return total;
+}
+
 static inline void
 to_chain(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint32_t c)
 {
@@ -156,7 +224,18 @@ to_chain(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint3
 		rte_eth_tx_buffer(dp->ports[h->port].port_id, (uint16_t)f->idx, f->txb[h->port], m);
 		return;
 	}
-	/* NF hops: the ring transfer comes with the NF library. */
+	if (likely(h->type == DP_HOP_NF && dp->nf)) {
+		/* Gathered per NF chain and handed over in bursts (nf_flush). */
+		struct dp_fwd_nfq *q = &f->nfq[h->nf % DP_NF_MAX_CHAINS];
+
+		q->pkts[q->n++] = m;
+		if (q->n == DP_BURST) {
+			nf_flush(f, st, h->nf % DP_NF_MAX_CHAINS);
+		} else {
+			f->nfq_pending |= UINT64_C(1) << (h->nf % DP_NF_MAX_CHAINS);
+		}
+		return;
+	}
 	DP_CNT_ADD(st->drops[DP_DROP_HOP_UNSUPPORTED], 1);
 	rte_pktmbuf_free(m);
 }
@@ -246,6 +325,9 @@ dp_fwd_round(struct dp_fwd *f)
 		} else {
 			classify_burst(f, st, pkts, n);
 		}
+	}
+	if (dp->nf) {
+		total += nf_round(f, st);
 	}
 	dp_fwd_flush(f);
 	rte_rcu_qsbr_quiescent(dp->rcu, f->idx);

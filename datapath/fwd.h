@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "nf.h"
 
 struct rte_eth_dev_tx_buffer;
 
@@ -29,8 +30,17 @@ struct dp_fwd_plist {
 	struct dp_fwd_rxq rxq[DP_MAX_PORTS * DP_MAX_QUEUES];
 };
 
+/* Packets gathered for one NF chain during a round. */
+struct dp_fwd_nfq {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
 struct dp_fwd {
 	struct dp *dp;
+	struct dp_fwd_nfq nfq[DP_NF_MAX_CHAINS];           /* per NF chain */
+	uint64_t nfq_pending;                              /* bit c: nfq[c] holds packets */
+	struct dp_chain_stats nf_cstats[DP_NF_MAX_CHAINS]; /* this forwarder's NF chain counters */
 	unsigned int idx;           /* forwarder index: stats slot, TX queue, RCU thread id */
 	struct dp_fwd_plist *plist; /* published with release stores */
 	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];

@@ -16,6 +16,7 @@
 #include "flow.h"
 #include "fwd.h"
 #include "mem.h"
+#include "nf.h"
 #include "opts.h"
 #include "port.h"
 
@@ -62,6 +63,20 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 		dp_flow_probe(dp, (uint16_t)i, dp->ports[i].rte_flow_cap,
 			      sizeof(dp->ports[i].rte_flow_cap));
 	}
+	/* NF slots and chains in shared memory, fed from the uplink's socket's pool. */
+	for (unsigned int c = 0; c < DP_MAX_CHAINS; c++) {
+		dp->nf_chain_of[c] = -1;
+	}
+	dp->nf = rte_zmalloc("nfpath_nf", sizeof(*dp->nf), RTE_CACHE_LINE_SIZE);
+	r = dp->nf ? dp_nf_table_init(dp->nf, dp->pools[dp->ports[0].socket], dp->ports[0].socket)
+		   : -ENOMEM;
+	if (r < 0) {
+		fprintf(stderr, "nfpath-dp: NF table: %s%s\n", strerror(-r),
+			r == -EEXIST ? " (another nfpath-dp uses this --file-prefix)" : "");
+		rte_free(dp->nf);
+		dp->nf = NULL;
+		return r;
+	}
 	r = dp_classifier_create(dp, flow_entries, dp->n_fwd);
 	if (r == 0) {
 		r = dp_flows_create(dp, flow_entries);
@@ -92,6 +107,11 @@ dp_teardown(struct dp *dp)
 	dp->fwd = NULL;
 	dp_ports_close(dp);
 	dp_chains_free(dp);
+	if (dp->nf) {
+		dp_nf_table_fini(dp->nf); /* frees what NFs still held */
+		rte_free(dp->nf);
+		dp->nf = NULL;
+	}
 	dp_classifier_free(dp);
 	dp_mem_pools_free(dp);
 	rte_free(dp->stats);

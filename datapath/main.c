@@ -23,6 +23,7 @@
 
 #include "classifier.h"
 #include "ctl.h"
+#include "nf.h"
 #include "flow.h"
 #include "fwd.h"
 #include "mem.h"
@@ -80,7 +81,9 @@ run(struct dp *dp, struct dp_ctl *ctl, struct dp_fwd *fwd)
 	fflush(stdout);
 	if (!dp->main_forwards) {
 		while (!dp->quit) {
-			(void)dp_ctl_poll(ctl, dp, 100);
+			/* Short waits: a dead NF is noticed (pidfd) within a few milliseconds. */
+			(void)dp_ctl_poll(ctl, dp, 5);
+			dp_nf_poll(dp->nf);
 		}
 		return 0;
 	}
@@ -94,6 +97,7 @@ run(struct dp *dp, struct dp_ctl *ctl, struct dp_fwd *fwd)
 		}
 		rte_rcu_qsbr_thread_offline(dp->rcu, 0);
 		(void)dp_ctl_poll(ctl, dp, 0);
+		dp_nf_poll(dp->nf);
 		if (!got && dp->opts->idle_sleep_us) {
 			rte_delay_us_sleep(dp->opts->idle_sleep_us);
 		}

@@ -48,7 +48,7 @@ dp_nf_table_init(struct dp_nf_table *t, struct rte_mempool *pool, int socket)
 	shm->shm_size = sizeof(*shm);
 	shm->slot_size = sizeof(struct dp_nf_slot);
 	shm->max_nfs = DP_MAX_NFS;
-	shm->max_chains = DP_MAX_CHAINS;
+	shm->max_chains = DP_NF_MAX_CHAINS;
 	shm->dp_pid = getpid();
 	snprintf(shm->mempool, sizeof(shm->mempool), "%s", pool->name);
 	for (uint32_t i = 0; i < DP_MAX_NFS; i++)
@@ -261,9 +261,9 @@ int
 dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uint32_t nhops,
 		uint16_t egress_port, enum dp_on_down on_down)
 {
-	struct dp_chain c = {0};
+	struct dp_nf_chain c = {0};
 
-	if (id >= DP_MAX_CHAINS || nhops == 0 || nhops > DP_MAX_HOPS)
+	if (id >= DP_NF_MAX_CHAINS || nhops == 0 || nhops > DP_NF_MAX_HOPS)
 		return -EINVAL;
 	for (uint32_t i = 0; i < nhops; i++) {
 		int svc = dp_nf_service_find(t, hops[i]);
@@ -292,7 +292,7 @@ dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uin
 int
 dp_nf_chain_del(struct dp_nf_table *t, uint16_t id)
 {
-	if (id >= DP_MAX_CHAINS || !t->shm->chains[id].active)
+	if (id >= DP_NF_MAX_CHAINS || !t->shm->chains[id].active)
 		return -ENOENT;
 	__atomic_store_n(&t->shm->chains[id].active, 0, __ATOMIC_RELEASE);
 	return 0;
@@ -346,21 +346,23 @@ dp_nf_flow_hash(const struct rte_mbuf *m)
 
 uint16_t
 dp_nf_deliver(struct dp_nf_table *t, uint16_t id, struct rte_mbuf **pkts, uint16_t n,
-	      uint16_t *ret_nout)
+	      uint16_t *ret_nout, struct dp_chain_stats *cs)
 {
-	const struct dp_chain *c = &t->shm->chains[id % DP_MAX_CHAINS];
-	struct dp_chain_stats *cs = &t->chain_stats[id % DP_MAX_CHAINS];
+	const struct dp_nf_chain *c = &t->shm->chains[id % DP_NF_MAX_CHAINS];
 	struct dp_nf_slot *to[DP_BURST_MAX];
 	uint16_t nout = 0, sent = 0, i = 0;
 	int active;
 
 	*ret_nout = 0;
+	if (!cs) {
+		cs = &t->chain_stats[id % DP_NF_MAX_CHAINS];
+	}
 	if (n > DP_BURST_MAX) {
 		rte_pktmbuf_free_bulk(pkts + DP_BURST_MAX, n - DP_BURST_MAX);
 		cs->drop_full += n - DP_BURST_MAX;
 		n = DP_BURST_MAX;
 	}
-	active = id < DP_MAX_CHAINS && __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
+	active = id < DP_NF_MAX_CHAINS && __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
 	for (uint16_t k = 0; k < n; k++) {
 		struct dp_meta *m = dp_nf_meta(t, pkts[k]);
 		int h = -1;

@@ -32,7 +32,7 @@ struct dp_nf_table {
 	int meta_offset;                /* mbuf dynamic field offset of struct dp_meta */
 	int pidfd[DP_MAX_NFS];          /* -1 when the slot has no watched process */
 	uint32_t pidfd_gen[DP_MAX_NFS]; /* slot generation the pidfd was opened for */
-	struct dp_chain_stats chain_stats[DP_MAX_CHAINS];
+	struct dp_chain_stats chain_stats[DP_NF_MAX_CHAINS];
 	uint64_t reclaimed; /* packets freed on behalf of dead NFs */
 	uint64_t deaths;    /* NF processes seen dying */
 };
@@ -93,7 +93,7 @@ int dp_nf_chain_del(struct dp_nf_table *t, uint16_t id);
  * and counted. Returns the number enqueued.
  */
 uint16_t dp_nf_deliver(struct dp_nf_table *t, uint16_t id, struct rte_mbuf **pkts, uint16_t n,
-		       uint16_t *ret_nout);
+		       uint16_t *ret_nout, struct dp_chain_stats *cs);
 
 /*
  * Dequeue up to 'max' packets that slot 'slot' sent to egress. Each carries its port in

@@ -198,13 +198,13 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
 {
 	struct dp_meta *meta = nfp_pkt_meta(m);
 	struct dp_shm *shm = nf->shm;
-	const struct dp_chain *c;
+	const struct dp_nf_chain *c;
 	struct dp_nf_slot *to = NULL;
 	int h;
 
 	switch (meta->action) {
 	case DP_ACT_NEXT:
-		if (meta->chain >= DP_MAX_CHAINS)
+		if (meta->chain >= DP_NF_MAX_CHAINS)
 			break;
 		c = &shm->chains[meta->chain];
 		if (!c->active)

@@ -24,8 +24,8 @@
 #define DP_DYNFIELD_NAME "nfpath_dynfield_meta"
 #define DP_NAME_LEN      32
 #define DP_MAX_NFS       64
-#define DP_MAX_CHAINS    64
-#define DP_MAX_HOPS      16
+#define DP_NF_MAX_CHAINS 64
+#define DP_NF_MAX_HOPS   16
 #define DP_MAX_SERVICES  64
 #define DP_MAX_REPLICAS  8
 #define DP_BURST_MAX     32
@@ -114,15 +114,15 @@ _Static_assert(sizeof(struct dp_nf_slot) == 9 * DP_CACHE_LINE, "slot layout");
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, state) == DP_CACHE_LINE, "slot layout");
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, stats) == 2 * DP_CACHE_LINE, "slot layout");
 
-struct dp_chain {
-	uint32_t active;            /* 1 when in use */
-	uint32_t nhops;             /* hops[0 .. nhops) */
-	uint16_t hops[DP_MAX_HOPS]; /* service ids in order (dp_shm.services) */
-	uint16_t egress_port;       /* DPDK port after the last hop; DP_PORT_DROP to drop */
-	uint8_t on_down;            /* enum dp_on_down */
-	uint8_t pad[64 - 8 - 2 * DP_MAX_HOPS - 3];
+struct dp_nf_chain {
+	uint32_t active;               /* 1 when in use */
+	uint32_t nhops;                /* hops[0 .. nhops) */
+	uint16_t hops[DP_NF_MAX_HOPS]; /* service ids in order (dp_shm.services) */
+	uint16_t egress_port;          /* DPDK port after the last hop; DP_PORT_DROP to drop */
+	uint8_t on_down;               /* enum dp_on_down */
+	uint8_t pad[64 - 8 - 2 * DP_NF_MAX_HOPS - 3];
 } __attribute__((aligned(DP_CACHE_LINE)));
-_Static_assert(sizeof(struct dp_chain) == DP_CACHE_LINE, "one chain per cache line");
+_Static_assert(sizeof(struct dp_nf_chain) == DP_CACHE_LINE, "one chain per cache line");
 
 #define DP_PORT_DROP 0xffff
 
@@ -143,11 +143,11 @@ struct dp_shm {
 	uint32_t shm_size;         /* sizeof(struct dp_shm) of the datapath */
 	uint32_t slot_size;        /* sizeof(struct dp_nf_slot) */
 	uint32_t max_nfs;          /* DP_MAX_NFS */
-	uint32_t max_chains;       /* DP_MAX_CHAINS */
+	uint32_t max_chains;       /* DP_NF_MAX_CHAINS */
 	int32_t dp_pid;            /* the datapath's pid */
 	char mempool[DP_NAME_LEN]; /* name of the packet mempool NFs may allocate from */
 	uint8_t pad[64 - 24 - DP_NAME_LEN];
-	struct dp_chain chains[DP_MAX_CHAINS];
+	struct dp_nf_chain chains[DP_NF_MAX_CHAINS];
 	struct dp_service services[DP_MAX_SERVICES];
 	struct dp_nf_slot slots[DP_MAX_NFS];
 } __attribute__((aligned(DP_CACHE_LINE)));

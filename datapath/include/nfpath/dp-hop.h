@@ -103,8 +103,8 @@ dp_service_pick(struct dp_shm *shm, uint16_t svc, uint16_t flow_hash)
  * chain whose on_down is DROP).
  */
 static inline int
-dp_chain_next_live(struct dp_shm *shm, const struct dp_chain *c, unsigned int h, uint16_t flow_hash,
-		   struct dp_nf_slot **ret_slot)
+dp_chain_next_live(struct dp_shm *shm, const struct dp_nf_chain *c, unsigned int h,
+		   uint16_t flow_hash, struct dp_nf_slot **ret_slot)
 {
 	for (; h < c->nhops; h++) {
 		struct dp_nf_slot *s = dp_service_pick(shm, c->hops[h], flow_hash);

@@ -202,7 +202,7 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		if (rte_ring_free_count(first) >= BURST &&
 		    make_burst(t->pool, pkts, size, seq) == 0) {
 			seq += BURST;
-			dp_nf_deliver(t, 0, pkts, BURST, &nout);
+			dp_nf_deliver(t, 0, pkts, BURST, &nout, NULL);
 		}
 		n = dp_nf_collect(t, last, pkts, BURST);
 		if (n) {

@@ -2,7 +2,9 @@
 """Raw Ethernet frames for the datapath tests, run inside a network namespace.
 
   rawpkt.py send IFACE RATE_PPS DST[/VLAN]:COUNT ...   paced sender, interleaves the groups
-  rawpkt.py recv IFACE EXPECT TIMEOUT_S                 counts frames from our sender per dst
+  rawpkt.py recv IFACE EXPECT TIMEOUT_S [exact]         counts frames from our sender per dst
+With 'exact', recv also checks every counted frame byte for byte against what the sender made
+(untagged) and prints {"counts": {...}, "inexact": N} instead.
 The sender's source MAC is 02:aa:00:00:00:01 and the EtherType 0x88b5 (local experimental), so
 the receiver ignores anything else the kernel might send."""
 import json
@@ -55,13 +57,13 @@ def send(iface, rate, groups):
     print(json.dumps({"sent": sent, "seconds": round(time.monotonic() - t0, 3)}), flush=True)
 
 
-def recv(iface, expect, timeout):
+def recv(iface, expect, timeout, exact=False):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind((iface, 0))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.settimeout(0.1)
     print("ready", flush=True)
-    counts, total = {}, 0
+    counts, total, inexact = {}, 0, 0
     deadline = time.monotonic() + timeout
     grace = None
     while time.monotonic() < (grace or deadline):
@@ -73,14 +75,18 @@ def recv(iface, expect, timeout):
             continue
         dst = ":".join(f"{b:02x}" for b in data[0:6])
         counts[dst] = counts.get(dst, 0) + 1
+        if exact and len(data) >= 18:
+            seq = struct.unpack("!I", data[14:18])[0]
+            inexact += data[:60] != frame(dst, 0, seq)
         total += 1
         if total >= expect and grace is None:
             grace = time.monotonic() + 0.3  # catch frames that should not be there
-    print(json.dumps(counts), flush=True)
+    print(json.dumps({"counts": counts, "inexact": inexact} if exact else counts), flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(sys.argv[2], float(sys.argv[3]), sys.argv[4:])
     else:
-        recv(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        recv(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]),
+             len(sys.argv) > 5 and sys.argv[5] == "exact")

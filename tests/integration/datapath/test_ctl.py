@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dptest import Client, Datapath, check, need_root_and_hugepages  # noqa: E402
 
 OPS = ["hello", "port_list", "flow_add", "flow_del", "flow_list", "chain_set", "chain_del",
-       "chain_list", "stats", "vhost_add", "vhost_del"]
+       "chain_list", "stats", "vhost_add", "vhost_del", "nf_add", "nf_del", "nf_list"]
 
 
 def err(reply, etype, what):
@@ -90,8 +90,20 @@ def ring_tests(binary):
         err(c.request("flow_del", mac="02:00:00:00:00:01", vlan=5), "not_found", "flow_del twice")
         c.ok("chain_del", chain=7)
         err(c.request("chain_del", chain=7), "not_found", "chain_del twice")
-        err(c.request("chain_set", chain=1, hops=[{"nf": 3}, {"port": 1}]), "unsupported",
-            "NF hop")
+        err(c.request("chain_set", chain=1, hops=[{"nf": "nope"}, {"port": 1}]), "not_found",
+            "NF hop naming an NF that does not exist")
+        err(c.request("chain_set", chain=1, hops=[{"nf": 3}, {"port": 1}]), "invalid_argument",
+            "NF hop by number (NFs are named)")
+        slot = c.ok("nf_add", name="fw.0", service="fw", cpu=1)
+        check(slot["state"] == "waiting" and slot["service"] == "fw" and slot["cpu"] == 1,
+              f"nf_add: a slot waiting for its process ({slot})")
+        check([n["name"] for n in c.ok("nf_list")["nfs"]] == ["fw.0"], "nf_list shows it")
+        err(c.request("nf_add", name="fw.0"), "busy", "nf_add of a name that exists")
+        ch = c.ok("chain_set", chain=9, hops=[{"nf": "fw"}, {"port": 1}], on_hop_down="bypass")
+        check(ch["hops"][0] == {"nf": "fw"}, "chain_set through the NF service 'fw'")
+        c.ok("chain_del", chain=9)
+        c.ok("nf_del", name="fw.0")
+        err(c.request("nf_del", name="fw.0"), "not_found", "nf_del twice")
 
         r = c.raw(b'{"v":1,"id":5,"op":')
         err(r, "parse_error", "malformed JSON")

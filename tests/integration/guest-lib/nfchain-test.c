@@ -47,7 +47,7 @@
 
 #include "nf.h"
 
-#define MAX_NFS     DP_MAX_HOPS
+#define MAX_NFS     DP_NF_MAX_HOPS
 #define POOL_SIZE   4095
 #define MAX_OUTSTND 512
 #define ETHERTYPE   0x88b5
@@ -245,7 +245,7 @@ send_burst(struct dp_nf_table *t, struct traffic *tr, uint64_t limit)
 		}
 	}
 	tr->sent += n;
-	dp_nf_deliver(t, 0, pkts, (uint16_t)n, &nout);
+	dp_nf_deliver(t, 0, pkts, (uint16_t)n, &nout, NULL);
 	if (nout)
 		rte_pktmbuf_free_bulk(pkts, nout);
 }

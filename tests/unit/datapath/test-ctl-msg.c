@@ -130,14 +130,16 @@ static void
 test_chain(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":1023,\"hops\":[{"
-			       "\"nf\":4},{\"port\":\"net_ring1\"}]}"),
-			 0);
+	assert_int_equal(
+		parse("{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":1023,\"hops\":[{"
+		      "\"nf\":\"fw\"},{\"port\":\"net_ring1\"}],\"on_hop_down\":\"bypass\"}"),
+		0);
 	assert_int_equal(req.op, DP_CTL_CHAIN_SET);
 	assert_int_equal(req.chain, 1023);
 	assert_int_equal(req.n_hops, 2);
 	assert_true(req.hops[0].is_nf);
-	assert_int_equal(req.hops[0].nf, 4);
+	assert_string_equal(req.hops[0].nf, "fw");
+	assert_true(req.on_hop_down_bypass);
 	assert_false(req.hops[1].is_nf);
 	assert_string_equal(req.hops[1].port.name, "net_ring1");
 	assert_int_equal(parse("{\"v\":1,\"id\":3,\"op\":\"chain_del\",\"chain\":0}"), 0);
@@ -159,11 +161,55 @@ test_chain(void **state)
 		   "\"nf\":2}]}",
 		   DP_CTL_E_INVALID, "one key");
 	expect_err("{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":1,\"hops\":[{\"nf\":-1}]}",
-		   DP_CTL_E_INVALID, "NF slot");
+		   DP_CTL_E_INVALID, "'hops[0].nf' must be an NF name");
+	expect_err(
+		"{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":1,\"hops\":[{\"nf\":\"a b\"}]}",
+		DP_CTL_E_INVALID, "'hops[0].nf' must be an NF name");
+	expect_err("{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":1,\"hops\":[{\"port\":1}],"
+		   "\"on_hop_down\":\"retry\"}",
+		   DP_CTL_E_INVALID, "'on_hop_down' must be");
 	expect_err("{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":1,\"hops\":[3]}",
 		   DP_CTL_E_INVALID, "hops[0]");
 	expect_err("{\"v\":1,\"id\":3,\"op\":\"chain_del\",\"chain\":-1}", DP_CTL_E_INVALID,
 		   "out of range");
+}
+
+static void
+test_nf_ops(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"fw.1\","
+			       "\"service\":\"fw\",\"ring_size\":4096,\"cpu\":1}"),
+			 0);
+	assert_int_equal(req.op, DP_CTL_NF_ADD);
+	assert_string_equal(req.name, "fw.1");
+	assert_string_equal(req.service, "fw");
+	assert_int_equal(req.ring_size, 4096);
+	assert_int_equal(req.cpu, 1);
+	/* Defaults: own service, 1024 entries, no CPU. */
+	assert_int_equal(parse("{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"nat\"}"), 0);
+	assert_string_equal(req.service, "");
+	assert_int_equal(req.ring_size, 1024);
+	assert_int_equal(req.cpu, -1);
+	assert_int_equal(parse("{\"v\":1,\"id\":4,\"op\":\"nf_del\",\"name\":\"nat\"}"), 0);
+	assert_int_equal(req.op, DP_CTL_NF_DEL);
+	assert_int_equal(parse("{\"v\":1,\"id\":4,\"op\":\"nf_list\"}"), 0);
+	assert_int_equal(req.op, DP_CTL_NF_LIST);
+
+	expect_err("{\"v\":1,\"id\":4,\"op\":\"nf_add\"}", DP_CTL_E_INVALID, "'name' is missing");
+	expect_err(
+		"{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"a-name-longer-than-31-characters\"}",
+		DP_CTL_E_INVALID, "'name' must be an NF name");
+	expect_err("{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"x\",\"ring_size\":1000}",
+		   DP_CTL_E_INVALID, "power of two");
+	expect_err("{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"x\",\"ring_size\":32}",
+		   DP_CTL_E_INVALID, "power of two");
+	expect_err("{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"x\",\"cpu\":-2}",
+		   DP_CTL_E_INVALID, "'cpu' must be");
+	expect_err("{\"v\":1,\"id\":4,\"op\":\"nf_add\",\"name\":\"x\",\"slot\":1}",
+		   DP_CTL_E_BAD_REQUEST, "unknown field 'slot'");
+	expect_err("{\"v\":1,\"id\":4,\"op\":\"nf_del\",\"name\":7}", DP_CTL_E_INVALID,
+		   "'name' must be an NF name");
 }
 
 static void
@@ -276,10 +322,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_simple_ops),      cmocka_unit_test(test_flow_add),
-		cmocka_unit_test(test_flow_errors),     cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_envelope_errors), cmocka_unit_test(test_replies),
-		cmocka_unit_test(test_every_name),      cmocka_unit_test(test_vhost),
+		cmocka_unit_test(test_simple_ops),  cmocka_unit_test(test_flow_add),
+		cmocka_unit_test(test_flow_errors), cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_nf_ops),      cmocka_unit_test(test_envelope_errors),
+		cmocka_unit_test(test_replies),     cmocka_unit_test(test_every_name),
+		cmocka_unit_test(test_vhost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -225,7 +225,11 @@ test_classify_and_count(void **state)
 	assert_string_equal(ctl_errtype("{\"v\":1,\"id\":12,\"op\":\"chain_set\",\"chain\":3,"
 					"\"hops\":[{\"nf\":1},{\"port\":1}]}",
 					buf, sizeof(buf)),
-			    "unsupported");
+			    "invalid_argument");
+	assert_string_equal(ctl_errtype("{\"v\":1,\"id\":12,\"op\":\"chain_set\",\"chain\":3,"
+					"\"hops\":[{\"nf\":\"fw\"},{\"port\":1}]}",
+					buf, sizeof(buf)),
+			    "not_found");
 	assert_string_equal(ctl_errtype("{\"v\":1,\"id\":13,\"op\":\"chain_set\",\"chain\":3,"
 					"\"hops\":[{\"port\":1},{\"port\":0}]}",
 					buf, sizeof(buf)),

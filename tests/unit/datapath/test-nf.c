@@ -113,7 +113,7 @@ test_chain_set(void **state)
 	assert_int_equal(dp_nf_chain_set(t, 3, dup, 2, 5, DP_ON_DOWN_DROP), -EINVAL);
 	assert_int_equal(dp_nf_chain_set(t, 3, unknown, 2, 5, DP_ON_DOWN_DROP), -ENOENT);
 	assert_int_equal(dp_nf_chain_set(t, 3, ok, 0, 5, DP_ON_DOWN_DROP), -EINVAL);
-	assert_int_equal(dp_nf_chain_set(t, DP_MAX_CHAINS, ok, 2, 5, DP_ON_DOWN_DROP), -EINVAL);
+	assert_int_equal(dp_nf_chain_set(t, DP_NF_MAX_CHAINS, ok, 2, 5, DP_ON_DOWN_DROP), -EINVAL);
 	/* A failed set leaves the chain as it was. */
 	assert_int_equal(t->shm->chains[3].nhops, 2);
 	assert_int_equal(dp_nf_chain_del(t, 3), 0);
@@ -141,7 +141,7 @@ test_deliver_down(void **state)
 	/* No NF attached and on_down = drop: freed and counted. */
 	assert_int_equal(dp_nf_chain_set(t, 0, hops, 2, 9, DP_ON_DOWN_DROP), 0);
 	alloc_pkts(pkts, 8);
-	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout), 0);
+	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout, NULL), 0);
 	assert_int_equal(nout, 0);
 	assert_int_equal(t->chain_stats[0].drop_down, 8);
 	assert_int_equal(rte_mempool_avail_count(pool), avail);
@@ -149,7 +149,7 @@ test_deliver_down(void **state)
 	/* on_down = bypass with every hop down: straight to egress, tagged with the port. */
 	assert_int_equal(dp_nf_chain_set(t, 0, hops, 2, 9, DP_ON_DOWN_BYPASS), 0);
 	alloc_pkts(pkts, 8);
-	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout), 0);
+	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout, NULL), 0);
 	assert_int_equal(nout, 8);
 	assert_int_equal(dp_nf_meta(t, pkts[0])->action, DP_ACT_OUT);
 	assert_int_equal(dp_nf_meta(t, pkts[7])->target, 9);
@@ -157,7 +157,7 @@ test_deliver_down(void **state)
 
 	/* Unknown chain: dropped. */
 	alloc_pkts(pkts, 8);
-	assert_int_equal(dp_nf_deliver(t, 5, pkts, 8, &nout), 0);
+	assert_int_equal(dp_nf_deliver(t, 5, pkts, 8, &nout, NULL), 0);
 	assert_int_equal(t->chain_stats[5].drop_down, 8);
 	assert_int_equal(rte_mempool_avail_count(pool), avail);
 }
@@ -200,8 +200,8 @@ test_deliver_and_reclaim(void **state)
 
 	/* 2 x 32 packets into a 64-entry ring (63 usable): one is dropped as ring-full. */
 	alloc_pkts(pkts, 64);
-	assert_int_equal(dp_nf_deliver(t, 1, pkts, 32, &nout), 32);
-	assert_int_equal(dp_nf_deliver(t, 1, pkts + 32, 32, &nout), 31);
+	assert_int_equal(dp_nf_deliver(t, 1, pkts, 32, &nout, NULL), 32);
+	assert_int_equal(dp_nf_deliver(t, 1, pkts + 32, 32, &nout, NULL), 31);
 	assert_int_equal(t->chain_stats[1].delivered, 63);
 	assert_int_equal(t->chain_stats[1].drop_full, 1);
 	assert_int_equal(dp_nf_meta(t, pkts[0])->chain, 1);
@@ -344,8 +344,8 @@ test_replicas(void **state)
 		fwd[i] = make_flow(0xc0a80001 + i, 0xc0a800fe, (uint16_t)(4000 + i), 443, 0, 0);
 		rev[i] = make_flow(0xc0a800fe, 0xc0a80001 + i, 443, (uint16_t)(4000 + i), 0, 0);
 	}
-	assert_int_equal(dp_nf_deliver(t, 0, fwd, 16, &nout), 16);
-	assert_int_equal(dp_nf_deliver(t, 0, rev, 16, &nout), 16);
+	assert_int_equal(dp_nf_deliver(t, 0, fwd, 16, &nout, NULL), 16);
+	assert_int_equal(dp_nf_deliver(t, 0, rev, 16, &nout, NULL), 16);
 	n0 = rte_ring_count(t->shm->slots[r0].rx);
 	n1 = rte_ring_count(t->shm->slots[r1].rx);
 	assert_int_equal(n0 + n1, 32);
@@ -365,7 +365,7 @@ test_replicas(void **state)
 	dp_nf_poll(t);
 	for (uint32_t i = 0; i < 16; i++)
 		fwd[i] = make_flow(0xc0a80001 + i, 0xc0a800fe, (uint16_t)(4000 + i), 443, 0, 0);
-	assert_int_equal(dp_nf_deliver(t, 0, fwd, 16, &nout), 16);
+	assert_int_equal(dp_nf_deliver(t, 0, fwd, 16, &nout, NULL), 16);
 	assert_int_equal(rte_ring_count(t->shm->slots[r0].rx), 0);
 	assert_int_equal(rte_ring_count(t->shm->slots[r1].rx), n1 + 16);
 
