@@ -123,6 +123,30 @@ class Datapath:
         return rc
 
 
+def netns_setup(ns, links):
+    """Creates namespace 'ns' and, for each (host, peer) in 'links', a veth whose peer lives in
+    it. The links are quiet: no IPv6, ARP or multicast, so every frame on them is the test's."""
+    def sh(*cmd, inside=False):
+        if inside:
+            cmd = ("ip", "netns", "exec", ns) + cmd
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+    sh("ip", "netns", "add", ns)
+    for host, peer in links:
+        sh("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
+        sh("ip", "link", "set", peer, "netns", ns)
+        sh("sysctl", "-qw", f"net.ipv6.conf.{host}.disable_ipv6=1")
+        sh("sysctl", "-qw", f"net.ipv6.conf.{peer}.disable_ipv6=1", inside=True)
+        sh("ip", "link", "set", host, "arp", "off", "multicast", "off", "up")
+        sh("ip", "link", "set", peer, "arp", "off", "multicast", "off", "up", inside=True)
+
+
+def netns_teardown(ns, links):
+    for host, _ in links:
+        subprocess.run(["ip", "link", "del", host], stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+
+
 def check(cond, what):
     if not cond:
         raise AssertionError(what)

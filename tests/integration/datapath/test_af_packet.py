@@ -16,7 +16,8 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import Datapath, check, need_root_and_hugepages, skip  # noqa: E402
+from dptest import (Datapath, check, need_root_and_hugepages, netns_setup,  # noqa: E402
+                    netns_teardown, skip)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAC_A, MAC_B, MAC_U = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:99"
@@ -26,29 +27,12 @@ NS = f"nfpdp{tag}"
 LINKS = [(f"dpu{tag}", f"nsu{tag}"), (f"dpa{tag}", f"nsa{tag}"), (f"dpb{tag}", f"nsb{tag}")]
 
 
-def sh(*cmd, ns=False):
-    if ns:
-        cmd = ("ip", "netns", "exec", NS) + cmd
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-
-
 def setup_net():
-    sh("ip", "netns", "add", NS)
-    for host, peer in LINKS:
-        sh("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
-        sh("ip", "link", "set", peer, "netns", NS)
-        # No IPv6: router solicitations and MLD reports would be frames we did not send.
-        sh("sysctl", "-qw", f"net.ipv6.conf.{host}.disable_ipv6=1")
-        sh("sysctl", "-qw", f"net.ipv6.conf.{peer}.disable_ipv6=1", ns=True)
-        # No ARP or multicast either: the kernel has nothing to say on these links.
-        sh("ip", "link", "set", host, "arp", "off", "multicast", "off", "up")
-        sh("ip", "link", "set", peer, "arp", "off", "multicast", "off", "up", ns=True)
+    netns_setup(NS, LINKS)
 
 
 def teardown_net():
-    for host, _ in LINKS:
-        subprocess.run(["ip", "link", "del", host], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+    netns_teardown(NS, LINKS)
 
 
 def telemetry(prefix, cmd):

@@ -19,7 +19,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import Datapath, check, need_root_and_hugepages, skip  # noqa: E402
+from dptest import (Datapath, check, need_root_and_hugepages, netns_setup,  # noqa: E402
+                    netns_teardown, skip)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAC_A, MAC_B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
@@ -29,27 +30,12 @@ NS = f"nfpnf{tag}"
 LINKS = [(f"nfu{tag}", f"nsu{tag}"), (f"nfa{tag}", f"nsa{tag}")]
 
 
-def sh(*cmd, ns=False):
-    if ns:
-        cmd = ("ip", "netns", "exec", NS) + cmd
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-
-
 def setup_net():
-    sh("ip", "netns", "add", NS)
-    for host, peer in LINKS:
-        sh("ip", "link", "add", host, "type", "veth", "peer", "name", peer)
-        sh("ip", "link", "set", peer, "netns", NS)
-        sh("sysctl", "-qw", f"net.ipv6.conf.{host}.disable_ipv6=1")
-        sh("sysctl", "-qw", f"net.ipv6.conf.{peer}.disable_ipv6=1", ns=True)
-        sh("ip", "link", "set", host, "arp", "off", "multicast", "off", "up")
-        sh("ip", "link", "set", peer, "arp", "off", "multicast", "off", "up", ns=True)
+    netns_setup(NS, LINKS)
 
 
 def teardown_net():
-    for host, _ in LINKS:
-        subprocess.run(["ip", "link", "del", host], stderr=subprocess.DEVNULL)
-    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+    netns_teardown(NS, LINKS)
 
 
 class NF:
