@@ -188,13 +188,23 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	return (int)k;
 }
 
+/* The last NEXT decision of a burst, reused while packets share chain and hop. */
+struct resolve_memo {
+	bool valid;
+	uint16_t chain;
+	uint8_t hop;
+	int h;
+	struct dp_nf_slot *to;
+	const struct dp_nf_chain *c;
+};
+
 /*
  * Decide where one packet goes and update its metadata for the receiver. Returns the next NF's
  * slot, DEST_OUT (egress through the datapath, via this NF's TX ring), or DEST_DROP with
  * *ret_reason set to the counter to bump.
  */
 static inline struct dp_nf_slot *
-resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
+resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64_t **ret_reason)
 {
 	struct dp_meta *meta = nfp_pkt_meta(m);
 	struct dp_shm *shm = nf->shm;
@@ -204,12 +214,27 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, uint64_t **ret_reason)
 
 	switch (meta->action) {
 	case DP_ACT_NEXT:
-		if (meta->chain >= DP_NF_MAX_CHAINS)
-			break;
-		c = &shm->chains[meta->chain];
-		if (!c->active)
-			break;
-		h = dp_chain_next_live(shm, c, meta->hop + 1u, meta->flow_hash, &to);
+		/* Most bursts are one chain at one hop: decide once, apply to the rest. */
+		if (memo->valid && memo->chain == meta->chain && memo->hop == meta->hop) {
+			h = memo->h;
+			to = memo->to;
+			c = memo->c;
+		} else {
+			if (meta->chain >= DP_NF_MAX_CHAINS)
+				break;
+			c = &shm->chains[meta->chain];
+			if (!c->active)
+				break;
+			h = dp_chain_next_live(shm, c, meta->hop + 1u, meta->flow_hash, &to);
+			/* Only a decision the flow hash took no part in may be reused. */
+			memo->valid = h < 0 || (unsigned int)h == c->nhops ||
+				      shm->services[c->hops[h]].nreplicas == 1;
+			memo->chain = meta->chain;
+			memo->hop = meta->hop;
+			memo->h = h;
+			memo->to = to;
+			memo->c = c;
+		}
 		if (h < 0) {
 			*ret_reason = &nf->slot->stats.drop_down;
 			return DEST_DROP;
@@ -274,8 +299,10 @@ nfp_tx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	s = nf->slot;
 	if (n != s->inflight_n - s->inflight_done)
 		return -EINVAL;
+	struct resolve_memo memo = {.valid = false};
+
 	for (unsigned int k = 0; k < n; k++)
-		dest[k] = resolve(nf, pkts[k], &reason[k]);
+		dest[k] = resolve(nf, pkts[k], &memo, &reason[k]);
 
 	/* Hand on in runs that share a destination, keeping the packets' order. */
 	while (i < n) {
