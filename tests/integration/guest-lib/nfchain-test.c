@@ -22,7 +22,10 @@
  * usage: nfchain-test [--packets N] [--kill-loop K] [--swaps S] [--sleep] [--abi-mismatch]
  *                     [--udp-flows F [--deny A.B.C.D/LEN] [--counter-dump FILE]
  *                      [--lb-backends MAC,MAC...]]
- *                     NAME=BINARY[+OPTION+VALUE...]...
+ *                     NAME[@SERVICE]=BINARY[+OPTION+VALUE...]...
+ * NAME@SERVICE makes NAME a replica of SERVICE: the chain visits each service once, and a
+ * symmetric flow hash picks the replica, so each flow must be counted by exactly one
+ * nf-counter replica (give each a --counter-dump).
  * Exits 77 (skipped) without root or hugepages.
  */
 #include <errno.h>
@@ -54,6 +57,7 @@
 
 struct nf_proc {
 	const char *name;
+	const char *service; /* NAME@SERVICE: a replica of SERVICE; else its own name */
 	const char *binary;
 	char *extra[8]; /* NF options after --name, from NAME=BINARY+OPT+VALUE... */
 	pid_t pid;
@@ -398,33 +402,51 @@ nf_decisions(const struct dp_nf_table *t)
  * ones and its packet counts must add up to what came out of the chain.
  */
 static int
-check_counter_dump(const char *path, const struct traffic *tr)
+check_counter_dump(const char *const *paths, unsigned int n_paths, const struct traffic *tr)
 {
-	FILE *f = fopen(path, "r");
-	char line[512];
+	char seen[1024][16]; /* each flow's source, to find a flow counted by two replicas */
 	uint64_t pkts = 0, want_flows = 0;
 	unsigned int flows = 0;
 
-	if (!f) {
-		fprintf(stderr, "FAIL: no counter dump '%s'\n", path);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = strstr(line, "\"packets\":");
-		unsigned long long n;
+	for (unsigned int k = 0; k < n_paths; k++) {
+		FILE *f = fopen(paths[k], "r");
+		char line[512], src[16];
+		unsigned int here = 0;
 
-		if (!p || sscanf(p, "\"packets\":%llu", &n) != 1) {
-			fclose(f);
-			fprintf(stderr, "FAIL: counter dump line: %s", line);
+		if (!f) {
+			fprintf(stderr, "FAIL: no counter dump '%s'\n", paths[k]);
 			return -1;
 		}
-		pkts += n;
-		flows++;
+		while (fgets(line, sizeof(line), f)) {
+			const char *p = strstr(line, "\"packets\":");
+			unsigned long long n;
+
+			if (!p || sscanf(p, "\"packets\":%llu", &n) != 1 ||
+			    sscanf(line, "{\"src\":\"%15[^\"]", src) != 1 || flows >= 1024) {
+				fclose(f);
+				fprintf(stderr, "FAIL: counter dump line: %s", line);
+				return -1;
+			}
+			for (unsigned int j = 0; j < flows; j++) {
+				if (!strcmp(seen[j], src)) {
+					fclose(f);
+					fprintf(stderr,
+						"FAIL: flow from %s counted by two replicas\n",
+						src);
+					return -1;
+				}
+			}
+			snprintf(seen[flows], sizeof(seen[flows]), "%s", src);
+			pkts += n;
+			flows++;
+			here++;
+		}
+		fclose(f);
+		printf("nf-counter dump %u: %u flows\n", k, here);
 	}
-	fclose(f);
 	for (uint64_t fl = 0; fl < tr->udp_flows; fl++)
 		want_flows += !is_denied(tr, fl);
-	printf("nf-counter dump: %u flows, %" PRIu64 " packets (expected %" PRIu64
+	printf("nf-counter dumps: %u flows, %" PRIu64 " packets (expected %" PRIu64
 	       " flows, %" PRIu64 " packets)\n",
 	       flows, pkts, want_flows, tr->received);
 	if (flows != want_flows || pkts != tr->received) {
@@ -476,12 +498,14 @@ main(int argc, char **argv)
 	uint64_t packets = 100000;
 	unsigned int kill_loop = 0;
 	int abi_test = 0;
-	const char *counter_dump = NULL;
+	const char *counter_dump[MAX_NFS];
+	unsigned int n_dumps = 0;
 	int swaps = -1, rc = 1, r, ms;
 	struct dp_nf_table t;
 	struct traffic tr = {0};
 	struct rte_mempool *pool;
 	const char *hops[MAX_NFS];
+	unsigned int n_hops = 0;
 	unsigned int avail0;
 
 	for (int i = 1; i < argc; i++) {
@@ -504,8 +528,8 @@ main(int argc, char **argv)
 			     tok = strtok_r(NULL, ",", &save))
 				if (rte_ether_unformat_addr(tok, &tr.lb_mac[tr.n_lb++]) != 0)
 					return 2;
-		} else if (!strcmp(argv[i], "--counter-dump") && i + 1 < argc)
-			counter_dump = argv[++i];
+		} else if (!strcmp(argv[i], "--counter-dump") && i + 1 < argc && n_dumps < MAX_NFS)
+			counter_dump[n_dumps++] = argv[++i];
 		else if (!strcmp(argv[i], "--udp-flows") && i + 1 < argc)
 			tr.udp_flows = (unsigned int)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--deny") && i + 1 < argc) {
@@ -520,8 +544,15 @@ main(int argc, char **argv)
 			char *save = NULL, *tok;
 			int k = 0;
 
+			char *at;
+
 			*eq = '\0';
 			nfs[n_nfs].name = argv[i];
+			nfs[n_nfs].service = argv[i];
+			if ((at = strchr(argv[i], '@'))) {
+				*at = '\0';
+				nfs[n_nfs].service = at + 1;
+			}
 			nfs[n_nfs].binary = strtok_r(eq + 1, "+", &save);
 			while ((tok = strtok_r(NULL, "+", &save)) && k < 7)
 				nfs[n_nfs].extra[k++] = tok;
@@ -564,15 +595,21 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	for (unsigned int i = 0; i < n_nfs; i++) {
-		r = dp_nf_slot_add(&t, nfs[i].name, NULL, 1024, (int)rte_socket_id(), -1,
+		bool seen = false;
+
+		r = dp_nf_slot_add(&t, nfs[i].name, nfs[i].service, 1024, (int)rte_socket_id(), -1,
 				   &nfs[i].slot);
 		if (r < 0) {
 			fprintf(stderr, "slot '%s': %s\n", nfs[i].name, strerror(-r));
 			goto out;
 		}
-		hops[i] = nfs[i].name;
+		/* The chain's hops are the services, in the order they first appear. */
+		for (unsigned int k = 0; k < n_hops; k++)
+			seen |= !strcmp(hops[k], nfs[i].service);
+		if (!seen)
+			hops[n_hops++] = nfs[i].service;
 	}
-	r = dp_nf_chain_set(&t, 0, hops, n_nfs, 7, DP_ON_DOWN_DROP);
+	r = dp_nf_chain_set(&t, 0, hops, n_hops, 7, DP_ON_DOWN_DROP);
 	if (r < 0) {
 		fprintf(stderr, "chain: %s\n", strerror(-r));
 		goto out;
@@ -633,20 +670,33 @@ main(int argc, char **argv)
 				goto out;
 			}
 		}
-		/* Each hop saw exactly what the hops before it let through. */
-		for (unsigned int i = 0, expect = (unsigned int)packets; i < n_nfs; i++) {
-			const struct dp_nf_stats *st = &t.shm->slots[nfs[i].slot].stats;
+		/* Each hop (all its replicas) saw exactly what the hops before it let through. */
+		for (unsigned int h = 0, expect = (unsigned int)packets; h < n_hops; h++) {
+			uint64_t rx = 0, dropped_here = 0;
+			unsigned int used = 0;
 
-			if (st->rx != expect) {
-				fprintf(stderr, "FAIL: NF '%s' received %" PRIu64 ", expected %u\n",
-					nfs[i].name, st->rx, expect);
+			for (unsigned int i = 0; i < n_nfs; i++) {
+				const struct dp_nf_stats *st = &t.shm->slots[nfs[i].slot].stats;
+
+				if (strcmp(nfs[i].service, hops[h]))
+					continue;
+				rx += st->rx;
+				dropped_here += st->drop_action;
+				used += st->rx > 0;
+			}
+			if (rx != expect) {
+				fprintf(stderr,
+					"FAIL: hop '%s' received %" PRIu64 ", expected %u\n",
+					hops[h], rx, expect);
 				goto out;
 			}
-			expect -= (unsigned int)st->drop_action;
+			printf("hop '%s': %" PRIu64 " packets over %u busy replica(s)\n", hops[h],
+			       rx, used);
+			expect -= (unsigned int)dropped_here;
 		}
-		if (counter_dump) {
+		if (n_dumps) {
 			stop_nfs();
-			if (check_counter_dump(counter_dump, &tr) < 0)
+			if (check_counter_dump(counter_dump, n_dumps, &tr) < 0)
 				goto out;
 		}
 	} else {
