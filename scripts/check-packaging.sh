@@ -341,6 +341,26 @@ expect_completion "off on" nfpath-vf set ens1f0 0 spoofchk ""
 expect_completion "mac max_rate min_rate proto qos spoofchk state trust vlan" nfpath-vf set ens1f0 0 trust on ""
 expect_completion "kernel vfio-pci" nfpath-vf bind ens1f0 1 ""
 expect_completion "--force" nfpath-vf numvfs ens1f0 4 --f
+# nfpath-vf's grammar is written out in its completion: compare it with the packaged program.
+if [ -x "$root/usr/sbin/nfpath-vf" ]; then
+	usage=$("$root/usr/sbin/nfpath-vf" --help 2>&1)
+	want_cmds=$(printf '%s\n' "$usage" | awk '/^Commands:/ { on = 1; next } /^[A-Z]/ { on = 0 }
+		on && /^  [a-z]/ { print $1 }' | sort | paste -sd ' ' -)
+	got_cmds=$(complete_line nfpath-vf "")
+	if [ -n "$want_cmds" ] && [ "$got_cmds" = "$want_cmds" ]; then
+		ok "nfpath-vf completion offers the commands of 'nfpath-vf --help': $want_cmds"
+	else
+		bad "nfpath-vf completion offers '$got_cmds', 'nfpath-vf --help' lists '$want_cmds'"
+	fi
+	want_opts=$(printf '%s\n' "$usage" | grep -o -- '--[a-z][a-z-]*' | sort -u | paste -sd ' ' -)
+	got_opts=" $(complete_line nfpath-vf numvfs --) "
+	lacking=""
+	for o in $want_opts; do [[ $got_opts == *" $o "* ]] || lacking+=" $o"; done
+	check "nfpath-vf completion offers every option of 'nfpath-vf --help'${lacking:+ (lacking:$lacking)}" \
+		test -z "$lacking"
+else
+	note "nfpath-vf not in the package yet: its completion is not compared with its --help"
+fi
 
 # ---------------------------------------------------------------------------------------------
 step "8. Kubernetes manifest packaging/kubernetes/nfpath-daemonset.yaml"
