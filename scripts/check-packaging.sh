@@ -299,11 +299,20 @@ done
 step "5. tmpfiles.d and sysusers.d on a scratch root"
 scratch="$work/scratch"
 mkdir -p "$scratch/etc"
-if systemd-tmpfiles --root="$scratch" --create "$root/usr/lib/tmpfiles.d/nfpath.conf" >"$work/tmpfiles.log" 2>&1; then
-	check "tmpfiles: /run/nfpath 0755 root:root" \
-		test "$(stat -c '%a %U:%G' "$scratch/run/nfpath" 2>/dev/null)" = "755 root:root"
-	check "tmpfiles: /var/lib/nfpath 0750 root:root" \
-		test "$(stat -c '%a %U:%G' "$scratch/var/lib/nfpath" 2>/dev/null)" = "750 root:root"
+systemd-tmpfiles --root="$scratch" --create "$root/usr/lib/tmpfiles.d/nfpath.conf" >"$work/tmpfiles.log" 2>&1
+trc=$?
+owner=" root:root" fmt='%a %U:%G'
+if [ "$(id -u)" -ne 0 ]; then
+	# Not root: the directories are made, but cannot be given to root.
+	owner="" fmt='%a'
+	grep -q 'fchownat() .* Operation not permitted' "$work/tmpfiles.log" && [ "$trc" -eq 73 ] && trc=0
+	note "not root: tmpfiles ownership (root:root) not checked, modes are"
+fi
+if [ "$trc" -eq 0 ]; then
+	check "tmpfiles: /run/nfpath 0755$owner" \
+		test "$(stat -c "$fmt" "$scratch/run/nfpath" 2>/dev/null)" = "755$owner"
+	check "tmpfiles: /var/lib/nfpath 0750$owner" \
+		test "$(stat -c "$fmt" "$scratch/var/lib/nfpath" 2>/dev/null)" = "750$owner"
 else
 	cat "$work/tmpfiles.log"
 	bad "systemd-tmpfiles --create nfpath.conf failed"
