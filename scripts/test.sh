@@ -7,7 +7,8 @@
 #   3. gcc build with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
 #      suites unit, integration, fuzz (corpus replay)
 #   4. clang build with warnings as errors and libFuzzer: bounded fuzzing runs (suite fuzz)
-#   5. the demo (scripts/demo.sh, plain gcc build): its summary must account for every frame
+#   5. packaging checks (scripts/check-packaging.sh: .deb build, units, completion, manifest)
+#   5b. the demo (scripts/demo.sh, plain gcc build): its summary must account for every frame
 #   6. suite kernel-lab (a real kernel under QEMU) unless NFPATH_SKIP_KERNEL_LAB=1
 # Ends with one line "tests: N passed, N failed, N skipped" over every suite run.
 # Environment: NFPATH_BUILD_ROOT (default ./build-test), NFPATH_SUITES (override step 3's suites).
@@ -74,6 +75,9 @@ if [ ! -d "$root/clang" ]; then
 fi
 ninja -C "$root/clang"
 meson_test "$root/clang" fuzz
+
+step "packaging: Debian package, systemd units, completion, Kubernetes manifest"
+if bash scripts/check-packaging.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 step "demo (README's first command, non-interactive, plain gcc build)"
 if NFPATH_BUILD="$root/gcc" bash scripts/demo.sh --seconds 2; then
