@@ -227,6 +227,11 @@ write_numvfs(struct vfm_ctx *ctx, const struct vfm_pf *pf, unsigned int n, bool 
 			ctx, r,
 			"PF %s: the kernel refused %u VFs with ERANGE (sriov_totalvfs is %d)",
 			pf->id, n, pf->total_vfs);
+	if (r == -ENOMEM)
+		return vfm_fail(
+			ctx, r,
+			"PF %s: the kernel refused %u VFs with ENOMEM (limit %d; netdevsim answers so above its max_vfs, other drivers when out of resources)",
+			pf->id, n, pf->total_vfs);
 	if (r < 0)
 		return vfm_fail(ctx, r, "PF %s: writing %u to '%s' failed: %s", pf->id, n, path,
 				strerror(-r));
@@ -251,7 +256,7 @@ vfm_pf_set_num_vfs(struct vfm_ctx *ctx, const char *name, unsigned int n, unsign
 			pf->id);
 		goto out;
 	}
-	if (pf->total_vfs >= 0 && n > (unsigned int)pf->total_vfs) {
+	if (pf->total_vfs >= 0 && n > (unsigned int)pf->total_vfs && !(flags & VFM_NUMVFS_DIRECT)) {
 		r = vfm_fail(ctx, -ERANGE,
 			     "PF %s: %u VFs is above sriov_totalvfs (%d); ask for 0-%d", pf->id, n,
 			     pf->total_vfs, pf->total_vfs);
@@ -555,7 +560,10 @@ vfm_vf_save(struct vfm_ctx *ctx, const char *name, unsigned int vf, struct vfm_v
 	if (r < 0)
 		return r;
 	memset(&s, 0, sizeof(s));
-	snprintf(s.pf, sizeof(s.pf), "%s", pf->id);
+	/* The name vfm_pf_load() finds the PF by again: the PCI address of a PCI PF (stable
+	 * across netdev renames), the netdev of a PF on another bus (netdevsim). */
+	snprintf(s.pf, sizeof(s.pf), "%s",
+		 strcmp(pf->bus, "pci") != 0 && pf->netdev[0] ? pf->netdev : pf->id);
 	s.vf = vf;
 	s.mtu = -1;
 	s.cfg.vlan_proto = VFM_VLAN_PROTO_8021Q;

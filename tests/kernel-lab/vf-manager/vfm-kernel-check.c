@@ -95,6 +95,95 @@ cfg_equal(const struct vfm_vf_config *want, const struct vfm_vf_config *got, cha
 	return why[0] == '\0';
 }
 
+/* Simulated run (--sim): no kernel behind the tree, `ip` cannot see it. */
+static bool simulated;
+static const char *sysfs_root = "/sys";
+
+/* A number read straight from a sysfs/debugfs file, not through vf-manager; -1000 if none. */
+static long read_long_file(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static long
+read_long_file(const char *fmt, ...)
+{
+	char path[4200], buf[64];
+	va_list ap;
+	long v = -1000;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	f = fopen(path, "r");
+	if (!f)
+		return v;
+	if (fgets(buf, sizeof(buf), f)) {
+		char *end;
+		long x = strtol(buf, &end, 10);
+
+		if (end != buf && (*end == '\n' || *end == '\0'))
+			v = x;
+	}
+	fclose(f);
+	return v;
+}
+
+/* The `vf N ...` line of `ip -d link show dev IFNAME` (iproute2 reading the kernel's netlink
+ * answer itself): true when found. */
+static bool
+ip_vf_line(const char *ifname, unsigned int vf, char *line, size_t len)
+{
+	char cmd[128], buf[2048], want[16];
+	bool found = false;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s -d link show dev %s 2>&1",
+		 access("/usr/bin/ip", X_OK) == 0 ? "/usr/bin/ip" : "ip", ifname);
+	snprintf(want, sizeof(want), "vf %u ", vf);
+	line[0] = '\0';
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	while (fgets(buf, sizeof(buf), f)) {
+		const char *p = buf + strspn(buf, " \t");
+
+		if (!found && strncmp(p, want, strlen(want)) == 0) {
+			snprintf(line, len, "%s", p);
+			line[strcspn(line, "\n")] = '\0';
+			found = true;
+		}
+	}
+	pclose(f);
+	return found;
+}
+
+/* Every field of cfg in an `ip -d link show` VF line; why names the first one missing. */
+static bool
+ip_line_matches(const char *line, const struct vfm_vf_config *cfg, char *why, size_t len)
+{
+	char want[6][64], mac[VFM_MAC_STRLEN];
+
+	vfm_mac_format(cfg->mac, mac, sizeof(mac));
+	snprintf(want[0], sizeof(want[0]), "link/ether %s", mac);
+	snprintf(want[1], sizeof(want[1]), "vlan %u, qos %u", cfg->vlan, cfg->qos);
+	snprintf(want[2], sizeof(want[2]), "spoof checking %s", cfg->spoofchk ? "on" : "off");
+	snprintf(want[3], sizeof(want[3]), "link-state %s", vfm_link_state_name(cfg->link_state));
+	snprintf(want[4], sizeof(want[4]), "trust %s", cfg->trust ? "on" : "off");
+	snprintf(want[5], sizeof(want[5]), "max_tx_rate %uMbps", cfg->max_tx_rate);
+	/* iproute2 prints no vlan 0 and no rate 0. */
+	if (cfg->vlan == 0)
+		want[1][0] = '\0';
+	if (cfg->max_tx_rate == 0)
+		want[5][0] = '\0';
+	for (unsigned int i = 0; i < 6; i++) {
+		if (want[i][0] && !strstr(line, want[i])) {
+			snprintf(why, len, "no '%s' in '%s'", want[i], line);
+			return false;
+		}
+	}
+	snprintf(why, len, "%s", line);
+	return true;
+}
+
 /* ---- netdevsim ---------------------------------------------------------------------------- */
 
 static void
@@ -103,21 +192,28 @@ check_netdevsim(struct vfm_ctx *ctx, const char *ifname)
 	struct vfm_vf_config cfg, got;
 	struct vfm_vf_saved saved;
 	struct vfm_pf *pf = NULL;
-	char why[128];
+	char why[600], line[512], numvfs[4200], id[32];
+	long max_vfs;
 	int r;
 
 	r = vfm_pf_load(ctx, ifname, &pf);
 	if (!ok(r == 0, "netdevsim: PF '%s' found: %s", ifname, err(ctx, r)))
 		return;
-	ok(pf->sriov_capable && pf->total_vfs >= 4,
-	   "netdevsim: '%s' (%s on bus %s) is SR-IOV capable with %d VFs total", ifname, pf->id,
-	   pf->bus, pf->total_vfs);
+	/* netdevsim has no sriov_totalvfs: its limit is debugfs max_vfs, read here directly. */
+	max_vfs = read_long_file("%s/kernel/debug/netdevsim/%s/max_vfs", sysfs_root, pf->id);
+	ok(pf->sriov_capable && pf->total_vfs >= 4 && pf->total_vfs == max_vfs,
+	   "netdevsim: '%s' (%s on bus %s) is SR-IOV capable with %d VFs total (debugfs max_vfs %ld)",
+	   ifname, pf->id, pf->bus, pf->total_vfs, max_vfs);
 	ok(pf->num_vfs == 0, "netdevsim: '%s' starts with 0 VFs (has %d)", ifname, pf->num_vfs);
+	snprintf(numvfs, sizeof(numvfs), "%s/sriov_numvfs", pf->syspath);
+	snprintf(id, sizeof(id), "%s", pf->id);
 	vfm_pf_free(pf);
 	pf = NULL;
 
 	r = vfm_pf_set_num_vfs(ctx, ifname, 4, 0);
-	ok(r == 0, "netdevsim: create 4 VFs: %s", err(ctx, r));
+	ok(r == 0 && read_long_file("%s", numvfs) == 4,
+	   "netdevsim: create 4 VFs, sriov_numvfs reads %ld: %s", read_long_file("%s", numvfs),
+	   err(ctx, r));
 	r = vfm_pf_load(ctx, ifname, &pf);
 	ok(r == 0 && pf->num_vfs == 4 && pf->n_vfs == 4,
 	   "netdevsim: discovery sees 4 VFs (sriov_numvfs %d, %zu listed)", pf ? pf->num_vfs : -1,
@@ -150,6 +246,15 @@ check_netdevsim(struct vfm_ctx *ctx, const char *ifname)
 		ok(r == 0 && cfg_equal(&cfg, &got, why, sizeof(why)),
 		   "netdevsim: VF %u reads back: %s", i,
 		   r == 0 ? (why[0] ? why : "all equal") : err(ctx, r));
+		if (simulated) {
+			skip("netdevsim: VF in `ip -d link show`", "simulated: ip cannot see it");
+		} else {
+			bool found = ip_vf_line(ifname, i, line, sizeof(line));
+
+			ok(found && ip_line_matches(line, &cfg, why, sizeof(why)),
+			   "netdevsim: VF %u in `ip -d link show`: %s", i,
+			   found ? why : "no such vf line");
+		}
 	}
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -173,6 +278,8 @@ check_netdevsim(struct vfm_ctx *ctx, const char *ifname)
 	cfg.max_tx_rate = 77;
 	r = vfm_vf_set_config(ctx, ifname, 2, &cfg);
 	ok(r == 0, "netdevsim: give VF 2 a tenant's settings: %s", err(ctx, r));
+	ok(strcmp(saved.pf, ifname) == 0,
+	   "netdevsim: the saved state names the PF by its netdev '%s'", saved.pf);
 	r = vfm_vf_restore(ctx, &saved);
 	ok(r == 0, "netdevsim: restore VF 2: %s", err(ctx, r));
 	r = vfm_vf_get_config(ctx, ifname, 2, &got);
@@ -180,17 +287,49 @@ check_netdevsim(struct vfm_ctx *ctx, const char *ifname)
 	   "netdevsim: VF 2 is exactly as saved: %s",
 	   r == 0 ? (why[0] ? why : "all equal") : err(ctx, r));
 
+	if (simulated) {
+		skip("netdevsim: VF 2 restored in `ip -d link show`",
+		     "simulated: ip cannot see it");
+	} else {
+		bool found = ip_vf_line(ifname, 2, line, sizeof(line));
+
+		ok(found && ip_line_matches(line, &saved.cfg, why, sizeof(why)),
+		   "netdevsim: VF 2 restored in `ip -d link show`: %s",
+		   found ? why : "no such vf line");
+	}
+
+	/* The kernel checks the 0-first rule before max_vfs: EBUSY, written as asked. */
 	r = vfm_pf_set_num_vfs(ctx, ifname, 5, VFM_NUMVFS_DIRECT);
-	ok(r == -EBUSY || r == -ERANGE,
-	   "netdevsim: 4 -> 5 VFs asked directly is refused cleanly: %s", err(ctx, r));
-	r = vfm_pf_load(ctx, ifname, &pf);
-	ok(r == 0 && pf->num_vfs == 4, "netdevsim: still 4 VFs after the refusal (%d)",
-	   pf ? pf->num_vfs : -1);
+	ok(r == -EBUSY && strstr(vfm_ctx_last_error(ctx), "the kernel refused"),
+	   "netdevsim: 4 -> 5 VFs asked directly gets the kernel's EBUSY: %s", err(ctx, r));
+	ok(read_long_file("%s", numvfs) == 4,
+	   "netdevsim: still 4 VFs after the refusal (sriov_numvfs %ld)",
+	   read_long_file("%s", numvfs));
+	r = vfm_pf_set_num_vfs(ctx, ifname, 5, 0);
+	ok(r == -ERANGE && read_long_file("%s", numvfs) == 4,
+	   "netdevsim: 4 -> 5 through vf-manager is refused before any write: %s", err(ctx, r));
+
+	/* Non-zero to non-zero through vf-manager: it must write 0 first. */
+	r = vfm_pf_set_num_vfs(ctx, ifname, 2, 0);
+	ok(r == 0 && read_long_file("%s", numvfs) == 2,
+	   "netdevsim: 4 -> 2 through vf-manager (0 first), sriov_numvfs reads %ld: %s",
+	   read_long_file("%s", numvfs), err(ctx, r));
+	/* The device is also found by its device name, as 'nfpath-vf list' shows it. */
+	r = vfm_pf_load(ctx, id, &pf);
+	ok(r == 0 && pf->num_vfs == 2 && strcmp(pf->netdev, ifname) == 0,
+	   "netdevsim: PF found by its device name '%s' (netdev '%s'): %s", id,
+	   pf ? pf->netdev : "?", err(ctx, r));
 	vfm_pf_free(pf);
 	pf = NULL;
 
 	r = vfm_pf_set_num_vfs(ctx, ifname, 0, 0);
-	ok(r == 0, "netdevsim: remove the VFs: %s", err(ctx, r));
+	ok(r == 0 && read_long_file("%s", numvfs) == 0,
+	   "netdevsim: remove the VFs, sriov_numvfs reads %ld: %s", read_long_file("%s", numvfs),
+	   err(ctx, r));
+	r = vfm_pf_set_num_vfs(ctx, ifname, 5, VFM_NUMVFS_DIRECT);
+	ok(r == -ENOMEM && read_long_file("%s", numvfs) == 0,
+	   "netdevsim: 0 -> 5 (above max_vfs) asked directly gets the kernel's ENOMEM: %s",
+	   err(ctx, r));
 }
 
 /* ---- NVMe SR-IOV PF ----------------------------------------------------------------------- */
@@ -200,7 +339,7 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 {
 	struct vfm_pf *pf = NULL;
 	struct vfm_cpuset cpus;
-	char link[4200], target[64] = "", cpustr[256] = "?";
+	char link[4200], target[64] = "", cpustr[256] = "?", numvfs[4200], virtfn2[4200];
 	unsigned int pinned = 0, managed = 0;
 	int r;
 
@@ -230,11 +369,15 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 	}
 	if (vfm_cpuset_count(&cpus) == 0)
 		vfm_cpuset_set(&cpus, 0);
+	snprintf(numvfs, sizeof(numvfs), "%s/sriov_numvfs", pf->syspath);
+	snprintf(virtfn2, sizeof(virtfn2), "%s/virtfn2", pf->syspath);
 	vfm_pf_free(pf);
 	pf = NULL;
 
 	r = vfm_pf_set_num_vfs(ctx, pci, 2, 0);
-	ok(r == 0, "nvme: 0 -> 2 VFs: %s", err(ctx, r));
+	ok(r == 0 && read_long_file("%s", numvfs) == 2,
+	   "nvme: 0 -> 2 VFs, sriov_numvfs reads %ld: %s", read_long_file("%s", numvfs),
+	   err(ctx, r));
 	r = vfm_pf_load(ctx, pci, &pf);
 	if (!ok(r == 0 && pf->num_vfs == 2 && pf->n_vfs == 2, "nvme: discovery sees 2 VFs"))
 		goto out;
@@ -258,7 +401,20 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 	pf = NULL;
 
 	r = vfm_pf_set_num_vfs(ctx, pci, 1, VFM_NUMVFS_DIRECT);
-	ok(r == -EBUSY, "nvme: 2 -> 1 written directly gets the kernel's EBUSY: %s", err(ctx, r));
+	ok(r == -EBUSY && read_long_file("%s", numvfs) == 2,
+	   "nvme: 2 -> 1 written directly gets the kernel's EBUSY, sriov_numvfs still %ld: %s",
+	   read_long_file("%s", numvfs), err(ctx, r));
+
+	/* Non-zero to non-zero through vf-manager: it must write 0 first. */
+	r = vfm_pf_set_num_vfs(ctx, pci, 3, 0);
+	ok(r == 0 && read_long_file("%s", numvfs) == 3 && access(virtfn2, F_OK) == 0,
+	   "nvme: 2 -> 3 through vf-manager (0 first), sriov_numvfs reads %ld, virtfn2 %s: %s",
+	   read_long_file("%s", numvfs), access(virtfn2, F_OK) == 0 ? "exists" : "missing",
+	   err(ctx, r));
+	r = vfm_pf_set_num_vfs(ctx, pci, 2, 0);
+	ok(r == 0 && read_long_file("%s", numvfs) == 2 && access(virtfn2, F_OK) != 0,
+	   "nvme: 3 -> 2 through vf-manager, sriov_numvfs reads %ld, virtfn2 %s: %s",
+	   read_long_file("%s", numvfs), access(virtfn2, F_OK) == 0 ? "left" : "gone", err(ctx, r));
 
 	r = vfm_vf_bind(ctx, pci, 0, "vfio-pci");
 	ok(r == 0, "nvme: bind VF 0 to vfio-pci: %s", err(ctx, r));
@@ -304,7 +460,8 @@ out:
 	r = vfm_pf_set_num_vfs(ctx, pci, 0, VFM_NUMVFS_FORCE);
 	ok(r == 0, "nvme: 2 -> 0 VFs: %s", err(ctx, r));
 	r = vfm_pf_load(ctx, pci, &pf);
-	ok(r == 0 && pf->num_vfs == 0 && pf->n_vfs == 0, "nvme: no VF left");
+	ok(r == 0 && pf->num_vfs == 0 && pf->n_vfs == 0 && read_long_file("%s", numvfs) == 0,
+	   "nvme: no VF left (sriov_numvfs %ld)", read_long_file("%s", numvfs));
 	vfm_pf_free(pf);
 }
 
@@ -365,6 +522,7 @@ main(int argc, char **argv)
 		case 'S':
 			o.sim_file = optarg;
 			o.sim_reset = true;
+			simulated = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -405,6 +563,7 @@ main(int argc, char **argv)
 		printf("1..%u\n", n_tests);
 		return 1;
 	}
+	sysfs_root = vfm_ctx_sysfs_root(ctx);
 	if (nsim)
 		check_netdevsim(ctx, nsim);
 	if (nvme)
