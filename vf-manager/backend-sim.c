@@ -44,6 +44,8 @@ struct sim_pf {
 	char pci[VFM_PCI_ADDR_STRLEN]; /* the device's name: PCI address, or "netdevsimN" */
 	bool nsim;                     /* a netdevsim bus device (no PCI functions) */
 	unsigned int vendor, device, vf_device;
+	unsigned int class_code; /* PCI class: 0x020000 Ethernet (a netdev), 0x010802 NVMe, ... */
+	bool vf_autoprobe;       /* sriov_drivers_autoprobe: new VFs get their driver */
 	char driver[32], vf_driver[32];
 	unsigned int total_vfs, num_vfs;
 	int numa_node;
@@ -168,6 +170,8 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 	pf->vendor = 0x1af4;
 	pf->device = 0x10f1;
 	pf->vf_device = 0x10f2;
+	pf->class_code = 0x020000;
+	pf->vf_autoprobe = true;
 	strcpy(pf->driver, "nfpath-sim-pf");
 	strcpy(pf->vf_driver, "nfpath-sim-vf");
 	pf->numa_node = -1;
@@ -200,6 +204,13 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 				return r;
 			pf->nsim = true;
 			snprintf(pf->pci, sizeof(pf->pci), "netdevsim%u", u);
+		} else if (strcmp(key, "class") == 0) {
+			r = get_uint(ctx, file, where, v, 0xffffff, &pf->class_code);
+		} else if (strcmp(key, "vf_autoprobe") == 0) {
+			if (!json_is_boolean(v))
+				return json_fail(ctx, file, where, "expected true or false");
+			pf->vf_autoprobe = json_is_true(v);
+			r = 0;
 		} else if (strcmp(key, "vendor") == 0) {
 			r = get_uint(ctx, file, where, v, 0xffff, &pf->vendor);
 		} else if (strcmp(key, "device") == 0) {
@@ -270,15 +281,19 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 		} else {
 			return json_fail(
 				ctx, file, where,
-				"unknown field (known: name, pci, netdevsim, vendor, device, vf_device, driver, vf_driver, total_vfs, num_vfs, numa_node, local_cpus, mtu, irqs_per_vf, managed_irqs, switchdev, vf_offset, vf_stride, vfio_vfs, unsupported_vf_settings, ignored_vf_settings)");
+				"unknown field (known: name, pci, netdevsim, vendor, device, vf_device, class, vf_autoprobe, driver, vf_driver, total_vfs, num_vfs, numa_node, local_cpus, mtu, irqs_per_vf, managed_irqs, switchdev, vf_offset, vf_stride, vfio_vfs, unsupported_vf_settings, ignored_vf_settings)");
 		}
 		if (r < 0)
 			return r;
 	}
 	snprintf(where, sizeof(where), "pfs[%zu]", idx);
-	if (!pf->name[0] || !pf->pci[0])
-		return json_fail(ctx, file, where,
-				 "'name' and 'pci' (or 'netdevsim') are required");
+	if (!pf->pci[0])
+		return json_fail(ctx, file, where, "'pci' (or 'netdevsim') is required");
+	if (!pf->name[0] && (pf->nsim || (pf->class_code >> 16) == 0x02))
+		return json_fail(
+			ctx, file, where,
+			"'name' (the netdev) is required for a network device (class 0x02xxxx "
+			"or netdevsim)");
 	if (pf->nsim && strcmp(pf->driver, "nfpath-sim-pf") == 0)
 		strcpy(pf->driver, "netdevsim");
 	if (pf->nsim && (json_object_get(o, "pci") || pf->vfio_vfs))
@@ -322,7 +337,8 @@ sim_load_json(struct vfm_ctx *ctx, struct sim *sim, const char *file, json_t *ro
 			return r;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(sim->pfs[j].pci, sim->pfs[i].pci) == 0 ||
-			    strcmp(sim->pfs[j].name, sim->pfs[i].name) == 0) {
+			    (sim->pfs[i].name[0] &&
+			     strcmp(sim->pfs[j].name, sim->pfs[i].name) == 0)) {
 				char where[32];
 
 				snprintf(where, sizeof(where), "pfs[%zu]", i);
@@ -595,7 +611,9 @@ vf_bind(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const ch
 		snprintf(ifname, sizeof(ifname), "%sv%u", pf->name, i);
 		snprintf(mac, sizeof(mac), "02:00:%02x:%02x:%02x:%02x", pf->addr.bus, pf->addr.dev,
 			 pf->addr.func, i & 0xff);
-		r |= make_netdev(sim, devrel, ifname, pf->mtu, mac, false);
+		/* Only a network function gets a netdev (an NVMe VF gets a controller). */
+		if ((pf->class_code >> 16) == 0x02)
+			r |= make_netdev(sim, devrel, ifname, pf->mtu, mac, false);
 		for (unsigned int j = 0; j < pf->irqs_per_vf; j++) {
 			unsigned int irq = counter_next(sim, "next_irq", sim->irq_base);
 
@@ -709,7 +727,7 @@ vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const 
 	snprintf(rel, sizeof(rel), "%s/device", devrel);
 	r |= put(sim, rel, "0x%04x", pf->vf_device);
 	snprintf(rel, sizeof(rel), "%s/class", devrel);
-	r |= put(sim, rel, "0x020000");
+	r |= put(sim, rel, "0x%06x", pf->class_code);
 	snprintf(rel, sizeof(rel), "%s/numa_node", devrel);
 	r |= put(sim, rel, "%d", pf->numa_node);
 	snprintf(rel, sizeof(rel), "%s/local_cpulist", devrel);
@@ -828,7 +846,7 @@ numvfs_store(struct vfm_ctx *ctx, const struct sim_pf *pf, const char *path, con
 		if (cur != 0)
 			return -EBUSY;
 		for (unsigned int i = 0; i < n && r == 0; i++)
-			r = vf_create(sim, pf, i, pf->vf_driver);
+			r = vf_create(sim, pf, i, pf->vf_autoprobe ? pf->vf_driver : NULL);
 		if (r < 0) {
 			for (long i = (long)n - 1; i >= 0; i--)
 				vf_destroy(sim, pf, (unsigned int)i);
@@ -915,8 +933,16 @@ sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *value)
 				else
 					r = vf_bind(sim, pf, idx, drv);
 			} else if (!cur[0]) {
-				/* drivers_probe: the override wins; no match leaves it unbound */
-				r = vf_bind(sim, pf, idx, ovr[0] ? ovr : pf->vf_driver);
+				/* drivers_probe: the override wins; no match leaves it unbound. A
+				 * VF is probed only with an override or with its PF's
+				 * sriov_drivers_autoprobe at 1 (pci_device_can_probe()). */
+				char arel[PATH_MAX];
+
+				dev_rel(pf, pf->pci, arel, sizeof(arel));
+				strncat(arel, "/sriov_drivers_autoprobe",
+					sizeof(arel) - strlen(arel) - 1);
+				if (ovr[0] || read_rel_long(sim, arel, 1) != 0)
+					r = vf_bind(sim, pf, idx, ovr[0] ? ovr : pf->vf_driver);
 				if (r == -ENODEV)
 					r = 0;
 			}
@@ -1169,7 +1195,7 @@ build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 	snprintf(rel, sizeof(rel), "%s/device", devrel);
 	r |= put(sim, rel, "0x%04x", pf->device);
 	snprintf(rel, sizeof(rel), "%s/class", devrel);
-	r |= put(sim, rel, "0x020000");
+	r |= put(sim, rel, "0x%06x", pf->class_code);
 	snprintf(rel, sizeof(rel), "%s/numa_node", devrel);
 	r |= put(sim, rel, "%d", pf->numa_node);
 	snprintf(rel, sizeof(rel), "%s/local_cpulist", devrel);
@@ -1185,7 +1211,7 @@ build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 	snprintf(rel, sizeof(rel), "%s/sriov_vf_device", devrel);
 	r |= put(sim, rel, "%04x", pf->vf_device);
 	snprintf(rel, sizeof(rel), "%s/sriov_drivers_autoprobe", devrel);
-	r |= put(sim, rel, "1");
+	r |= put(sim, rel, "%d", pf->vf_autoprobe ? 1 : 0);
 	snprintf(rel, sizeof(rel), "%s/driver_override", devrel);
 	r |= put(sim, rel, "(null)");
 	snprintf(rel, sizeof(rel), "%s/subsystem", devrel);
@@ -1201,11 +1227,15 @@ build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 		 pf->addr.func);
 	if (r)
 		return -EIO;
-	r = make_netdev(sim, devrel, pf->name, pf->mtu, mac, pf->switchdev);
+	if (pf->name[0])
+		r = make_netdev(sim, devrel, pf->name, pf->mtu, mac, pf->switchdev);
 	if (r < 0)
 		return r;
 	for (unsigned int i = 0; i < pf->num_vfs && r == 0; i++)
-		r = vf_create(sim, pf, i, (pf->vfio_vfs & (1u << i)) ? "vfio-pci" : pf->vf_driver);
+		r = vf_create(sim, pf, i,
+			      (pf->vfio_vfs & (1u << i)) ? "vfio-pci"
+			      : pf->vf_autoprobe         ? pf->vf_driver
+							 : NULL);
 	if (r == 0 && pf->num_vfs) {
 		snprintf(rel, sizeof(rel), "%s/sriov_numvfs", devrel);
 		r = put(sim, rel, "%u", pf->num_vfs);

@@ -27,7 +27,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "nfpath/vfm.h"
+
+/* Where meson built nfpath-vf and put the lab's equivalent NIC file (copied into the guest at
+ * these paths by the runner's --with); --nfpath-vf and --sim-lab override them. */
+#ifndef VFM_CHECK_NFPATH_VF
+#define VFM_CHECK_NFPATH_VF ""
+#endif
+#ifndef VFM_CHECK_SIM_LAB
+#define VFM_CHECK_SIM_LAB ""
+#endif
 
 static unsigned int n_tests, n_failed;
 
@@ -182,6 +193,209 @@ ip_line_matches(const char *line, const struct vfm_vf_config *cfg, char *why, si
 	}
 	snprintf(why, len, "%s", line);
 	return true;
+}
+
+/* ---- real discovery vs the simulator ------------------------------------------------------- */
+
+static const char *nfpath_vf = VFM_CHECK_NFPATH_VF;
+static const char *sim_lab = VFM_CHECK_SIM_LAB;
+static const char *sim_file; /* --sim: the "real" side is this simulated tree */
+
+/* Run `nfpath-vf [--sim FILE --sysfs-root DIR] ARGS`; its stdout as JSON when json. */
+static int
+run_nfpath_vf(const char *sim, const char *root, const char *args, json_t **ret_json)
+{
+	char cmd[8192];
+	json_error_t jerr;
+	json_t *j = NULL;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s%s%s --sysfs-root %s %s 2>&1", nfpath_vf,
+		 sim ? " --sim " : "", sim ? sim : "", root, args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -errno;
+	if (ret_json) {
+		j = json_loadf(f, JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!j)
+			printf("# %s: not JSON: %s\n", cmd, jerr.text);
+	}
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	if (ret_json)
+		*ret_json = j;
+	else if (st != 0)
+		printf("# %s: exit status %d\n", cmd, st);
+	return st == 0 ? 0 : -EIO;
+}
+
+static json_t *
+pf_by(json_t *list, const char *key, const char *value)
+{
+	json_t *pfs = json_object_get(list, "pfs"), *pf;
+	size_t i;
+
+	json_array_foreach(pfs, i, pf)
+	{
+		if (json_is_string(json_object_get(pf, key)) &&
+		    strcmp(json_string_value(json_object_get(pf, key)), value) == 0)
+			return pf;
+	}
+	return NULL;
+}
+
+/* Append "key: real X, simulated Y; " for each key of keys[] that differs. */
+static void
+diff_keys(const char *where, json_t *real, json_t *sim, const char *const *keys, char *out,
+	  size_t len)
+{
+	for (const char *const *k = keys; *k; k++) {
+		json_t *a = json_object_get(real, *k), *b = json_object_get(sim, *k);
+		char *sa, *sb;
+
+		if (json_equal(a, b) || (!a && !b))
+			continue;
+		sa = a ? json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		sb = b ? json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s: real %s, simulated %s; ",
+			 where, *k, sa ? sa : "(none)", sb ? sb : "(none)");
+		free(sa);
+		free(sb);
+	}
+}
+
+/*
+ * The fields a simulated PF must share with the real one it stands for. Left out, because
+ * they belong to one boot or one machine: ifindex, operstate, MTU, IOMMU group numbers, IRQ
+ * numbers, the simulated flag. VFs: their count, addresses, driver, netdev, whether they have
+ * an IOMMU group and IRQs, and their whole netlink state.
+ */
+static void
+compare_pf(const char *what, json_t *real, json_t *sim)
+{
+	static const char *const pf_keys[] = {"id",           "bus",     "netdev",    "vendor",
+					      "device",       "class",   "driver",    "sriov",
+					      "total_vfs",    "num_vfs", "numa_node", "local_cpus",
+					      "eswitch_mode", NULL};
+	static const char *const vf_keys[] = {"index", "pci", "driver", "netdev", "state", NULL};
+	char diff[4096] = "";
+	json_t *rv, *sv;
+
+	if (!ok(real && sim, "compare %s: found in both listings (real %s, simulated %s)", what,
+		real ? "yes" : "no", sim ? "yes" : "no"))
+		return;
+	diff_keys("", real, sim, pf_keys, diff, sizeof(diff));
+	rv = json_object_get(real, "vfs");
+	sv = json_object_get(sim, "vfs");
+	if (json_array_size(rv) != json_array_size(sv))
+		snprintf(diff + strlen(diff), sizeof(diff) - strlen(diff),
+			 "vfs: real %zu, simulated %zu; ", json_array_size(rv),
+			 json_array_size(sv));
+	for (size_t i = 0; i < json_array_size(rv) && i < json_array_size(sv); i++) {
+		json_t *a = json_array_get(rv, i), *b = json_array_get(sv, i);
+		char where[32];
+
+		snprintf(where, sizeof(where), "vfs[%zu].", i);
+		diff_keys(where, a, b, vf_keys, diff, sizeof(diff));
+		if (json_is_null(json_object_get(a, "iommu_group")) !=
+		    json_is_null(json_object_get(b, "iommu_group")))
+			snprintf(diff + strlen(diff), sizeof(diff) - strlen(diff),
+				 "%siommu_group: present in one only; ", where);
+		if ((json_array_size(json_object_get(a, "irqs")) == 0) !=
+		    (json_array_size(json_object_get(b, "irqs")) == 0))
+			snprintf(diff + strlen(diff), sizeof(diff) - strlen(diff),
+				 "%sirqs: real %zu, simulated %zu; ", where,
+				 json_array_size(json_object_get(a, "irqs")),
+				 json_array_size(json_object_get(b, "irqs")));
+	}
+	ok(diff[0] == '\0', "compare %s: real and simulated discovery agree%s%s", what,
+	   diff[0] ? ": " : "", diff);
+}
+
+static void
+compare_listings(const char *stage, const char *root, const char *nsim, const char *nvme)
+{
+	json_t *real = NULL, *sim = NULL;
+	char what[128];
+	int r;
+
+	r = run_nfpath_vf(sim_file, sysfs_root, "list --json", &real);
+	ok(r == 0 && real, "compare %s: `nfpath-vf list --json` on the %s backend: %s", stage,
+	   sim_file ? "simulated (dry run)" : "real", r == 0 ? "ok" : "failed");
+	r = run_nfpath_vf(sim_lab, root, "list --json", &sim);
+	ok(r == 0 && sim, "compare %s: `nfpath-vf --sim %s list --json`: %s", stage, sim_lab,
+	   r == 0 ? "ok" : "failed");
+	if (real && sim) {
+		if (nsim) {
+			json_t *rp = pf_by(real, "netdev", nsim);
+
+			snprintf(what, sizeof(what), "%s: netdevsim %s", stage, nsim);
+			compare_pf(
+				what, rp,
+				rp ? pf_by(sim, "id", json_string_value(json_object_get(rp, "id")))
+				   : NULL);
+		}
+		if (nvme) {
+			snprintf(what, sizeof(what), "%s: nvme %s", stage, nvme);
+			compare_pf(what, pf_by(real, "id", nvme), pf_by(sim, "id", nvme));
+		}
+	}
+	json_decref(real);
+	json_decref(sim);
+}
+
+/* Discovery through nfpath-vf on the real kernel and on the simulator's stand-ins of the same
+ * devices (sim-lab.json): with no VFs, then with 2 VFs made the same way on both. */
+static void
+check_compare(const char *nsim, const char *nvme)
+{
+	char root[] = "/tmp/vfm-compare-XXXXXX", args[256], cmd[300];
+
+	if (!nfpath_vf[0] || access(nfpath_vf, X_OK) != 0 || !sim_lab[0] ||
+	    access(sim_lab, R_OK) != 0) {
+		skip("compare real and simulated discovery",
+		     "no nfpath-vf or sim-lab.json (give --nfpath-vf and --sim-lab)");
+		return;
+	}
+	if (!ok(mkdtemp(root) != NULL, "compare: a directory for the simulated tree: %s", root))
+		return;
+	/* A fresh simulated tree, built from the file. */
+	run_nfpath_vf(sim_lab, root, "--sim-reset list", NULL);
+	compare_listings("0 VFs", root, nsim, nvme);
+	for (int side = 0; side < 2; side++) {
+		const char *f = side ? sim_lab : sim_file;
+		const char *rt = side ? root : sysfs_root;
+
+		if (nsim) {
+			snprintf(args, sizeof(args), "numvfs %s 2", nsim);
+			ok(run_nfpath_vf(f, rt, args, NULL) == 0, "compare: `nfpath-vf %s%s`",
+			   side ? "--sim ... " : "", args);
+		}
+		if (nvme) {
+			snprintf(args, sizeof(args), "numvfs %s 2", nvme);
+			ok(run_nfpath_vf(f, rt, args, NULL) == 0, "compare: `nfpath-vf %s%s`",
+			   side ? "--sim ... " : "", args);
+		}
+	}
+	compare_listings("2 VFs", root, nsim, nvme);
+	for (int side = 0; side < 2; side++) {
+		const char *f = side ? sim_lab : sim_file;
+		const char *rt = side ? root : sysfs_root;
+
+		if (nsim) {
+			snprintf(args, sizeof(args), "numvfs %s 0", nsim);
+			run_nfpath_vf(f, rt, args, NULL);
+		}
+		if (nvme) {
+			snprintf(args, sizeof(args), "numvfs %s 0 --force", nvme);
+			run_nfpath_vf(f, rt, args, NULL);
+		}
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", root);
 }
 
 /* ---- netdevsim ---------------------------------------------------------------------------- */
@@ -340,6 +554,8 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 	struct vfm_pf *pf = NULL;
 	struct vfm_cpuset cpus;
 	char link[4200], target[64] = "", cpustr[256] = "?", numvfs[4200], virtfn2[4200];
+	char pfdir[4096];
+	long autoprobe;
 	unsigned int pinned = 0, managed = 0;
 	int r;
 
@@ -371,6 +587,7 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 		vfm_cpuset_set(&cpus, 0);
 	snprintf(numvfs, sizeof(numvfs), "%s/sriov_numvfs", pf->syspath);
 	snprintf(virtfn2, sizeof(virtfn2), "%s/virtfn2", pf->syspath);
+	snprintf(pfdir, sizeof(pfdir), "%s", pf->syspath);
 	vfm_pf_free(pf);
 	pf = NULL;
 
@@ -416,6 +633,22 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 	   "nvme: 3 -> 2 through vf-manager, sriov_numvfs reads %ld, virtfn2 %s: %s",
 	   read_long_file("%s", numvfs), access(virtfn2, F_OK) == 0 ? "left" : "gone", err(ctx, r));
 
+	/* VF 0 gets interrupts of its own once its NVMe secondary controller is online. */
+	if (simulated) {
+		skip("nvme: VF 0's secondary controller online", "simulated");
+	} else if (access("/lab/bin/lab-nvme-vf", X_OK) != 0) {
+		skip("nvme: VF 0's secondary controller online", "no /lab/bin/lab-nvme-vf");
+	} else {
+		char cmd[4400];
+
+		snprintf(
+			cmd, sizeof(cmd),
+			"c=$(ls %s/nvme | head -n1) && /lab/bin/lab-nvme-vf /dev/$c online 1 3 2 "
+			"&& /lab/bin/lab-nvme-vf /dev/$c list | grep -q 'vfn 1 online nvq 3 nvi 2'",
+			pfdir);
+		ok(system(cmd) == 0, "nvme: VF 0's secondary controller online (3 queues, 2 IRQs)");
+	}
+
 	r = vfm_vf_bind(ctx, pci, 0, "vfio-pci");
 	ok(r == 0, "nvme: bind VF 0 to vfio-pci: %s", err(ctx, r));
 	r = vfm_pf_load(ctx, pci, &pf);
@@ -424,16 +657,43 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 		   pf->vfs[0].driver);
 	vfm_pf_free(pf);
 	pf = NULL;
+	/* The lab's PF has sriov_drivers_autoprobe 0 (a host handing VFs to VMs): the kernel
+	 * then probes a VF only for a named driver (driver_override). */
+	autoprobe = read_long_file("%s/sriov_drivers_autoprobe", pfdir);
 	r = vfm_vf_bind(ctx, pci, 0, "kernel");
+	if (autoprobe == 0)
+		ok(r == -EIO && strstr(vfm_ctx_last_error(ctx), "sriov_drivers_autoprobe is 0"),
+		   "nvme: VF 0 to 'any kernel driver' with sriov_drivers_autoprobe 0 is refused "
+		   "with the reason: %s",
+		   err(ctx, r));
+	else
+		ok(r == 0, "nvme: VF 0 to its kernel driver: %s", err(ctx, r));
+	r = vfm_vf_bind(ctx, pci, 0, "nvme");
 	vfm_pf_load(ctx, pci, &pf);
-	ok(pf && strcmp(pf->vfs[0].driver, "vfio-pci") != 0,
-	   "nvme: VF 0 back to its kernel driver: %s (driver now '%s')", err(ctx, r),
+	ok(r == 0 && pf && strcmp(pf->vfs[0].driver, "nvme") == 0,
+	   "nvme: VF 0 bound to its kernel driver by name: %s (driver now '%s')", err(ctx, r),
 	   pf ? pf->vfs[0].driver : "?");
-	if (pf && pf->vfs[0].n_irqs > 0) {
-		printf("# nvme: VF 0 has %zu MSI-X IRQs\n", pf->vfs[0].n_irqs);
+	/* nvme allocates the vectors in its reset work, after probe: wait up to 10 s. */
+	for (unsigned int i = 0; i < 100 && pf && pf->vfs[0].n_irqs < 2; i++) {
+		usleep(100000);
+		vfm_pf_free(pf);
+		pf = NULL;
+		vfm_pf_load(ctx, pci, &pf);
+	}
+	if (ok(pf && pf->vfs[0].n_irqs >= 2, "nvme: VF 0 lists %zu MSI-X IRQs in msi_irqs",
+	       pf ? pf->vfs[0].n_irqs : 0)) {
+		unsigned int in_proc = 0;
+
+		for (size_t i = 0; i < pf->vfs[0].n_irqs; i++) {
+			struct vfm_cpuset got;
+
+			in_proc += vfm_irq_get_affinity(ctx, pf->vfs[0].irqs[i], &got) == 0;
+		}
+		ok(in_proc == pf->vfs[0].n_irqs, "nvme: %u of VF 0's %zu IRQs are in /proc/irq",
+		   in_proc, pf->vfs[0].n_irqs);
 		r = vfm_vf_pin_irqs(ctx, pci, 0, &cpus, &pinned, &managed);
-		ok(r == 0 && pinned + managed == pf->vfs[0].n_irqs,
-		   "nvme: VF 0 IRQs: %u pinned, %u kernel-managed: %s", pinned, managed,
+		ok(r == 0 && pinned >= 1 && managed >= 1 && pinned + managed == pf->vfs[0].n_irqs,
+		   "nvme: VF 0 IRQs: %u pinned, %u refused as kernel-managed: %s", pinned, managed,
 		   err(ctx, r));
 		if (r == 0) {
 			unsigned int follow = 0;
@@ -449,8 +709,6 @@ check_nvme(struct vfm_ctx *ctx, const char *pci)
 			   "nvme: the %u pinned IRQs read back on the CPU asked (%u IRQs there)",
 			   pinned, follow);
 		}
-	} else {
-		skip("nvme: VF 0 IRQs pinned", "VF 0 has no MSI-X IRQs (no driver probed it)");
 	}
 	vfm_pf_free(pf);
 	pf = NULL;
@@ -469,7 +727,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: vfm-kernel-check [--netdevsim-pf IFNAME] [--nvme-pf PCI_ADDR] "
-		   "[--sysfs-root DIR] [--procfs-root DIR] [--sim FILE]\n");
+		   "[--sysfs-root DIR] [--procfs-root DIR] [--sim FILE] [--nfpath-vf EXE] "
+		   "[--sim-lab FILE]\n");
 }
 
 static int print_debug(enum vfm_print_level level, const char *fmt, va_list args)
@@ -495,6 +754,8 @@ main(int argc, char **argv)
 		{"sysfs-root", required_argument, NULL, 's'},
 		{"procfs-root", required_argument, NULL, 'r'},
 		{"sim", required_argument, NULL, 'S'},
+		{"nfpath-vf", required_argument, NULL, 'V'},
+		{"sim-lab", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -523,6 +784,13 @@ main(int argc, char **argv)
 			o.sim_file = optarg;
 			o.sim_reset = true;
 			simulated = true;
+			sim_file = optarg;
+			break;
+		case 'V':
+			nfpath_vf = optarg;
+			break;
+		case 'L':
+			sim_lab = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -554,6 +822,10 @@ main(int argc, char **argv)
 			nsim);
 		return 2;
 	}
+#ifdef VFM_FAULT_SKIP_ZERO
+	printf("# FAULT: linked with a vf-manager that changes a non-zero VF count without writing "
+	       "0 first (VFM_FAULT_SKIP_ZERO): this check must fail\n");
+#endif
 	vfm_set_print(print_debug);
 	r = vfm_ctx_new(&o, &ctx, &msg);
 	if (!ok(r == 0, "vf-manager context (backend %s, sysfs '%s', procfs '%s'): %s",
@@ -564,6 +836,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	sysfs_root = vfm_ctx_sysfs_root(ctx);
+	check_compare(nsim, nvme);
 	if (nsim)
 		check_netdevsim(ctx, nsim);
 	if (nvme)

@@ -615,8 +615,8 @@ test_bad_files(void **state)
 	expect_bad(e,
 		   "{\"pfs\": [{\"name\": \"a\", \"pci\": \"3b:00.0\", \"local_cpus\": \"3-1\"}]}",
 		   "pfs[0].local_cpus");
-	expect_bad(e, "{\"pfs\": [{\"pci\": \"3b:00.0\"}]}",
-		   "'name' and 'pci' (or 'netdevsim') are required");
+	expect_bad(e, "{\"pfs\": [{\"pci\": \"3b:00.0\"}]}", "'name' (the netdev) is required");
+	expect_bad(e, "{\"pfs\": [{\"name\": \"a\"}]}", "'pci' (or 'netdevsim') is required");
 	expect_bad(e, "{\"pfs\": [{\"name\": \"a\", \"netdevsim\": 1, \"pci\": \"3b:00.0\"}]}",
 		   "a netdevsim device has no PCI address");
 	expect_bad(
@@ -702,6 +702,38 @@ test_netdevsim(void **state)
 	assert_int_equal(vfm_vf_get_config(e->ctx, "eth0", 2, &got), -EINVAL);
 }
 
+/* An NVMe-like PF as the kernel lab's: no netdev, VFs not probed (sriov_drivers_autoprobe 0). */
+static void
+test_nvme_autoprobe_off(void **state)
+{
+	struct env *e = *state;
+	struct vfm_pf *pf = NULL;
+
+	fx_put(e->dir, "nic.json", "%s",
+	       "{\"pfs\": [{\"pci\": \"0000:81:00.0\", \"class\": \"0x010802\", "
+	       "\"driver\": \"nvme\", \"vf_driver\": \"nvme\", \"vf_autoprobe\": false, "
+	       "\"total_vfs\": 4, \"vf_offset\": 1, \"irqs_per_vf\": 2}]}");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "0000:81:00.0", 2, 0), 0);
+	assert_int_equal(vfm_pf_load(e->ctx, "0000:81:00.0", &pf), 0);
+	assert_string_equal(pf->netdev, "");
+	assert_int_equal(pf->class_code, 0x010802);
+	assert_int_equal(pf->n_vfs, 2);
+	assert_string_equal(pf->vfs[0].pci, "0000:81:00.1");
+	assert_string_equal(pf->vfs[0].driver, ""); /* not probed */
+	assert_false(pf->vfs[0].state_valid);
+	vfm_pf_free(pf);
+	/* Without an override the kernel does not probe the VF: "kernel" says why. */
+	assert_int_equal(vfm_vf_bind(e->ctx, "0000:81:00.0", 0, "kernel"), -EIO);
+	assert_non_null(strstr(vfm_ctx_last_error(e->ctx), "sriov_drivers_autoprobe is 0"));
+	assert_int_equal(vfm_vf_bind(e->ctx, "0000:81:00.0", 0, "nvme"), 0);
+	assert_int_equal(vfm_pf_load(e->ctx, "0000:81:00.0", &pf), 0);
+	assert_string_equal(pf->vfs[0].driver, "nvme");
+	assert_string_equal(pf->vfs[0].netdev, ""); /* an NVMe VF has no netdev */
+	assert_int_equal(pf->vfs[0].n_irqs, 2);
+	vfm_pf_free(pf);
+}
+
 int
 main(void)
 {
@@ -719,6 +751,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shared_between_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netdevsim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_autoprobe_off, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
