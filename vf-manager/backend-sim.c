@@ -41,8 +41,11 @@
 struct sim_pf {
 	char name[16]; /* netdev */
 	struct vfm_pci_addr addr;
-	char pci[VFM_PCI_ADDR_STRLEN];
+	char pci[VFM_PCI_ADDR_STRLEN]; /* the device's name: PCI address, or "netdevsimN" */
+	bool nsim;                     /* a netdevsim bus device (no PCI functions) */
 	unsigned int vendor, device, vf_device;
+	unsigned int class_code; /* PCI class: 0x020000 Ethernet (a netdev), 0x010802 NVMe, ... */
+	bool vf_autoprobe;       /* sriov_drivers_autoprobe: new VFs get their driver */
 	char driver[32], vf_driver[32];
 	unsigned int total_vfs, num_vfs;
 	int numa_node;
@@ -167,6 +170,8 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 	pf->vendor = 0x1af4;
 	pf->device = 0x10f1;
 	pf->vf_device = 0x10f2;
+	pf->class_code = 0x020000;
+	pf->vf_autoprobe = true;
 	strcpy(pf->driver, "nfpath-sim-pf");
 	strcpy(pf->vf_driver, "nfpath-sim-vf");
 	pf->numa_node = -1;
@@ -192,6 +197,19 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 				return json_fail(ctx, file, where,
 						 "expected a PCI address like \"0000:3b:00.0\"");
 			vfm_pci_addr_format(&pf->addr, pf->pci, sizeof(pf->pci));
+			r = 0;
+		} else if (strcmp(key, "netdevsim") == 0) {
+			r = get_uint(ctx, file, where, v, 1023, &u);
+			if (r < 0)
+				return r;
+			pf->nsim = true;
+			snprintf(pf->pci, sizeof(pf->pci), "netdevsim%u", u);
+		} else if (strcmp(key, "class") == 0) {
+			r = get_uint(ctx, file, where, v, 0xffffff, &pf->class_code);
+		} else if (strcmp(key, "vf_autoprobe") == 0) {
+			if (!json_is_boolean(v))
+				return json_fail(ctx, file, where, "expected true or false");
+			pf->vf_autoprobe = json_is_true(v);
 			r = 0;
 		} else if (strcmp(key, "vendor") == 0) {
 			r = get_uint(ctx, file, where, v, 0xffff, &pf->vendor);
@@ -263,14 +281,25 @@ parse_pf(struct vfm_ctx *ctx, const char *file, size_t idx, json_t *o, struct si
 		} else {
 			return json_fail(
 				ctx, file, where,
-				"unknown field (known: name, pci, vendor, device, vf_device, driver, vf_driver, total_vfs, num_vfs, numa_node, local_cpus, mtu, irqs_per_vf, managed_irqs, switchdev, vf_offset, vf_stride, vfio_vfs, unsupported_vf_settings, ignored_vf_settings)");
+				"unknown field (known: name, pci, netdevsim, vendor, device, vf_device, class, vf_autoprobe, driver, vf_driver, total_vfs, num_vfs, numa_node, local_cpus, mtu, irqs_per_vf, managed_irqs, switchdev, vf_offset, vf_stride, vfio_vfs, unsupported_vf_settings, ignored_vf_settings)");
 		}
 		if (r < 0)
 			return r;
 	}
 	snprintf(where, sizeof(where), "pfs[%zu]", idx);
-	if (!pf->name[0] || !pf->pci[0])
-		return json_fail(ctx, file, where, "'name' and 'pci' are required");
+	if (!pf->pci[0])
+		return json_fail(ctx, file, where, "'pci' (or 'netdevsim') is required");
+	if (!pf->name[0] && (pf->nsim || (pf->class_code >> 16) == 0x02))
+		return json_fail(
+			ctx, file, where,
+			"'name' (the netdev) is required for a network device (class 0x02xxxx "
+			"or netdevsim)");
+	if (pf->nsim && strcmp(pf->driver, "nfpath-sim-pf") == 0)
+		strcpy(pf->driver, "netdevsim");
+	if (pf->nsim && (json_object_get(o, "pci") || pf->vfio_vfs))
+		return json_fail(ctx, file, where,
+				 "a netdevsim device has no PCI address and no PCI VFs ('pci', "
+				 "'vfio_vfs')");
 	if (pf->num_vfs > pf->total_vfs)
 		return json_fail(ctx, file, where, "num_vfs %u is above total_vfs %u", pf->num_vfs,
 				 pf->total_vfs);
@@ -308,7 +337,8 @@ sim_load_json(struct vfm_ctx *ctx, struct sim *sim, const char *file, json_t *ro
 			return r;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(sim->pfs[j].pci, sim->pfs[i].pci) == 0 ||
-			    strcmp(sim->pfs[j].name, sim->pfs[i].name) == 0) {
+			    (sim->pfs[i].name[0] &&
+			     strcmp(sim->pfs[j].name, sim->pfs[i].name) == 0)) {
 				char where[32];
 
 				snprintf(where, sizeof(where), "pfs[%zu]", i);
@@ -472,7 +502,10 @@ counter_next(const struct sim *sim, const char *name, unsigned int first)
 static void
 dev_rel(const struct sim_pf *pf, const char *pci, char *buf, size_t len)
 {
-	snprintf(buf, len, "devices/pci%04x:%02x/%s", pf->addr.domain, pf->addr.bus, pci);
+	if (pf->nsim)
+		snprintf(buf, len, "devices/%s", pci); /* /sys/devices/netdevsim1 */
+	else
+		snprintf(buf, len, "devices/pci%04x:%02x/%s", pf->addr.domain, pf->addr.bus, pci);
 }
 
 static void
@@ -507,6 +540,8 @@ sim_pf_of_vf(const struct sim *sim, const char *pci, unsigned int *ret_index)
 	for (size_t i = 0; i < sim->n_pfs; i++) {
 		const struct sim_pf *pf = &sim->pfs[i];
 
+		if (pf->nsim)
+			continue;
 		for (unsigned int v = 0; v < pf->total_vfs; v++) {
 			vf_pci(pf, v, buf, sizeof(buf));
 			if (strcmp(buf, pci) == 0) {
@@ -576,7 +611,9 @@ vf_bind(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const ch
 		snprintf(ifname, sizeof(ifname), "%sv%u", pf->name, i);
 		snprintf(mac, sizeof(mac), "02:00:%02x:%02x:%02x:%02x", pf->addr.bus, pf->addr.dev,
 			 pf->addr.func, i & 0xff);
-		r |= make_netdev(sim, devrel, ifname, pf->mtu, mac, false);
+		/* Only a network function gets a netdev (an NVMe VF gets a controller). */
+		if ((pf->class_code >> 16) == 0x02)
+			r |= make_netdev(sim, devrel, ifname, pf->mtu, mac, false);
 		for (unsigned int j = 0; j < pf->irqs_per_vf; j++) {
 			unsigned int irq = counter_next(sim, "next_irq", sim->irq_base);
 
@@ -645,6 +682,28 @@ vf_state_path(const struct sim *sim, const char *pfpci, unsigned int i, char *bu
 	return vfm_path(buf, len, "%s/" SIM_STATE "/pf/%s/vf%u", sim->root, pfpci, i);
 }
 
+/* A netdevsim VF is an entry of the device's VF table, no PCI function. netdevsim allocates
+ * the table (max_vfs entries, all zero) when the device is made and keeps it while the VF count
+ * goes to 0 and back: settings survive 0 -> N. */
+static int
+nsim_vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i)
+{
+	struct vfm_vf_config cfg = {.mask = VFM_VF_ALL, .vlan_proto = VFM_VLAN_PROTO_8021Q};
+	char path[PATH_MAX], dir[PATH_MAX], state[1024];
+	int r;
+
+	if (vf_state_path(sim, pf->pci, i, path, sizeof(path)) < 0 ||
+	    vfm_path(dir, sizeof(dir), "%s/" SIM_STATE "/pf/%s", sim->root, pf->pci) < 0)
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) == 0)
+		return 0;
+	vfm_vf_config_format(&cfg, state, sizeof(state));
+	r = vfm_mkdir_p(dir);
+	if (r == 0)
+		r = vfm_write_file_atomic(path, state);
+	return r;
+}
+
 static int
 vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const char *drv)
 {
@@ -658,6 +717,8 @@ vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const 
 	unsigned int group;
 	int r = 0;
 
+	if (pf->nsim)
+		return nsim_vf_create(sim, pf, i);
 	vf_pci(pf, i, pci, sizeof(pci));
 	dev_rel(pf, pci, devrel, sizeof(devrel));
 	dev_rel(pf, pf->pci, pfrel, sizeof(pfrel));
@@ -666,7 +727,7 @@ vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const 
 	snprintf(rel, sizeof(rel), "%s/device", devrel);
 	r |= put(sim, rel, "0x%04x", pf->vf_device);
 	snprintf(rel, sizeof(rel), "%s/class", devrel);
-	r |= put(sim, rel, "0x020000");
+	r |= put(sim, rel, "0x%06x", pf->class_code);
 	snprintf(rel, sizeof(rel), "%s/numa_node", devrel);
 	r |= put(sim, rel, "%d", pf->numa_node);
 	snprintf(rel, sizeof(rel), "%s/local_cpulist", devrel);
@@ -709,6 +770,8 @@ vf_destroy(const struct sim *sim, const struct sim_pf *pf, unsigned int i)
 	char pci[VFM_PCI_ADDR_STRLEN], devrel[96], pfrel[96], rel[PATH_MAX];
 	char path[PATH_MAX], grp[32];
 
+	if (pf->nsim)
+		return 0; /* the VF table stays (nsim_vf_create) */
 	vf_pci(pf, i, pci, sizeof(pci));
 	dev_rel(pf, pci, devrel, sizeof(devrel));
 	dev_rel(pf, pf->pci, pfrel, sizeof(pfrel));
@@ -761,9 +824,19 @@ numvfs_store(struct vfm_ctx *ctx, const struct sim_pf *pf, const char *path, con
 		put(sim, busy_rel, "%ld", busy - 1);
 		return -EBUSY;
 	}
+	cur = read_rel_long(sim, path + strlen(sim->root) + 1, 0);
+	if (pf->nsim) {
+		/* nsim_drv_configure_vfs() of drivers/net/netdevsim/dev.c (6.1): no
+		 * sriov_totalvfs; above debugfs max_vfs is ENOMEM, checked after EBUSY. */
+		if ((unsigned long)cur == n)
+			return 0;
+		if (cur != 0 && n != 0)
+			return -EBUSY;
+		if (n > pf->total_vfs)
+			return -ENOMEM;
+	}
 	if (n > pf->total_vfs)
 		return -ERANGE;
-	cur = read_rel_long(sim, path + strlen(sim->root) + 1, 0);
 	if ((unsigned long)cur == n)
 		return 0;
 	if (n == 0) {
@@ -773,7 +846,7 @@ numvfs_store(struct vfm_ctx *ctx, const struct sim_pf *pf, const char *path, con
 		if (cur != 0)
 			return -EBUSY;
 		for (unsigned int i = 0; i < n && r == 0; i++)
-			r = vf_create(sim, pf, i, pf->vf_driver);
+			r = vf_create(sim, pf, i, pf->vf_autoprobe ? pf->vf_driver : NULL);
 		if (r < 0) {
 			for (long i = (long)n - 1; i >= 0; i--)
 				vf_destroy(sim, pf, (unsigned int)i);
@@ -860,8 +933,16 @@ sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *value)
 				else
 					r = vf_bind(sim, pf, idx, drv);
 			} else if (!cur[0]) {
-				/* drivers_probe: the override wins; no match leaves it unbound */
-				r = vf_bind(sim, pf, idx, ovr[0] ? ovr : pf->vf_driver);
+				/* drivers_probe: the override wins; no match leaves it unbound. A
+				 * VF is probed only with an override or with its PF's
+				 * sriov_drivers_autoprobe at 1 (pci_device_can_probe()). */
+				char arel[PATH_MAX];
+
+				dev_rel(pf, pf->pci, arel, sizeof(arel));
+				strncat(arel, "/sriov_drivers_autoprobe",
+					sizeof(arel) - strlen(arel) - 1);
+				if (ovr[0] || read_rel_long(sim, arel, 1) != 0)
+					r = vf_bind(sim, pf, idx, ovr[0] ? ovr : pf->vf_driver);
 				if (r == -ENODEV)
 					r = 0;
 			}
@@ -1048,19 +1129,73 @@ sim_vf_set(struct vfm_ctx *ctx, const struct vfm_pf *pf, unsigned int vf,
 
 /* ---- Building the tree ------------------------------------------------------------------ */
 
+static size_t
+sim_pf_index(const struct sim *sim, const struct sim_pf *pf)
+{
+	return (size_t)(pf - sim->pfs);
+}
+
+/* A netdevsim device as 6.1 shows it: /sys/devices/netdevsimN on bus netdevsim with
+ * sriov_numvfs but no sriov_totalvfs (the limit is debugfs netdevsim/netdevsimN/max_vfs), no
+ * NUMA node or CPU list, one port netdev; VFs are netlink state only. */
+static int
+build_nsim_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
+{
+	char devrel[96], rel[PATH_MAX], target[PATH_MAX], mac[VFM_MAC_STRLEN];
+	int r = 0;
+
+	dev_rel(pf, pf->pci, devrel, sizeof(devrel));
+	snprintf(rel, sizeof(rel), "%s/sriov_numvfs", devrel);
+	r |= put(sim, rel, "0");
+	snprintf(rel, sizeof(rel), "%s/new_port", devrel);
+	r |= put(sim, rel, "%s", "");
+	snprintf(rel, sizeof(rel), "%s/del_port", devrel);
+	r |= put(sim, rel, "%s", "");
+	snprintf(rel, sizeof(rel), "kernel/debug/netdevsim/%s/max_vfs", pf->pci);
+	r |= put(sim, rel, "%u", pf->total_vfs);
+	snprintf(rel, sizeof(rel), "%s/subsystem", devrel);
+	r |= link_rel(sim, rel, "bus/netdevsim");
+	snprintf(rel, sizeof(rel), "bus/netdevsim/devices/%s", pf->pci);
+	r |= link_rel(sim, rel, devrel);
+	snprintf(rel, sizeof(rel), "bus/netdevsim/drivers/%s/%s", pf->driver, pf->pci);
+	r |= link_rel(sim, rel, devrel);
+	snprintf(rel, sizeof(rel), "%s/driver", devrel);
+	snprintf(target, sizeof(target), "bus/netdevsim/drivers/%s", pf->driver);
+	r |= link_rel(sim, rel, target);
+	if (r)
+		return -EIO;
+	snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x",
+		 (unsigned int)(sim_pf_index(sim, pf) >> 8),
+		 (unsigned int)(sim_pf_index(sim, pf) & 0xff));
+	r = make_netdev(sim, devrel, pf->name, pf->mtu, mac, pf->switchdev);
+	for (unsigned int i = 0; i < pf->num_vfs && r == 0; i++)
+		r = nsim_vf_create(sim, pf, i);
+	if (r == 0 && pf->num_vfs) {
+		snprintf(rel, sizeof(rel), "%s/sriov_numvfs", devrel);
+		r = put(sim, rel, "%u", pf->num_vfs);
+	}
+	if (r < 0)
+		return vfm_fail(ctx, r,
+				"simulator: building netdevsim device %s under '%s' failed: %s",
+				pf->pci, sim->root, strerror(-r));
+	return 0;
+}
+
 static int
 build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 {
 	char devrel[96], rel[PATH_MAX], target[PATH_MAX], mac[VFM_MAC_STRLEN];
 	int r = 0;
 
+	if (pf->nsim)
+		return build_nsim_pf(ctx, sim, pf);
 	dev_rel(pf, pf->pci, devrel, sizeof(devrel));
 	snprintf(rel, sizeof(rel), "%s/vendor", devrel);
 	r |= put(sim, rel, "0x%04x", pf->vendor);
 	snprintf(rel, sizeof(rel), "%s/device", devrel);
 	r |= put(sim, rel, "0x%04x", pf->device);
 	snprintf(rel, sizeof(rel), "%s/class", devrel);
-	r |= put(sim, rel, "0x020000");
+	r |= put(sim, rel, "0x%06x", pf->class_code);
 	snprintf(rel, sizeof(rel), "%s/numa_node", devrel);
 	r |= put(sim, rel, "%d", pf->numa_node);
 	snprintf(rel, sizeof(rel), "%s/local_cpulist", devrel);
@@ -1076,7 +1211,7 @@ build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 	snprintf(rel, sizeof(rel), "%s/sriov_vf_device", devrel);
 	r |= put(sim, rel, "%04x", pf->vf_device);
 	snprintf(rel, sizeof(rel), "%s/sriov_drivers_autoprobe", devrel);
-	r |= put(sim, rel, "1");
+	r |= put(sim, rel, "%d", pf->vf_autoprobe ? 1 : 0);
 	snprintf(rel, sizeof(rel), "%s/driver_override", devrel);
 	r |= put(sim, rel, "(null)");
 	snprintf(rel, sizeof(rel), "%s/subsystem", devrel);
@@ -1092,11 +1227,15 @@ build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 		 pf->addr.func);
 	if (r)
 		return -EIO;
-	r = make_netdev(sim, devrel, pf->name, pf->mtu, mac, pf->switchdev);
+	if (pf->name[0])
+		r = make_netdev(sim, devrel, pf->name, pf->mtu, mac, pf->switchdev);
 	if (r < 0)
 		return r;
 	for (unsigned int i = 0; i < pf->num_vfs && r == 0; i++)
-		r = vf_create(sim, pf, i, (pf->vfio_vfs & (1u << i)) ? "vfio-pci" : pf->vf_driver);
+		r = vf_create(sim, pf, i,
+			      (pf->vfio_vfs & (1u << i)) ? "vfio-pci"
+			      : pf->vf_autoprobe         ? pf->vf_driver
+							 : NULL);
 	if (r == 0 && pf->num_vfs) {
 		snprintf(rel, sizeof(rel), "%s/sriov_numvfs", devrel);
 		r = put(sim, rel, "%u", pf->num_vfs);
@@ -1128,6 +1267,8 @@ build_tree(struct vfm_ctx *ctx, struct sim *sim, const char *file)
 	for (size_t i = 0; i < sim->n_pfs; i++) {
 		const char *pdrv[] = {sim->pfs[i].driver, sim->pfs[i].vf_driver};
 
+		if (sim->pfs[i].nsim)
+			continue;
 		for (size_t j = 0; j < 2; j++) {
 			snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/bind", pdrv[j]);
 			r |= put(sim, rel, "%s", "");

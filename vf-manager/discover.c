@@ -286,6 +286,35 @@ read_int_attr(const char *devdir, const char *name, int *ret, char **problems, b
 	}
 }
 
+/*
+ * netdevsim (6.1) has sriov_numvfs but no sriov_totalvfs: its VF limit is the debugfs file
+ * kernel/debug/netdevsim/DEV/max_vfs (root only), and a count above it is refused with ENOMEM.
+ */
+static void
+read_nsim_max_vfs(struct vfm_ctx *ctx, const char *id, struct vfm_pf *pf)
+{
+	char path[PATH_MAX];
+	long v;
+	int r;
+
+	pf->total_vfs = -1;
+	if (vfm_path(path, sizeof(path), "%s/kernel/debug/netdevsim/%s/max_vfs", ctx->sysfs_root,
+		     id) < 0)
+		return;
+	r = vfm_read_long(path, &v);
+	if (r == 0 && v >= 0 && v <= 1000000) {
+		pf->total_vfs = (int)v;
+		vfm_debug("discovery: %s: VF limit %ld from debugfs max_vfs (netdevsim has no "
+			  "sriov_totalvfs)",
+			  id, v);
+		return;
+	}
+	add_problem(&pf->problems,
+		    "sriov_totalvfs: netdevsim has none and its limit '%s' is unreadable (%s); "
+		    "mount debugfs and run as root",
+		    path, r < 0 ? strerror(-r) : "garbage");
+}
+
 int
 vfm_pf_fill(struct vfm_ctx *ctx, const char *devdir, const char *id, const char *bus,
 	    struct vfm_pf *pf)
@@ -326,7 +355,12 @@ vfm_pf_fill(struct vfm_ctx *ctx, const char *devdir, const char *id, const char 
 	    access(path, F_OK) == 0)
 		pf->sriov_capable = true;
 	if (pf->sriov_capable) {
-		read_int_attr(devdir, "sriov_totalvfs", &pf->total_vfs, &pf->problems, true);
+		if (vfm_path(path, sizeof(path), "%s/sriov_totalvfs", devdir) == 0 &&
+		    access(path, F_OK) != 0 && strcmp(bus, "netdevsim") == 0)
+			read_nsim_max_vfs(ctx, id, pf);
+		else
+			read_int_attr(devdir, "sriov_totalvfs", &pf->total_vfs, &pf->problems,
+				      true);
 		read_int_attr(devdir, "sriov_numvfs", &pf->num_vfs, &pf->problems, true);
 	} else {
 		pf->total_vfs = 0;
@@ -480,6 +514,38 @@ netdev_device(struct vfm_ctx *ctx, const char *ifname, char *ret_dir, char *ret_
 	return 0;
 }
 
+/* The netdev of a non-PCI device named by its device directory (netdevsim1); -ENODEV if none. */
+static int
+netdev_of_device(struct vfm_ctx *ctx, const char *devname, char *ret_ifname, size_t len)
+{
+	char path[PATH_MAX], dev[PATH_MAX], bus[32];
+	struct dirent *e;
+	int r = -ENODEV;
+	DIR *d;
+
+	if (vfm_path(path, sizeof(path), "%s/class/net", ctx->sysfs_root) < 0)
+		return -ENAMETOOLONG;
+	d = opendir(path);
+	if (!d)
+		return -ENODEV;
+	while ((e = readdir(d))) {
+		const char *base;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= len ||
+		    netdev_device(ctx, e->d_name, dev, bus, sizeof(bus)) < 0 ||
+		    strcmp(bus, "pci") == 0)
+			continue;
+		base = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+		/* Several ports (netdevsim): the smallest name, deterministic. */
+		if (strcmp(base, devname) == 0 && (r < 0 || strcmp(e->d_name, ret_ifname) < 0)) {
+			strcpy(ret_ifname, e->d_name);
+			r = 0;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
 int
 vfm_inventory_load(struct vfm_ctx *ctx, struct vfm_inventory **ret_inv)
 {
@@ -598,7 +664,7 @@ vfm_inventory_free(struct vfm_inventory *inv)
 int
 vfm_pf_load(struct vfm_ctx *ctx, const char *name, struct vfm_pf **ret_pf)
 {
-	char dev[PATH_MAX], bus[32];
+	char dev[PATH_MAX], bus[32], ifname[16];
 	struct vfm_pci_addr addr;
 	struct vfm_pf *pf;
 	const char *id;
@@ -621,6 +687,10 @@ vfm_pf_load(struct vfm_ctx *ctx, const char *name, struct vfm_pf **ret_pf)
 		strcpy(bus, "pci");
 		id = strrchr(dev, '/') + 1;
 	} else {
+		/* A device on another bus named by its device name (netdevsim1): its netdev. */
+		if (netdev_device(ctx, name, dev, bus, sizeof(bus)) < 0 &&
+		    netdev_of_device(ctx, name, ifname, sizeof(ifname)) == 0)
+			name = ifname;
 		if (netdev_device(ctx, name, dev, bus, sizeof(bus)) < 0)
 			return vfm_fail(
 				ctx, -ENODEV,

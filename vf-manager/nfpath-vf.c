@@ -32,7 +32,8 @@ usage(FILE *f)
 		"  numvfs PF N [--force] [--direct]     set the number of VFs (0 first, as the kernel wants)\n"
 		"  set PF VF [mac M] [vlan V] [qos Q] [proto 802.1Q|802.1ad] [spoofchk on|off]\n"
 		"         [trust on|off] [state auto|enable|disable] [min_rate R] [max_rate R]\n"
-		"  bind PF VF vfio-pci|kernel           bind a VF to vfio-pci or back to its kernel driver\n"
+		"  bind PF VF vfio-pci|kernel|DRIVER    bind a VF to vfio-pci, back to its kernel driver,\n"
+		"                                       or to the driver named\n"
 		"  restore PF VF                        put back the state saved before the first change\n"
 		"  pin PF VF CPULIST                    pin the VF's IRQs (managed IRQs are reported)\n"
 		"Options:\n"
@@ -575,7 +576,7 @@ cmd_bind(struct vfm_ctx *ctx, const char *state_dir, int argc, char **argv)
 	int r;
 
 	if (argc != 3)
-		return usage_error("bind wants PF VF vfio-pci|kernel");
+		return usage_error("bind wants PF VF vfio-pci|kernel|DRIVER");
 	if (parse_uint(argv[1], 65535, &vf) < 0)
 		return usage_error("bind: '%s' is not a VF index", argv[1]);
 	r = save_once(ctx, state_dir, argv[0], (unsigned int)vf);

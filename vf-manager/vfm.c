@@ -195,6 +195,17 @@ vfm_attr_write(struct vfm_ctx *ctx, const char *path, const char *value, bool re
 
 /* ---- VF count --------------------------------------------------------------------------- */
 
+/*
+ * TEST ONLY: built with -DVFM_FAULT_SKIP_ZERO (vfm-fault-skip-zero, linked by the kernel lab's
+ * vfm-kernel-check-skip-zero and nothing else), a non-zero VF count is changed without writing
+ * 0 first: the deliberately broken backend the kernel lab must catch.
+ */
+#ifdef VFM_FAULT_SKIP_ZERO
+#define VFM_FAULT_SKIP_ZERO_ON 1
+#else
+#define VFM_FAULT_SKIP_ZERO_ON 0
+#endif
+
 static bool
 driver_is_userspace(const char *drv)
 {
@@ -227,6 +238,11 @@ write_numvfs(struct vfm_ctx *ctx, const struct vfm_pf *pf, unsigned int n, bool 
 			ctx, r,
 			"PF %s: the kernel refused %u VFs with ERANGE (sriov_totalvfs is %d)",
 			pf->id, n, pf->total_vfs);
+	if (r == -ENOMEM)
+		return vfm_fail(
+			ctx, r,
+			"PF %s: the kernel refused %u VFs with ENOMEM (limit %d; netdevsim answers so above its max_vfs, other drivers when out of resources)",
+			pf->id, n, pf->total_vfs);
 	if (r < 0)
 		return vfm_fail(ctx, r, "PF %s: writing %u to '%s' failed: %s", pf->id, n, path,
 				strerror(-r));
@@ -251,7 +267,7 @@ vfm_pf_set_num_vfs(struct vfm_ctx *ctx, const char *name, unsigned int n, unsign
 			pf->id);
 		goto out;
 	}
-	if (pf->total_vfs >= 0 && n > (unsigned int)pf->total_vfs) {
+	if (pf->total_vfs >= 0 && n > (unsigned int)pf->total_vfs && !(flags & VFM_NUMVFS_DIRECT)) {
 		r = vfm_fail(ctx, -ERANGE,
 			     "PF %s: %u VFs is above sriov_totalvfs (%d); ask for 0-%d", pf->id, n,
 			     pf->total_vfs, pf->total_vfs);
@@ -285,7 +301,7 @@ vfm_pf_set_num_vfs(struct vfm_ctx *ctx, const char *name, unsigned int n, unsign
 			}
 		}
 	}
-	if (pf->num_vfs != 0) {
+	if (pf->num_vfs != 0 && !(VFM_FAULT_SKIP_ZERO_ON && n != 0)) {
 		r = write_numvfs(ctx, pf, 0, true);
 		if (r < 0 || n == 0)
 			goto out;
@@ -555,7 +571,10 @@ vfm_vf_save(struct vfm_ctx *ctx, const char *name, unsigned int vf, struct vfm_v
 	if (r < 0)
 		return r;
 	memset(&s, 0, sizeof(s));
-	snprintf(s.pf, sizeof(s.pf), "%s", pf->id);
+	/* The name vfm_pf_load() finds the PF by again: the PCI address of a PCI PF (stable
+	 * across netdev renames), the netdev of a PF on another bus (netdevsim). */
+	snprintf(s.pf, sizeof(s.pf), "%s",
+		 strcmp(pf->bus, "pci") != 0 && pf->netdev[0] ? pf->netdev : pf->id);
 	s.vf = vf;
 	s.mtu = -1;
 	s.cfg.vlan_proto = VFM_VLAN_PROTO_8021Q;
@@ -668,6 +687,19 @@ vfm_vf_restore(struct vfm_ctx *ctx, const struct vfm_vf_saved *saved)
 
 /* ---- Driver binding --------------------------------------------------------------------- */
 
+/* The PF's sriov_drivers_autoprobe (true when unreadable: the kernel's default). */
+static bool
+pf_autoprobe(const struct vfm_pf *pf)
+{
+	char path[PATH_MAX];
+	long v;
+
+	if (vfm_path(path, sizeof(path), "%s/sriov_drivers_autoprobe", pf->syspath) < 0 ||
+	    vfm_read_long(path, &v) < 0)
+		return true;
+	return v != 0;
+}
+
 int
 vfm_vf_bind(struct vfm_ctx *ctx, const char *name, unsigned int vf, const char *driver)
 {
@@ -747,6 +779,13 @@ vfm_vf_bind(struct vfm_ctx *ctx, const char *name, unsigned int vf, const char *
 			ctx, -EIO,
 			"PF %s VF %u (%s): %s did not take the device (bound: '%s'); is the module loaded? (modprobe %s)",
 			name, vf, v->pci, driver, now[0] ? now : "none", driver);
+		goto out;
+	}
+	if (to_kernel && (now[0] == '\0' || driver_is_userspace(now)) && !pf_autoprobe(pf)) {
+		r = vfm_fail(
+			ctx, -EIO,
+			"PF %s VF %u (%s): no kernel driver took the device: the PF's sriov_drivers_autoprobe is 0, so the kernel probes its VFs only for a named driver; bind to one (for example 'nfpath-vf bind %s %u %s')",
+			name, vf, v->pci, name, vf, pf->driver[0] ? pf->driver : "DRIVER");
 		goto out;
 	}
 	if (to_kernel && (now[0] == '\0' || driver_is_userspace(now))) {

@@ -25,9 +25,9 @@ expect 2 --netdevsim-pf a/b
 expect 2 --netdevsim-pf eth0 extra
 expect 0 --help
 expect 1 --nvme-pf 0000:ff:1f.7
-grep -q '^not ok 2 - nvme: PF 0000:ff:1f.7 found' /tmp/vfm-kc-out.$$ || { echo "not ok - no TAP 'not ok' line"; fail=1; }
-tail -n 1 /tmp/vfm-kc-out.$$ | grep -q '^1\.\.2$' || { echo "not ok - no TAP plan line"; fail=1; }
+grep -q '^not ok [0-9]* - nvme: PF 0000:ff:1f.7 found' /tmp/vfm-kc-out.$$ || { echo "not ok - no TAP 'not ok' line"; fail=1; }
+tail -n 1 /tmp/vfm-kc-out.$$ | grep -q '^1\.\.[0-9]*$' || { echo "not ok - no TAP plan line"; fail=1; }
 expect 1 --netdevsim-pf vfmnosuch0 --sysfs-root /nonexistent
-grep -q '^not ok 2 - netdevsim: PF .vfmnosuch0. found' /tmp/vfm-kc-out.$$ || { echo "not ok - no TAP line for the missing netdevsim PF"; fail=1; }
+grep -q '^not ok [0-9]* - netdevsim: PF .vfmnosuch0. found' /tmp/vfm-kc-out.$$ || { echo "not ok - no TAP line for the missing netdevsim PF"; fail=1; }
 rm -f /tmp/vfm-kc-out.$$
 exit $fail

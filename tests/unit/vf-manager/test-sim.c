@@ -615,7 +615,10 @@ test_bad_files(void **state)
 	expect_bad(e,
 		   "{\"pfs\": [{\"name\": \"a\", \"pci\": \"3b:00.0\", \"local_cpus\": \"3-1\"}]}",
 		   "pfs[0].local_cpus");
-	expect_bad(e, "{\"pfs\": [{\"pci\": \"3b:00.0\"}]}", "'name' and 'pci' are required");
+	expect_bad(e, "{\"pfs\": [{\"pci\": \"3b:00.0\"}]}", "'name' (the netdev) is required");
+	expect_bad(e, "{\"pfs\": [{\"name\": \"a\"}]}", "'pci' (or 'netdevsim') is required");
+	expect_bad(e, "{\"pfs\": [{\"name\": \"a\", \"netdevsim\": 1, \"pci\": \"3b:00.0\"}]}",
+		   "a netdevsim device has no PCI address");
 	expect_bad(
 		e,
 		"{\"pfs\": [{\"name\": \"a\", \"pci\": \"3b:00.0\"}, {\"name\": \"a\", \"pci\": \"3b:00.1\"}]}",
@@ -635,6 +638,102 @@ test_bad_files(void **state)
 	assert_true(fx_exists(e->root, "precious"));
 }
 
+/* A netdevsim device as Linux 6.1 shows it (checked against the real one in the kernel lab). */
+static void
+test_netdevsim(void **state)
+{
+	struct env *e = *state;
+	struct vfm_vf_config cfg = {.mask = VFM_VF_MAC | VFM_VF_TRUST,
+				    .mac = {2, 0, 0, 0, 0, 7},
+				    .trust = true},
+			     got;
+	struct vfm_vf_saved saved;
+	struct vfm_pf *pf = NULL;
+
+	fx_put(e->dir, "nic.json", "%s",
+	       "{\"pfs\": [{\"name\": \"eth0\", \"netdevsim\": 1, \"total_vfs\": 4}]}");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	/* No sriov_totalvfs, no NUMA node, no PCI; the limit is debugfs max_vfs. */
+	assert_true(fx_exists(e->root, "devices/netdevsim1/sriov_numvfs"));
+	assert_false(fx_exists(e->root, "devices/netdevsim1/sriov_totalvfs"));
+	assert_false(fx_exists(e->root, "devices/netdevsim1/numa_node"));
+	assert_true(fx_exists(e->root, "kernel/debug/netdevsim/netdevsim1/max_vfs"));
+	assert_int_equal(vfm_pf_load(e->ctx, "eth0", &pf), 0);
+	assert_string_equal(pf->id, "netdevsim1");
+	assert_string_equal(pf->bus, "netdevsim");
+	assert_string_equal(pf->driver, "netdevsim");
+	assert_true(pf->sriov_capable);
+	assert_int_equal(pf->total_vfs, 4);
+	assert_int_equal(pf->numa_node, -1);
+	vfm_pf_free(pf);
+
+	/* The kernel's order: EBUSY (non-zero to non-zero) before ENOMEM (above max_vfs). */
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "eth0", 5, VFM_NUMVFS_DIRECT), -ENOMEM);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "eth0", 5, 0), -ERANGE);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "eth0", 4, 0), 0);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "eth0", 5, VFM_NUMVFS_DIRECT), -EBUSY);
+	assert_int_equal(vfm_pf_load(e->ctx, "netdevsim1", &pf), 0);
+	assert_string_equal(pf->netdev, "eth0");
+	assert_int_equal(pf->num_vfs, 4);
+	assert_int_equal(pf->n_vfs, 4);
+	assert_false(pf->vfs[0].has_pci);
+	assert_null(pf->vfs[0].problems);
+	assert_true(pf->vfs[0].state_valid);
+	/* A fresh netdevsim VF: all zero, spoof-check off. */
+	assert_true(vfm_mac_is_zero(pf->vfs[0].state.mac));
+	assert_false(pf->vfs[0].state.spoofchk);
+	vfm_pf_free(pf);
+
+	/* Save names the PF by its netdev; restore finds it again. */
+	assert_int_equal(vfm_vf_save(e->ctx, "netdevsim1", 1, &saved), 0);
+	assert_string_equal(saved.pf, "eth0");
+	assert_int_equal(vfm_vf_set_config(e->ctx, "eth0", 1, &cfg), 0);
+	assert_int_equal(vfm_vf_restore(e->ctx, &saved), 0);
+	assert_int_equal(vfm_vf_get_config(e->ctx, "eth0", 1, &got), 0);
+	assert_false(got.trust);
+	assert_true(vfm_mac_is_zero(got.mac));
+
+	/* netdevsim keeps its VF table while the count goes 4 -> 0 -> 2. */
+	assert_int_equal(vfm_vf_set_config(e->ctx, "eth0", 1, &cfg), 0);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "eth0", 2, 0), 0);
+	assert_int_equal(vfm_vf_get_config(e->ctx, "eth0", 1, &got), 0);
+	assert_int_equal(got.mac[5], 7);
+	assert_true(got.trust);
+	assert_int_equal(vfm_vf_get_config(e->ctx, "eth0", 2, &got), -EINVAL);
+}
+
+/* An NVMe-like PF as the kernel lab's: no netdev, VFs not probed (sriov_drivers_autoprobe 0). */
+static void
+test_nvme_autoprobe_off(void **state)
+{
+	struct env *e = *state;
+	struct vfm_pf *pf = NULL;
+
+	fx_put(e->dir, "nic.json", "%s",
+	       "{\"pfs\": [{\"pci\": \"0000:81:00.0\", \"class\": \"0x010802\", "
+	       "\"driver\": \"nvme\", \"vf_driver\": \"nvme\", \"vf_autoprobe\": false, "
+	       "\"total_vfs\": 4, \"vf_offset\": 1, \"irqs_per_vf\": 2}]}");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, "0000:81:00.0", 2, 0), 0);
+	assert_int_equal(vfm_pf_load(e->ctx, "0000:81:00.0", &pf), 0);
+	assert_string_equal(pf->netdev, "");
+	assert_int_equal(pf->class_code, 0x010802);
+	assert_int_equal(pf->n_vfs, 2);
+	assert_string_equal(pf->vfs[0].pci, "0000:81:00.1");
+	assert_string_equal(pf->vfs[0].driver, ""); /* not probed */
+	assert_false(pf->vfs[0].state_valid);
+	vfm_pf_free(pf);
+	/* Without an override the kernel does not probe the VF: "kernel" says why. */
+	assert_int_equal(vfm_vf_bind(e->ctx, "0000:81:00.0", 0, "kernel"), -EIO);
+	assert_non_null(strstr(vfm_ctx_last_error(e->ctx), "sriov_drivers_autoprobe is 0"));
+	assert_int_equal(vfm_vf_bind(e->ctx, "0000:81:00.0", 0, "nvme"), 0);
+	assert_int_equal(vfm_pf_load(e->ctx, "0000:81:00.0", &pf), 0);
+	assert_string_equal(pf->vfs[0].driver, "nvme");
+	assert_string_equal(pf->vfs[0].netdev, ""); /* an NVMe VF has no netdev */
+	assert_int_equal(pf->vfs[0].n_irqs, 2);
+	vfm_pf_free(pf);
+}
+
 int
 main(void)
 {
@@ -651,6 +750,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_irqs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_between_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_netdevsim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nvme_autoprobe_off, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

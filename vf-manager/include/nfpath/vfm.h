@@ -193,8 +193,9 @@ void vfm_pf_free(struct vfm_pf *pf);
 /* ---- Changes -------------------------------------------------------------------------------- */
 
 /* Flags of vfm_pf_set_num_vfs(). */
-#define VFM_NUMVFS_FORCE  (1u << 0) /* destroy VFs even if one is in use */
-#define VFM_NUMVFS_DIRECT (1u << 1) /* write the count as asked: no 0 first (tests the kernel) */
+#define VFM_NUMVFS_FORCE (1u << 0) /* destroy VFs even if one is in use */
+/* Write the count as asked: no 0 first, no sriov_totalvfs check (the kernel answers; tests). */
+#define VFM_NUMVFS_DIRECT (1u << 1)
 
 /*
  * Set the number of VFs of a PF. The kernel refuses to change a non-zero count to another
