@@ -68,8 +68,9 @@ ctl_explain(int argc, char **argv)
 		return ret;
 	d = agent_plan_decision(plan, name);
 	if (!d) {
-		fprintf(stderr, "nfpathctl explain: no workload '%s' in the policy (see 'nfpathctl "
-				"validate' for its workloads)\n",
+		fprintf(stderr,
+			"nfpathctl explain: no workload '%s' in the policy (see 'nfpathctl "
+			"validate' for its workloads)\n",
 			name);
 		ret = CTL_EXIT_FAIL;
 	} else if (json) {

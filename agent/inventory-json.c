@@ -66,7 +66,8 @@ rd_check_keys(struct rd *r, json_t *obj, const char *const *known)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool ok = false;
 
 		for (size_t i = 0; known[i]; i++)
@@ -224,7 +225,8 @@ read_numa(struct rd *r, json_t *root, struct agent_inventory *inv)
 	if (!arr || json_array_size(arr) == 0) {
 		if (!arr) {
 			l0 = rd_key(r, "numa_nodes");
-			rd_err(r, "missing (add at least one node: [{\"id\": 0, \"cpus\": \"0-3\"}])");
+			rd_err(r,
+			       "missing (add at least one node: [{\"id\": 0, \"cpus\": \"0-3\"}])");
 			strbuf_truncate(&r->path, l0);
 		}
 		return;
@@ -235,7 +237,8 @@ read_numa(struct rd *r, json_t *root, struct agent_inventory *inv)
 		return;
 	}
 	l0 = rd_key(r, "numa_nodes");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct agent_inv_numa *n = &inv->numa[inv->n_numa];
 		size_t l = rd_index(r, i);
 		long long id = 0, socket = -1;
@@ -276,17 +279,20 @@ read_siblings(struct rd *r, json_t *root, struct agent_inventory *inv)
 		return;
 	}
 	l0 = rd_key(r, "siblings");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct vfm_cpuset *s = &inv->siblings[inv->n_siblings];
 		size_t l = rd_index(r, i);
 
 		if (!json_is_string(v) || vfm_cpulist_parse(json_string_value(v), s) < 0) {
-			rd_err(r, "must be a CPU list string such as \"0,4\" (the threads of one core)");
+			rd_err(r,
+			       "must be a CPU list string such as \"0,4\" (the threads of one core)");
 		} else {
 			for (size_t j = 0; j < inv->n_siblings; j++) {
 				if (cpusets_overlap(&inv->siblings[j], s))
-					rd_err(r, "shares CPUs with siblings[%zu] (a CPU is in one "
-						  "core)",
+					rd_err(r,
+					       "shares CPUs with siblings[%zu] (a CPU is in one "
+					       "core)",
 					       j);
 			}
 			inv->n_siblings++;
@@ -340,7 +346,8 @@ read_vfs(struct rd *r, json_t *pfv, struct agent_inv_pf *pf)
 		return;
 	}
 	l0 = rd_key(r, "vfs");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct agent_inv_vf *vf = &pf->vfs[pf->n_vfs];
 		size_t l = rd_index(r, i);
 		long long index = 0;
@@ -380,7 +387,8 @@ read_pfs(struct rd *r, json_t *root, struct agent_inventory *inv)
 		return;
 	}
 	l0 = rd_key(r, "pfs");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct agent_inv_pf *pf = &inv->pfs[inv->n_pfs];
 		size_t l = rd_index(r, i);
 		long long node = -1, total = 0;
@@ -404,8 +412,9 @@ read_pfs(struct rd *r, json_t *root, struct agent_inventory *inv)
 			if (node >= 0 && !agent_inventory_numa(inv, (unsigned)node)) {
 				size_t lk = rd_key(r, "numa_node");
 
-				rd_err(r, "node %lld is not in numa_nodes (add it, or use -1 for "
-					  "unknown)",
+				rd_err(r,
+				       "node %lld is not in numa_nodes (add it, or use -1 for "
+				       "unknown)",
 				       node);
 				strbuf_truncate(&r->path, lk);
 			}
@@ -440,7 +449,8 @@ read_domains(struct rd *r, json_t *root, struct agent_inventory *inv)
 		return;
 	}
 	l0 = rd_key(r, "domains");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct agent_inv_domain *d = &inv->domains[inv->n_domains];
 		size_t l = rd_index(r, i);
 		long long vcpus = 0;
@@ -532,8 +542,7 @@ agent_inventory_load_buffer(const char *name, const char *text, size_t len,
 }
 
 int
-agent_inventory_load(const char *path, struct agent_inventory **ret_inv,
-		     struct agent_diags *diags)
+agent_inventory_load(const char *path, struct agent_inventory **ret_inv, struct agent_diags *diags)
 {
 	char *text = NULL;
 	size_t len = 0;

@@ -103,7 +103,8 @@ read_entry(json_t *o, struct agent_alloc_entry *e, bool *oom)
 			return -EINVAL;
 		e->has_mac = true;
 	}
-	if (read_cpus(o, "cpus", &e->cpus) < 0 || read_cpus(o, "emulator_cpus", &e->emulator_cpus) < 0)
+	if (read_cpus(o, "cpus", &e->cpus) < 0 ||
+	    read_cpus(o, "emulator_cpus", &e->emulator_cpus) < 0)
 		return -EINVAL;
 	e->vf = (unsigned)vf;
 	e->slot = (unsigned)slot;
@@ -144,8 +145,9 @@ agent_alloc_load_buffer(const char *name, const char *text, size_t len,
 		      ? json_object_get(root, "allocations")
 		      : root;
 	if (!json_is_object(top)) {
-		r = bad(diags, name, "", "must be an object (an allocation, or 'nfpathctl plan "
-					 "--json' output)");
+		r = bad(diags, name, "",
+			"must be an object (an allocation, or 'nfpathctl plan "
+			"--json' output)");
 		goto out;
 	}
 	a = calloc(1, sizeof(*a));
@@ -155,7 +157,8 @@ agent_alloc_load_buffer(const char *name, const char *text, size_t len,
 		r = -ENOMEM;
 		goto out;
 	}
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		snprintf(path, sizeof(path), "workloads[%zu]", i);
 		r = read_entry(v, &a->entries[a->n], &oom);
 		if (r == -ENOMEM)
@@ -176,7 +179,8 @@ agent_alloc_load_buffer(const char *name, const char *text, size_t len,
 		r = -ENOMEM;
 		goto out;
 	}
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *cn = NULL, *spec = NULL;
 
 		snprintf(path, sizeof(path), "chains[%zu]", i);

@@ -14,8 +14,7 @@
 
 /* CPU set arithmetic: r = a & b, r = a & ~b, r = a | b. 'r' may be 'a' or 'b'. */
 void plan_cpus_and(struct vfm_cpuset *r, const struct vfm_cpuset *a, const struct vfm_cpuset *b);
-void plan_cpus_andnot(struct vfm_cpuset *r, const struct vfm_cpuset *a,
-		      const struct vfm_cpuset *b);
+void plan_cpus_andnot(struct vfm_cpuset *r, const struct vfm_cpuset *a, const struct vfm_cpuset *b);
 void plan_cpus_or(struct vfm_cpuset *r, const struct vfm_cpuset *a, const struct vfm_cpuset *b);
 bool plan_cpus_empty(const struct vfm_cpuset *a);
 /* a is a subset of b. */

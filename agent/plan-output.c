@@ -85,7 +85,8 @@ const struct agent_decision *
 agent_plan_decision(const struct agent_plan *plan, const char *workload)
 {
 	for (size_t i = 0; plan && workload && i < plan->n_decisions; i++) {
-		if (plan->decisions[i].workload && strcmp(plan->decisions[i].workload, workload) == 0)
+		if (plan->decisions[i].workload &&
+		    strcmp(plan->decisions[i].workload, workload) == 0)
 			return &plan->decisions[i];
 	}
 	return NULL;
@@ -103,8 +104,9 @@ agent_plan_print(const struct agent_plan *plan, FILE *out)
 			fprintf(out, "unplaced: '%s': %s\n", plan->decisions[i].workload,
 				plan->decisions[i].reason ? plan->decisions[i].reason : "");
 	}
-	fprintf(out, "plan: %zu action%s; %zu workload%s on VFs, %zu on the software path, %zu "
-		     "unplaced\n",
+	fprintf(out,
+		"plan: %zu action%s; %zu workload%s on VFs, %zu on the software path, %zu "
+		"unplaced\n",
 		plan->n_actions, plan->n_actions == 1 ? "" : "s", plan->n_vf,
 		plan->n_vf == 1 ? "" : "s", plan->n_software, plan->n_unplaced);
 }
@@ -254,10 +256,10 @@ agent_plan_print_json(const struct agent_plan *plan, FILE *out)
 	set(o, "actions", acts);
 	set(o, "decisions", decs);
 	set(o, "allocations", alloc_json(plan->result));
-	set(o, "summary", json_pack("{s:I, s:I, s:I, s:I}", "actions", (json_int_t)plan->n_actions,
-				    "vf", (json_int_t)plan->n_vf, "software",
-				    (json_int_t)plan->n_software, "unplaced",
-				    (json_int_t)plan->n_unplaced));
+	set(o, "summary",
+	    json_pack("{s:I, s:I, s:I, s:I}", "actions", (json_int_t)plan->n_actions, "vf",
+		      (json_int_t)plan->n_vf, "software", (json_int_t)plan->n_software, "unplaced",
+		      (json_int_t)plan->n_unplaced));
 	return dump(o, out);
 }
 
@@ -273,8 +275,8 @@ agent_decision_print(const struct agent_decision *d, FILE *out)
 	if (d->place == AGENT_PLACE_VF)
 		fprintf(out, " (%s#%u)", d->pf, d->vf);
 	else if (d->place == AGENT_PLACE_SOFTWARE)
-		fprintf(out, " (%s %u)", d->type == AGENT_WORKLOAD_VM ? "vhost-user port" : "NF slot",
-			d->slot);
+		fprintf(out, " (%s %u)",
+			d->type == AGENT_WORKLOAD_VM ? "vhost-user port" : "NF slot", d->slot);
 	fprintf(out, "\n");
 	if (d->numa_node >= 0)
 		fprintf(out, "  NUMA node: %d\n", d->numa_node);

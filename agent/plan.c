@@ -31,10 +31,10 @@ struct ws {
 	struct vfm_cpuset cpus, emu;
 	enum agent_place place;
 	unsigned vf, slot;
-	bool kept;        /* placement (VF or software) unchanged */
-	bool move;        /* software -> VF, make before break */
-	bool remove_cur;  /* the current placement goes before anything is added */
-	bool done;        /* placement decided */
+	bool kept;       /* placement (VF or software) unchanged */
+	bool move;       /* software -> VF, make before break */
+	bool remove_cur; /* the current placement goes before anything is added */
+	bool done;       /* placement decided */
 	struct strbuf reason;
 	size_t n_tried;
 	char **tried;
@@ -118,8 +118,8 @@ act(struct planner *pl, enum agent_action_type type, const char *workload)
 	return a;
 }
 
-static void __attribute__((format(printf, 2, 3))) act_text(struct agent_action *a, const char *fmt,
-							   ...)
+static void __attribute__((format(printf, 2, 3)))
+act_text(struct agent_action *a, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -178,8 +178,9 @@ init_ws(struct planner *pl)
 			d = agent_inventory_domain(inv, w->domain ? w->domain : w->name);
 			s->need = d ? d->vcpus : 0;
 			if (!d)
-				tried(s, "CPUs: libvirt domain '%s' is not defined, so its vCPUs are "
-					 "pinned once it is",
+				tried(s,
+				      "CPUs: libvirt domain '%s' is not defined, so its vCPUs are "
+				      "pinned once it is",
 				      w->domain ? w->domain : w->name);
 		}
 	}
@@ -332,8 +333,9 @@ alloc_shared(struct planner *pl)
 			node_pool(pl, nodes[k], &pool);
 			plan_cpus_and(&pool, &pool, &allowed);
 			if (plan_cpus_empty(&pool)) {
-				tried(s, "shared CPUs on node %u: none left that are allowed, not "
-					 "reserved and not held by a dedicated workload",
+				tried(s,
+				      "shared CPUs on node %u: none left that are allowed, not "
+				      "reserved and not held by a dedicated workload",
 				      nodes[k]);
 				continue;
 			}
@@ -435,7 +437,8 @@ keep_placements(struct planner *pl)
 			s->kept = true;
 		} else if (c->place == AGENT_PLACE_SOFTWARE && s->w->path != AGENT_PATH_VF &&
 			   software_possible(pl, s)) {
-			bool *used = s->w->type == AGENT_WORKLOAD_VM ? pl->vhost_used : pl->slot_used;
+			bool *used =
+				s->w->type == AGENT_WORKLOAD_VM ? pl->vhost_used : pl->slot_used;
 
 			if (c->slot < pl->n_slots && !used[c->slot]) {
 				used[c->slot] = true;
@@ -473,7 +476,7 @@ why_no_vf(const struct planner *pl, const struct ws *s, struct strbuf *sb)
 		const char *o = pl->vf_owner[pf_index(pl, s->pf)][v];
 
 		strbuf_printf(sb, " #%u %s%s", v,
-			      o             ? o
+			      o                  ? o
 			      : iv && iv->in_use ? FOREIGN
 						 : "free",
 			      v < last ? "," : "");
@@ -516,8 +519,8 @@ place_vfs(struct planner *pl, enum agent_path path)
 			 !s->chain_hop)
 			candidate = s->w->allow_path_move; /* a software-placed one moves back */
 		if (!candidate) {
-			if (s->done && s->place == AGENT_PLACE_SOFTWARE && path == AGENT_PATH_AUTO &&
-			    !s->chain_hop && s->pf) {
+			if (s->done && s->place == AGENT_PLACE_SOFTWARE &&
+			    path == AGENT_PATH_AUTO && !s->chain_hop && s->pf) {
 				unsigned first, last, v;
 
 				vf_span(s, &first, &last);
@@ -526,15 +529,17 @@ place_vfs(struct planner *pl, enum agent_path path)
 						break;
 				}
 				if (v <= last && v < s->pf->total_vfs && !nic_full(pl, s))
-					tried(s, "VF: %s#%u is free, but allow_path_move is false, "
-						 "so it stays on the software path",
+					tried(s,
+					      "VF: %s#%u is free, but allow_path_move is false, "
+					      "so it stays on the software path",
 					      s->pf->name, v);
 			}
 			continue;
 		}
 		if (s->done) {
 			unsigned old = s->slot;
-			bool *used = s->w->type == AGENT_WORKLOAD_VM ? pl->vhost_used : pl->slot_used;
+			bool *used =
+				s->w->type == AGENT_WORKLOAD_VM ? pl->vhost_used : pl->slot_used;
 
 			s->done = false;
 			if (find_vf(pl, s)) {
@@ -619,12 +624,13 @@ reasons(struct planner *pl)
 						: "gets",
 				      vf, s->node, cpus);
 		} else {
-			strbuf_printf(&s->reason, "%s software path (%s %u), NUMA node %d, CPUs %s: %s",
-				      s->kept ? "stays on the" : "goes to the", sw, s->slot, s->node,
-				      cpus,
-				      w->path == AGENT_PATH_SOFTWARE ? "its path is 'software'"
-				      : s->chain_hop ? "it is a hop of a chain (chains run zero-copy)"
-						     : "no VF is free on its NIC (fallback of 'auto')");
+			strbuf_printf(
+				&s->reason, "%s software path (%s %u), NUMA node %d, CPUs %s: %s",
+				s->kept ? "stays on the" : "goes to the", sw, s->slot, s->node,
+				cpus,
+				w->path == AGENT_PATH_SOFTWARE ? "its path is 'software'"
+				: s->chain_hop ? "it is a hop of a chain (chains run zero-copy)"
+					       : "no VF is free on its NIC (fallback of 'auto')");
 		}
 	}
 }
@@ -673,8 +679,8 @@ remove_entry(struct planner *pl, const struct agent_alloc_entry *e)
 		if (a) {
 			a->slot = e->slot;
 			act_text(a, "remove %s %u of '%s'",
-				 e->type == AGENT_WORKLOAD_VM ? "vhost-user port" : "NF slot", e->slot,
-				 e->workload);
+				 e->type == AGENT_WORKLOAD_VM ? "vhost-user port" : "NF slot",
+				 e->slot, e->workload);
 		}
 		return;
 	}
@@ -752,7 +758,8 @@ add_workload(struct planner *pl, struct ws *s)
 			if (a) {
 				a->slot = s->slot;
 				act_text(a, "add %s %u for %s '%s' on nfpath-dp",
-					 w->type == AGENT_WORKLOAD_VM ? "vhost-user port" : "NF slot",
+					 w->type == AGENT_WORKLOAD_VM ? "vhost-user port"
+								      : "NF slot",
 					 s->slot, kind(w), w->name);
 			}
 		}
@@ -922,8 +929,7 @@ build_actions(struct planner *pl)
 			add_workload(pl, &pl->ws[i]);
 	}
 	/* 5. The datapath's lcores. */
-	if (!plan_cpus_empty(&pl->dp) &&
-	    !(cur && vfm_cpuset_equal(&cur->datapath_cpus, &pl->dp))) {
+	if (!plan_cpus_empty(&pl->dp) && !(cur && vfm_cpuset_equal(&cur->datapath_cpus, &pl->dp))) {
 		a = act(pl, AGENT_ACT_PIN_DATAPATH, NULL);
 		if (a) {
 			a->cpus = pl->dp;
@@ -1056,8 +1062,7 @@ agent_plan(const struct agent_policy *policy, const struct agent_inventory *inv,
 	pl.n_slots = policy->n_workloads + (current ? current->n : 0) + 1;
 	pl.vhost_used = calloc(pl.n_slots, sizeof(bool));
 	pl.slot_used = calloc(pl.n_slots, sizeof(bool));
-	if (!pl.plan || !pl.ws || !pl.vf_owner || !pl.nic_vfs || !pl.vhost_used ||
-	    !pl.slot_used) {
+	if (!pl.plan || !pl.ws || !pl.vf_owner || !pl.nic_vfs || !pl.vhost_used || !pl.slot_used) {
 		ret = -ENOMEM;
 		goto out;
 	}

@@ -28,8 +28,8 @@ struct agent_inv_numa {
 };
 
 struct agent_inv_vf {
-	unsigned index;         /* VF number on its PF */
-	bool has_pci;           /* PCI address known */
+	unsigned index; /* VF number on its PF */
+	bool has_pci;   /* PCI address known */
 	struct vfm_pci_addr pci;
 	bool in_use; /* used by something nfpath does not own: never handed out */
 };

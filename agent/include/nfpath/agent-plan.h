@@ -57,24 +57,24 @@ struct agent_alloc {
 };
 
 enum agent_action_type {
-	AGENT_ACT_REMOVE_CHAIN,     /* chain */
-	AGENT_ACT_REMOVE_STEERING,  /* workload, mac, vlan */
-	AGENT_ACT_DETACH_VF,        /* workload, pf, vf */
-	AGENT_ACT_RELEASE_VF,       /* pf, vf: restore the VF's original state */
-	AGENT_ACT_REMOVE_VHOST,     /* workload, slot */
-	AGENT_ACT_REMOVE_NF_SLOT,   /* workload, slot */
-	AGENT_ACT_CREATE_VFS,       /* pf, vf = the number of VFs that must exist */
-	AGENT_ACT_CONFIGURE_VF,     /* workload, pf, vf: MAC, VLAN, rates, spoofchk, trust, link */
-	AGENT_ACT_ATTACH_VF,        /* workload, pf, vf: hostdev to the VM / bind for the NF */
-	AGENT_ACT_ADD_VHOST,        /* workload (VM), slot */
-	AGENT_ACT_ADD_NF_SLOT,      /* workload (NF), slot */
-	AGENT_ACT_ADD_STEERING,     /* workload, mac, vlan: rte_flow or the software classifier */
-	AGENT_ACT_PIN_VCPUS,        /* workload (VM), cpus */
-	AGENT_ACT_PIN_EMULATOR,     /* workload (VM), cpus */
-	AGENT_ACT_PIN_NF,           /* workload (NF), cpus */
-	AGENT_ACT_PIN_DATAPATH,     /* cpus */
-	AGENT_ACT_SET_CHAIN,        /* chain */
-	AGENT_ACT_PIN_VF_IRQS,      /* workload, pf, vf, cpus */
+	AGENT_ACT_REMOVE_CHAIN,    /* chain */
+	AGENT_ACT_REMOVE_STEERING, /* workload, mac, vlan */
+	AGENT_ACT_DETACH_VF,       /* workload, pf, vf */
+	AGENT_ACT_RELEASE_VF,      /* pf, vf: restore the VF's original state */
+	AGENT_ACT_REMOVE_VHOST,    /* workload, slot */
+	AGENT_ACT_REMOVE_NF_SLOT,  /* workload, slot */
+	AGENT_ACT_CREATE_VFS,      /* pf, vf = the number of VFs that must exist */
+	AGENT_ACT_CONFIGURE_VF,    /* workload, pf, vf: MAC, VLAN, rates, spoofchk, trust, link */
+	AGENT_ACT_ATTACH_VF,       /* workload, pf, vf: hostdev to the VM / bind for the NF */
+	AGENT_ACT_ADD_VHOST,       /* workload (VM), slot */
+	AGENT_ACT_ADD_NF_SLOT,     /* workload (NF), slot */
+	AGENT_ACT_ADD_STEERING,    /* workload, mac, vlan: rte_flow or the software classifier */
+	AGENT_ACT_PIN_VCPUS,       /* workload (VM), cpus */
+	AGENT_ACT_PIN_EMULATOR,    /* workload (VM), cpus */
+	AGENT_ACT_PIN_NF,          /* workload (NF), cpus */
+	AGENT_ACT_PIN_DATAPATH,    /* cpus */
+	AGENT_ACT_SET_CHAIN,       /* chain */
+	AGENT_ACT_PIN_VF_IRQS,     /* workload, pf, vf, cpus */
 };
 
 struct agent_action {
@@ -101,8 +101,8 @@ struct agent_decision {
 	unsigned slot;
 	int numa_node;
 	struct vfm_cpuset cpus;
-	bool kept;   /* the current allocation was still valid and is kept */
-	bool moved;  /* it changes path (software -> VF make-before-break, or re-placed) */
+	bool kept;    /* the current allocation was still valid and is kept */
+	bool moved;   /* it changes path (software -> VF make-before-break, or re-placed) */
 	char *reason; /* one line */
 	size_t n_tried;
 	char **tried; /* what was considered, in order, one line each */
