@@ -112,8 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (diags.n)
 		abort();
-	if (sep && agent_alloc_load_buffer("cur.json", sep + 4, size - inv_len - 4, &cur, &diags) <
-			   0) {
+	if (sep &&
+	    agent_alloc_load_buffer("cur.json", sep + 4, size - inv_len - 4, &cur, &diags) < 0) {
 		if (cur)
 			abort();
 		cur = NULL;

@@ -147,9 +147,9 @@ test_bad(void **state)
 	struct agent_diags d = {0};
 	bool found = false;
 
-	assert_int_equal(agent_inventory_load_buffer("inv.json", c->text, strlen(c->text), &inv,
-						     &d),
-			 -EINVAL);
+	assert_int_equal(
+		agent_inventory_load_buffer("inv.json", c->text, strlen(c->text), &inv, &d),
+		-EINVAL);
 	assert_null(inv);
 	for (size_t i = 0; i < d.n; i++) {
 		print_message("diag: '%s': %s\n", d.v[i].path, d.v[i].message);
@@ -217,8 +217,8 @@ main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_file);
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		snprintf(names[i], sizeof(names[i]), "bad: %s", bad_cases[i].path);
-		tests[n++] = (struct CMUnitTest){names[i], test_bad, NULL, NULL,
-						 (void *)&bad_cases[i]};
+		tests[n++] =
+			(struct CMUnitTest){names[i], test_bad, NULL, NULL, (void *)&bad_cases[i]};
 	}
 	return _cmocka_run_group_tests("inventory", tests, n, NULL, NULL);
 }

@@ -178,18 +178,24 @@ assert_stable(const struct agent_policy *p, const struct agent_inventory *inv,
 #define NIC1(extra)                                                                                \
 	"{\"nics\": [{\"name\": \"n0\", \"pf\": \"ens1f0\", \"uplink\": \"net_tap0\"" extra "}], "
 #define VM(name, mac, path, extra)                                                                 \
-	"{\"name\": \"" name "\", \"type\": \"vm\", \"nic\": \"n0\", \"mac\": \"52:54:00:00:00:" mac \
+	"{\"name\": \"" name                                                                       \
+	"\", \"type\": \"vm\", \"nic\": \"n0\", \"mac\": \"52:54:00:00:00:" mac                    \
 	"\", \"path\": \"" path "\"" extra "}"
 #define NF(name, path, extra)                                                                      \
-	"{\"name\": \"" name "\", \"type\": \"nf\", \"nic\": \"n0\", \"path\": \"" path "\"" extra "}"
+	"{\"name\": \"" name "\", \"type\": \"nf\", \"nic\": \"n0\", \"path\": \"" path "\"" extra \
+	"}"
 
 /* Six VMs on 'auto', four VFs: four VF placements, two vhost-user fallbacks. */
 static void
 test_auto_fallback(void **state)
 {
-	struct agent_policy *p = pol(NIC1(", \"max_vfs\": 4") "\"workloads\": [" VM(
-		"vm1", "01", "auto", "") "," VM("vm2", "02", "auto", "") "," VM("vm3", "03", "auto",
-										 "") "," VM("vm4", "04", "auto", "") "," VM("vm5", "05", "auto", "") "," VM("vm6", "06", "auto", "") "]}");
+	struct agent_policy *p =
+		pol(NIC1(", \"max_vfs\": 4") "\"workloads\": [" VM("vm1", "01", "auto", "") "," VM(
+			"vm2", "02", "auto",
+			"") "," VM("vm3", "03", "auto",
+				   "") "," VM("vm4", "04", "auto",
+					      "") "," VM("vm5", "05", "auto",
+							 "") "," VM("vm6", "06", "auto", "") "]}");
 	struct agent_inventory *inv = inv_of(INV1);
 	struct agent_plan *plan = run(p, inv, NULL);
 
@@ -232,9 +238,15 @@ test_auto_fallback(void **state)
 static void
 test_mixed_exhaustion(void **state)
 {
-	struct agent_policy *p = pol(NIC1(", \"max_vfs\": 4") "\"workloads\": [" VM(
-		"vm1", "01", "auto", "") "," NF("fw", "software", "") "," VM("vm2", "02", "vf",
-									"") "," NF("mon", "auto", "") "," VM("vm3", "03", "auto", "") "," VM("vm4", "04", "vf", "") "," NF("lb", "auto", "") "]}");
+	struct agent_policy *p =
+		pol(NIC1(", \"max_vfs\": 4") "\"workloads\": [" VM("vm1", "01", "auto", "") "," NF(
+			"fw", "software",
+			"") "," VM("vm2", "02", "vf",
+				   "") "," NF("mon", "auto",
+					      "") "," VM("vm3", "03", "auto",
+							 "") "," VM("vm4", "04", "vf",
+								    "") "," NF("lb", "auto",
+									       "") "]}");
 	struct agent_inventory *inv = inv_of(INV1);
 	struct agent_plan *plan = run(p, inv, NULL);
 
@@ -341,12 +353,13 @@ affinity_case(const char *affinity, int socket_of_node1, int want_node)
 	const struct agent_decision *d;
 
 	/* Node 0 has 4 free CPUs (2,3,6,7) once the datapath has 1,5; 'big' asks for 6. */
-	snprintf(text, sizeof(text),
-		 "{\"nics\": [{\"name\": \"n0\", \"pf\": \"ens1f0\", \"uplink\": \"t\"}],"
-		 " \"workloads\": [{\"name\": \"big\", \"type\": \"nf\", \"nic\": \"n0\", \"path\": "
-		 "\"auto\", \"cpu_policy\": \"dedicated\", \"cores\": 6, \"numa_affinity\": "
-		 "\"%s\"}]}",
-		 affinity);
+	snprintf(
+		text, sizeof(text),
+		"{\"nics\": [{\"name\": \"n0\", \"pf\": \"ens1f0\", \"uplink\": \"t\"}],"
+		" \"workloads\": [{\"name\": \"big\", \"type\": \"nf\", \"nic\": \"n0\", \"path\": "
+		"\"auto\", \"cpu_policy\": \"dedicated\", \"cores\": 6, \"numa_affinity\": "
+		"\"%s\"}]}",
+		affinity);
 	p = pol(text);
 	plan = run(p, inv, NULL);
 	d = dec(plan, "big");
@@ -400,8 +413,12 @@ test_affinity_none(void **state)
 static void
 test_cpu_allocator(void **state)
 {
-	struct agent_policy *p = pol(NIC1("") "\"workloads\": [" NF(
-		"a", "software", ", \"cpu_policy\": \"dedicated\", \"cores\": 2") "," NF("b", "software", ", \"cpu_policy\": \"dedicated\", \"cores\": 1") "," NF("c", "software", ", \"cpu_policy\": \"dedicated\", \"cores\": 1") "," NF("s", "software", "") "]}");
+	struct agent_policy *p = pol(NIC1("") "\"workloads\": [" NF("a", "software", ", \"cpu_policy\": \"dedicated\", \"cores\": 2") "," NF(
+		"b", "software",
+		", \"cpu_policy\": \"dedicated\", \"cores\": 1") "," NF("c", "software",
+									", \"cpu_policy\": \"dedicated\", \"cores\": 1") "," NF("s",
+																"software",
+																"") "]}");
 	struct agent_inventory *inv = inv_of(INV1);
 	struct agent_plan *plan = run(p, inv, NULL);
 
@@ -504,8 +521,9 @@ test_two_nodes(void **state)
 }
 
 #define FREED_POLICY(max, vm1, move)                                                               \
-	NIC1(", \"max_vfs\": " max) "\"workloads\": [" vm1 VM("vm2", "02", "auto", "") "," NF(           \
-		"nf1", "auto", "") "," VM("vm5", "05", "auto", move) "]}"
+	NIC1(", \"max_vfs\": " max)                                                                \
+	"\"workloads\": [" vm1 VM("vm2", "02", "auto", "") "," NF("nf1", "auto", "") "," VM(       \
+		"vm5", "05", "auto", move) "]}"
 
 /* A VF frees up (vm1 goes): a software-placed NF moves back make-before-break; a VM without
  * allow_path_move stays even though max_vfs was raised and another VF is free. */
@@ -551,8 +569,7 @@ test_freed_vf(void **state)
 
 	/* With allow_path_move, the VM moves too (the NF is earlier in the policy and gets the
 	 * freed VF first; with two VFs freed both move). */
-	p1 = pol(FREED_POLICY("2", VM("vm1", "01", "auto", "") ",",
-			      ", \"allow_path_move\": true"));
+	p1 = pol(FREED_POLICY("2", VM("vm1", "01", "auto", "") ",", ", \"allow_path_move\": true"));
 	before = run(p1, inv, NULL);
 	p2 = pol(NIC1(", \"max_vfs\": 2") "\"workloads\": [" NF("nf1", "auto", "") "," VM(
 		"vm5", "05", "auto", ", \"allow_path_move\": true") "]}");
@@ -575,17 +592,17 @@ static void
 test_stale_and_changes(void **state)
 {
 	struct agent_policy *p1 = pol(NIC1("") "\"workloads\": [" VM("vm1", "01", "vf", "") "," NF(
-		"fw", "software", "") "," VM("vm2", "02", "software", "") "], \"chains\": [{\"name\": \"c\", \"match\": {\"dst_mac\": \"52:54:00:00:00:01\"}, \"hops\": [\"fw\"], \"egress\": \"n0\"}]}");
-	struct agent_policy *p2 =
-		pol(NIC1("") "\"workloads\": [" VM("vm1", "09", "vf", "") "," VM("vm2", "02",
-										  "software",
-										  ", \"vlan\": 7") "]}");
+		"fw", "software",
+		"") "," VM("vm2", "02", "software",
+			   "") "], \"chains\": [{\"name\": \"c\", \"match\": {\"dst_mac\": \"52:54:00:00:00:01\"}, \"hops\": [\"fw\"], \"egress\": \"n0\"}]}");
+	struct agent_policy *p2 = pol(NIC1("") "\"workloads\": [" VM("vm1", "09", "vf", "") "," VM(
+		"vm2", "02", "software", ", \"vlan\": 7") "]}");
 	struct agent_inventory *inv = inv_of(INV1);
 	struct agent_plan *before = run(p1, inv, NULL), *after;
 
 	(void)state;
-	assert_true(find(before, AGENT_ACT_SET_CHAIN, NULL) > find(before, AGENT_ACT_ADD_NF_SLOT,
-								    "fw"));
+	assert_true(find(before, AGENT_ACT_SET_CHAIN, NULL) >
+		    find(before, AGENT_ACT_ADD_NF_SLOT, "fw"));
 	after = run(p2, inv, before->result);
 	assert_int_equal(find(after, AGENT_ACT_REMOVE_CHAIN, NULL), 0);
 	assert_true(find(after, AGENT_ACT_REMOVE_NF_SLOT, "fw") > 0);
@@ -633,7 +650,8 @@ test_invalid_current_vf(void **state)
 	plan = run(p, inv, &cur);
 	assert_int_equal(dec(plan, "vm1")->vf, 1);
 	assert_true(dec(plan, "vm1")->moved);
-	assert_true(find(plan, AGENT_ACT_DETACH_VF, "vm1") < find(plan, AGENT_ACT_ATTACH_VF, "vm1"));
+	assert_true(find(plan, AGENT_ACT_DETACH_VF, "vm1") <
+		    find(plan, AGENT_ACT_ATTACH_VF, "vm1"));
 	assert_int_equal(find(plan, AGENT_ACT_RELEASE_VF, NULL), -1);
 	agent_plan_free(plan);
 	agent_inventory_free(inv);
@@ -644,8 +662,14 @@ test_invalid_current_vf(void **state)
 static void
 test_deterministic(void **state)
 {
-	struct agent_policy *p = pol(NIC1(", \"max_vfs\": 3") "\"workloads\": [" VM(
-		"vm1", "01", "auto", "") "," NF("b", "auto", ", \"cores\": 2") "," VM("vm2", "02", "vf", ", \"cpu_policy\": \"dedicated\"") "," NF("a", "software", "") "," VM("vm3", "03", "auto", "") "]}");
+	struct agent_policy *p = pol(NIC1(", \"max_vfs\": 3") "\"workloads\": [" VM("vm1", "01", "auto", "") "," NF(
+		"b", "auto",
+		", \"cores\": 2") "," VM("vm2", "02", "vf",
+					 ", \"cpu_policy\": \"dedicated\"") "," NF("a", "software",
+										   "") "," VM("vm3",
+											      "03",
+											      "auto",
+											      "") "]}");
 	struct agent_inventory *inv = inv_of(INV1);
 	char *out[2];
 	size_t len[2];
@@ -672,8 +696,13 @@ test_deterministic(void **state)
 static void
 test_alloc_json_roundtrip(void **state)
 {
-	struct agent_policy *p = pol(NIC1(", \"max_vfs\": 2") "\"workloads\": [" VM(
-		"vm1", "01", "auto", ", \"vlan\": 12") "," NF("b", "auto", ", \"cores\": 2, \"cpu_policy\": \"dedicated\"") "," VM("vm2", "02", "auto", "") "," NF("a", "software", "") "], \"chains\": [{\"name\": \"c\", \"match\": {\"dst_mac\": \"52:54:00:00:00:02\"}, \"hops\": [\"a\"], \"egress\": \"drop\"}]}");
+	struct agent_policy *p = pol(
+		NIC1(", \"max_vfs\": 2") "\"workloads\": [" VM("vm1", "01", "auto", ", \"vlan\": 12") "," NF(
+			"b", "auto",
+			", \"cores\": 2, \"cpu_policy\": \"dedicated\"") "," VM("vm2", "02", "auto",
+										"") "," NF("a",
+											   "software",
+											   "") "], \"chains\": [{\"name\": \"c\", \"match\": {\"dst_mac\": \"52:54:00:00:00:02\"}, \"hops\": [\"a\"], \"egress\": \"drop\"}]}");
 	struct agent_inventory *inv = inv_of(INV1);
 	struct agent_plan *plan = run(p, inv, NULL), *again;
 	struct agent_alloc *cur = NULL;
@@ -697,7 +726,8 @@ test_alloc_json_roundtrip(void **state)
 	free(text);
 	/* Bad allocations are refused with where. */
 	text = "{\"workloads\": [{\"name\": \"x\", \"type\": \"vm\", \"place\": \"vf\"}]}";
-	assert_int_equal(agent_alloc_load_buffer("cur.json", text, strlen(text), &cur, &d), -EINVAL);
+	assert_int_equal(agent_alloc_load_buffer("cur.json", text, strlen(text), &cur, &d),
+			 -EINVAL);
 	assert_int_equal(d.n, 1);
 	assert_string_equal(d.v[0].path, "workloads[0]");
 	agent_diags_clear(&d);
