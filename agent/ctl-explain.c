@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * 'nfpathctl explain [--json] NAME --inventory FILE [--current FILE] POLICY...': why workload
- * NAME is (or would be) where it is: VF or software path, which VF or slot, NUMA node, CPUs, and
- * what the planner tried first. Offline, from the same inputs as 'plan'.
+ * 'nfpathctl explain [--json] NAME --inventory FILE [--settings FILE] [--current FILE]
+ * POLICY...': why workload NAME is (or would be) where it is: VF or software path, which VF or
+ * slot, NUMA node, CPUs, and what the planner tried first. Offline, from the same inputs as
+ * 'plan'.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,8 +14,8 @@
 static void
 explain_usage(FILE *out)
 {
-	fprintf(out, "usage: nfpathctl explain [--json] NAME --inventory FILE [--current FILE] "
-		     "POLICY...\n"
+	fprintf(out, "usage: nfpathctl explain [--json] NAME --inventory FILE [--settings FILE] "
+		     "[--current FILE] POLICY...\n"
 		     "  Prints why workload NAME is placed where it is (or why it is not).\n");
 }
 
@@ -25,10 +26,11 @@ ctl_explain(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"inventory", required_argument, NULL, 'i'},
 		{"current", required_argument, NULL, 'c'},
+		{"settings", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *inventory = NULL, *current = NULL, *name;
+	const char *inventory = NULL, *current = NULL, *settings = NULL, *name;
 	const struct agent_decision *d;
 	struct agent_plan *plan = NULL;
 	bool json = false;
@@ -45,6 +47,9 @@ ctl_explain(int argc, char **argv)
 			break;
 		case 'c':
 			current = optarg;
+			break;
+		case 's':
+			settings = optarg;
 			break;
 		case 'h':
 			explain_usage(stdout);
@@ -63,7 +68,7 @@ ctl_explain(int argc, char **argv)
 	}
 	name = argv[optind];
 	ret = ctl_plan_run("explain", (const char *const *)argv + optind + 1,
-			   (size_t)(argc - optind - 1), inventory, current, &plan);
+			   (size_t)(argc - optind - 1), inventory, settings, current, &plan);
 	if (ret != CTL_EXIT_OK)
 		return ret;
 	d = agent_plan_decision(plan, name);

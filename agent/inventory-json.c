@@ -288,6 +288,29 @@ read_siblings(struct rd *r, json_t *root, struct agent_inventory *inv)
 			rd_err(r,
 			       "must be a CPU list string such as \"0,4\" (the threads of one core)");
 		} else {
+			int node = -1;
+
+			for (unsigned c = 0; c < VFM_CPUSET_MAX; c++) {
+				int cn;
+
+				if (!vfm_cpuset_isset(s, c))
+					continue;
+				cn = agent_inventory_cpu_node(inv, c);
+				if (cn < 0) {
+					rd_err(r,
+					       "CPU %u is on no NUMA node (add it to numa_nodes)",
+					       c);
+					break;
+				}
+				if (node >= 0 && cn != node) {
+					rd_err(r,
+					       "spans NUMA nodes %d and %d (the threads of a core "
+					       "are on one node)",
+					       node, cn);
+					break;
+				}
+				node = cn;
+			}
 			for (size_t j = 0; j < inv->n_siblings; j++) {
 				if (cpusets_overlap(&inv->siblings[j], s))
 					rd_err(r,

@@ -150,8 +150,28 @@ agent_alloc_load_buffer(const char *name, const char *text, size_t len,
 			"--json' output)");
 		goto out;
 	}
-	a = calloc(1, sizeof(*a));
+	{
+		const char *key;
+
+		json_object_foreach(top, key, v)
+		{
+			if (strcmp(key, "workloads") && strcmp(key, "chains") &&
+			    strcmp(key, "datapath_cpus")) {
+				r = bad(diags, name, key,
+					"unknown field (an allocation has workloads, chains and "
+					"datapath_cpus)");
+				goto out;
+			}
+		}
+	}
 	arr = json_object_get(top, "workloads");
+	if ((arr && !json_is_array(arr)) ||
+	    (json_object_get(top, "chains") && !json_is_array(json_object_get(top, "chains")))) {
+		r = bad(diags, name, arr && !json_is_array(arr) ? "workloads" : "chains",
+			"must be an array");
+		goto out;
+	}
+	a = calloc(1, sizeof(*a));
 	if (!a || (arr && json_array_size(arr) &&
 		   !(a->entries = calloc(json_array_size(arr), sizeof(*a->entries))))) {
 		r = -ENOMEM;
@@ -196,7 +216,8 @@ agent_alloc_load_buffer(const char *name, const char *text, size_t len,
 		r = bad(diags, name, "datapath_cpus", "must be a CPU list string");
 		goto out;
 	}
-	qsort(a->entries, a->n, sizeof(*a->entries), entry_cmp);
+	if (a->n)
+		qsort(a->entries, a->n, sizeof(*a->entries), entry_cmp);
 	if (oom)
 		r = -ENOMEM;
 out:

@@ -914,6 +914,21 @@ build_actions(struct planner *pl)
 		}
 		if (pf->n_vfs && pf->vfs[pf->n_vfs - 1].index + 1 > need)
 			need = pf->vfs[pf->n_vfs - 1].index + 1;
+		/* Changing sriov_numvfs destroys every VF on most drivers: when VFs must be
+		 * created, create all that this PF's NICs may use, once. */
+		for (size_t n = 0; missing && n < p->n_nics; n++) {
+			const struct agent_nic *nic = &p->nics[n];
+			unsigned cap = nic->has_vf_range  ? nic->vf_last + 1
+				       : nic->has_max_vfs ? nic->max_vfs
+							  : 0;
+
+			if (agent_inventory_pf(pl->inv, nic->pf) != pf)
+				continue;
+			if (cap > pf->total_vfs)
+				cap = pf->total_vfs;
+			if (cap > need)
+				need = cap;
+		}
 		if (missing) {
 			a = act(pl, AGENT_ACT_CREATE_VFS, NULL);
 			if (a) {

@@ -72,6 +72,12 @@ has "two nodes: all placed" "2 workloads on VFs, 2 on the software path, 0 unpla
 has "two nodes: db dedicated on node 0" "pin vCPUs of 'db' to CPUs 4-7 (dedicated, NUMA node 0)" "$out"
 has "two nodes: lb on node 1" "pin the NF's cores of 'lb' to CPUs 18-19 (dedicated, NUMA node 1)" "$out"
 
+# Node settings: their reserved_cpus are never handed out.
+printf '{"reserved_cpus": "2"}\n' >"$work/nfpathd.json"
+out=$("$ctl" explain vm1 --inventory "$inv" --settings "$work/nfpathd.json" "$mixed")
+check "explain --settings" 0 $?
+has "settings: reserved CPU 2 not used" "CPUs:      3,5-7" "$out"
+
 # Errors.
 "$ctl" explain nosuch --inventory "$inv" "$mixed" 2>"$work/err"
 check "explain unknown workload" 1 $?

@@ -137,6 +137,11 @@ static const struct bad_case bad_cases[] = {
 	{"{\"numa_nodes\": [{\"id\": 0, \"cpus\": \"0\"}], \"datapath\": {\"present\": 1}}",
 	 "datapath.present", "must be true or false"},
 	{"[1, 2]", "", "must be an object"},
+	{"{\"numa_nodes\": [{\"id\": 0, \"cpus\": \"0-1\"}, {\"id\": 1, \"cpus\": \"2-3\"}], "
+	 "\"siblings\": [\"1,2\"]}",
+	 "siblings[0]", "spans NUMA nodes 0 and 1"},
+	{"{\"numa_nodes\": [{\"id\": 0, \"cpus\": \"0-1\"}], \"siblings\": [\"1,9\"]}",
+	 "siblings[0]", "CPU 9 is on no NUMA node"},
 };
 
 static void

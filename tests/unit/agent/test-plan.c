@@ -330,13 +330,38 @@ test_create_vfs_and_max(void **state)
 
 	(void)state;
 	assert_true(create >= 0);
-	assert_int_equal(plan->actions[create].vf, 2);
+	assert_int_equal(plan->actions[create].vf, 2); /* max_vfs at once, not one by one */
 	assert_true(create < find(plan, AGENT_ACT_ATTACH_VF, "a"));
 	assert_int_equal(dec(plan, "b")->vf, 1);
 	/* No datapath: 'auto' cannot fall back. */
 	assert_int_equal(dec(plan, "c")->place, AGENT_PLACE_NONE);
 	assert_true(tried_has(dec(plan, "c"), "max_vfs (2)"));
 	assert_true(tried_has(dec(plan, "c"), "nfpath-dp is not present"));
+	agent_plan_free(plan);
+	agent_inventory_free(inv);
+	agent_policy_free(p);
+}
+
+/* Creating VFs resets a PF's VFs on most drivers: create the NIC's whole range at once. */
+static void
+test_create_vfs_range(void **state)
+{
+	static const char inv_text[] =
+		"{\"numa_nodes\": [{\"id\": 0, \"cpus\": \"0-3\"}],"
+		" \"pfs\": [{\"name\": \"ens1f0\", \"numa_node\": 0, \"total_vfs\": 8, \"num_vfs\": "
+		"1}]}";
+	struct agent_policy *p =
+		pol("{\"nics\": [{\"name\": \"n0\", \"pf\": \"ens1f0#2-5\", \"uplink\": \"t\"}],"
+		    " \"workloads\": [" VM("a", "01", "auto", "") "]}");
+	struct agent_inventory *inv = inv_of(inv_text);
+	struct agent_plan *plan = run(p, inv, NULL);
+	int create = find(plan, AGENT_ACT_CREATE_VFS, NULL);
+
+	(void)state;
+	assert_int_equal(dec(plan, "a")->vf, 2);
+	assert_true(create >= 0);
+	assert_int_equal(plan->actions[create].vf, 6);
+	assert_string_equal(plan->actions[create].pf, "ens1f0");
 	agent_plan_free(plan);
 	agent_inventory_free(inv);
 	agent_policy_free(p);
@@ -724,7 +749,17 @@ test_alloc_json_roundtrip(void **state)
 	agent_plan_free(again);
 	agent_alloc_free(cur);
 	free(text);
-	/* Bad allocations are refused with where. */
+	/* Bad allocations are refused with where; so are unknown fields and an empty object is
+	 * nothing allocated. */
+	text = "{\"datapath_cpuz\": \"1\"}";
+	assert_int_equal(agent_alloc_load_buffer("cur.json", text, strlen(text), &cur, &d),
+			 -EINVAL);
+	assert_string_equal(d.v[0].path, "datapath_cpuz");
+	agent_diags_clear(&d);
+	text = "{}";
+	assert_int_equal(agent_alloc_load_buffer("cur.json", text, strlen(text), &cur, &d), 0);
+	assert_int_equal(cur->n, 0);
+	agent_alloc_free(cur);
 	text = "{\"workloads\": [{\"name\": \"x\", \"type\": \"vm\", \"place\": \"vf\"}]}";
 	assert_int_equal(agent_alloc_load_buffer("cur.json", text, strlen(text), &cur, &d),
 			 -EINVAL);
@@ -757,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_mixed_exhaustion),
 		cmocka_unit_test(test_vf_only_unplaced),
 		cmocka_unit_test(test_create_vfs_and_max),
+		cmocka_unit_test(test_create_vfs_range),
 		cmocka_unit_test(test_affinity_required),
 		cmocka_unit_test(test_affinity_preferred),
 		cmocka_unit_test(test_affinity_socket),
