@@ -75,9 +75,10 @@ test_whole_cores(void **state)
 		struct vfm_cpuset allowed = set("0-6");
 
 		assert_false(plan_cpus_dedicated(inv, 0, 5, &free, &allowed, &got, &why));
-		assert_string_equal(strbuf_str(&why),
-				    "node 0: 3 CPUs free in whole cores, 5 needed (free and allowed: "
-				    "1-5; 2 cores split by a busy or disallowed sibling)");
+		assert_string_equal(
+			strbuf_str(&why),
+			"node 0: 3 CPUs free in whole cores, 5 needed (free and allowed: "
+			"1-5; 2 cores split by a busy or disallowed sibling)");
 	}
 	strbuf_free(&why);
 	/* No SMT on node 1: single CPUs are cores. */
