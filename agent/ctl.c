@@ -12,6 +12,11 @@
 static const struct ctl_command commands[] = {
 	{"validate", "[--json] [--settings FILE] FILE_OR_DIR...",
 	 "check policy files (and node settings) offline; exit 1 with every mistake", ctl_validate},
+	{"plan", "[--json] --inventory FILE [--settings FILE] [--current FILE] POLICY...",
+	 "print the actions a policy would cause on a node, without applying them", ctl_plan},
+	{"explain", "[--json] NAME --inventory FILE [--settings FILE] [--current FILE] POLICY...",
+	 "print why a workload is where it is (VF or software, NUMA node, CPUs, what was tried)",
+	 ctl_explain},
 };
 
 static void

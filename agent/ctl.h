@@ -20,5 +20,7 @@ struct ctl_command {
 };
 
 int ctl_validate(int argc, char **argv);
+int ctl_plan(int argc, char **argv);
+int ctl_explain(int argc, char **argv);
 
 #endif /* AGENT_CTL_H */
