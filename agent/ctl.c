@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * nfpathctl: the operator's command line. Dispatches to one function per subcommand (ctl.h).
- * Only 'validate' exists so far; it works offline. Subcommands that talk to nfpathd's socket
+ * 'validate', 'plan' and 'explain' work offline. Subcommands that talk to nfpathd's socket
  * slot into the same table.
  */
 #include <stdio.h>

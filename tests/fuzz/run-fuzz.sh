@@ -18,4 +18,5 @@ crashes=${MESON_BUILD_ROOT:-$PWD}/fuzz-crashes/$name
 mkdir -p "$crashes"
 echo "fuzz $name: ${secs}s over $(find "$work/corpus" -type f | wc -l) seeds"
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-artifact_prefix="$crashes/" "$work/corpus"

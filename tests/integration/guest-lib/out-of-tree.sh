@@ -24,7 +24,8 @@ fi
 echo "exports: $(nm -D --defined-only "$so" | awk '{print $3}' | grep -c '^nfp_') nfp_ symbols, nothing else"
 
 san=()
-if ldd "$so" | grep -q libasan; then san=(-fsanitize=address,undefined); fi
+# (grep -q would close the pipe early: under pipefail, ldd's SIGPIPE would read as "no").
+case "$(ldd "$so")" in *libasan*) san=(-fsanitize=address,undefined) ;; esac
 # Point the staged .pc at the staging tree (what a real install under /usr needs no help for).
 sed -i "s|^prefix=|prefix=$stage|" "$pc"
 export PKG_CONFIG_PATH=$(dirname "$pc")
