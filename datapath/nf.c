@@ -87,17 +87,57 @@ drain_ring(struct dp_nf_table *t, struct rte_ring *r)
 static void
 reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 {
+	struct rte_ring *rx = s->rx, *ho;
 	uint32_t n = __atomic_load_n(&s->inflight_n, __ATOMIC_ACQUIRE);
 	uint32_t done = __atomic_load_n(&s->inflight_done, __ATOMIC_ACQUIRE);
 
+	/* Died between its dequeue and recording it: the dequeued packets are in inflight[]. */
+	if (n == 0 && rx)
+		n = rx->cons.tail - __atomic_load_n(&s->rx_head, __ATOMIC_ACQUIRE);
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
+	/*
+	 * Died handing a run to a single-producer ring: the ring's producer tail says how much of
+	 * the run it published (the ring owns those); its reservation of the rest is void.
+	 */
+	ho = (struct rte_ring *)(uintptr_t)__atomic_load_n(&s->handoff_ring, __ATOMIC_ACQUIRE);
+	if (ho) {
+		uint32_t published = ho->prod.tail - s->handoff_head;
+
+		if (published > s->handoff_n)
+			published = s->handoff_n;
+		if (done < s->handoff_start + published)
+			done = s->handoff_start + published;
+		ho->prod.head = ho->prod.tail;
+		s->handoff_ring = 0;
+	}
 	if (done < n)
 		free_burst(t, &s->inflight[done], n - done);
 	memset(s->inflight, 0, sizeof(s->inflight));
 	s->inflight_n = 0;
 	s->inflight_done = 0;
-	drain_ring(t, s->rx);
+	if (rx) {
+		/* A dequeue cut short leaves its reservation: void it, the packets stay queued. */
+		rx->cons.head = rx->cons.tail;
+		s->rx_head = rx->cons.tail;
+	}
+	if (s->tx) {
+		/* The dead NF was the tx ring's only producer. */
+		struct rte_ring *tx = s->tx;
+
+		tx->prod.head = tx->prod.tail;
+	}
+	/* Rings it fed as their only producer: the same. */
+	for (uint32_t i = 0; i < DP_MAX_NFS; i++) {
+		struct dp_nf_slot *o = &t->shm->slots[i];
+
+		if (o->rx && o->rx_sole_producer == s->id + 1) {
+			struct rte_ring *orx = o->rx;
+
+			orx->prod.head = orx->prod.tail;
+		}
+	}
+	drain_ring(t, rx);
 }
 
 void
@@ -123,6 +163,49 @@ dp_nf_table_fini(struct dp_nf_table *t)
 	rte_memzone_free(t->mz);
 	t->mz = NULL;
 	t->shm = NULL;
+}
+
+/*
+ * Recompute every slot's rx_sole_producer from the active chains: the slot id + 1 of the one
+ * NF that feeds it, or 0 when the datapath or several NFs do. Called after any change to
+ * chains or services; a slot's value only changes while the chains that feed it change.
+ */
+static void
+update_producers(struct dp_nf_table *t)
+{
+	uint32_t sole[DP_MAX_NFS] = {0};
+	bool many[DP_MAX_NFS] = {false};
+
+	for (uint32_t c = 0; c < DP_NF_MAX_CHAINS; c++) {
+		const struct dp_nf_chain *ch = &t->shm->chains[c];
+
+		if (!ch->active)
+			continue;
+		for (uint32_t h = 0; h < ch->nhops; h++) {
+			const struct dp_service *to = &t->shm->services[ch->hops[h]];
+
+			for (uint32_t r = 0; r < to->nreplicas; r++) {
+				uint16_t dst = to->slots[r];
+
+				if (h == 0) {
+					many[dst] = true; /* the datapath feeds the first hop */
+					continue;
+				}
+				const struct dp_service *from = &t->shm->services[ch->hops[h - 1]];
+
+				for (uint32_t q = 0; q < from->nreplicas; q++) {
+					uint32_t p = from->slots[q] + 1u;
+
+					if (sole[dst] && sole[dst] != p)
+						many[dst] = true;
+					sole[dst] = p;
+				}
+			}
+		}
+	}
+	for (uint32_t i = 0; i < DP_MAX_NFS; i++)
+		__atomic_store_n(&t->shm->slots[i].rx_sole_producer, many[i] ? 0 : sole[i],
+				 __ATOMIC_RELEASE);
 }
 
 int
@@ -224,6 +307,7 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uin
 	sv->slots[sv->nreplicas] = (uint16_t)s->id;
 	__atomic_store_n(&sv->nreplicas, sv->nreplicas + 1, __ATOMIC_RELEASE);
 	*ret_id = (uint16_t)s->id;
+	update_producers(t);
 	return 0;
 }
 
@@ -254,6 +338,7 @@ dp_nf_slot_del(struct dp_nf_table *t, uint16_t id)
 	rte_ring_free(s->rx);
 	rte_ring_free(s->tx);
 	s->rx = s->tx = NULL;
+	update_producers(t);
 	return 0;
 }
 
@@ -286,6 +371,7 @@ dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uin
 	 */
 	t->shm->chains[id] = c;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
+	update_producers(t);
 	return 0;
 }
 
@@ -295,6 +381,7 @@ dp_nf_chain_del(struct dp_nf_table *t, uint16_t id)
 	if (id >= DP_NF_MAX_CHAINS || !t->shm->chains[id].active)
 		return -ENOENT;
 	__atomic_store_n(&t->shm->chains[id].active, 0, __ATOMIC_RELEASE);
+	update_producers(t);
 	return 0;
 }
 

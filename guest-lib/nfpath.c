@@ -139,6 +139,15 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	return 0;
 }
 
+/* The burst is over: nothing is held. rx_head first, so it is never stale while n is 0. */
+static void
+burst_done(struct dp_nf_slot *s)
+{
+	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->inflight_n, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->inflight_done, 0, __ATOMIC_RELEASE);
+}
+
 /* Free the packets of the current burst that were not handed on yet. */
 static void
 release_burst(struct nfp_nf *nf)
@@ -150,7 +159,7 @@ release_burst(struct nfp_nf *nf)
 		__atomic_store_n(&s->inflight_done, n, __ATOMIC_RELEASE);
 		rte_pktmbuf_free_bulk((struct rte_mbuf **)&s->inflight[done], n - done);
 	}
-	s->inflight_n = s->inflight_done = 0;
+	burst_done(s);
 }
 
 int
@@ -179,8 +188,12 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	s = nf->slot;
 	if (s->inflight_done != s->inflight_n)
 		return -EBUSY;
-	/* Dequeue straight into the shared record, so a crash leaves it reclaimable. */
+	/*
+	 * Dequeue straight into the shared record; rx_head lets the datapath find what a crash
+	 * between the dequeue and the store of inflight_n leaves there.
+	 */
 	s->inflight_done = 0;
+	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
 	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
 	memcpy(pkts, s->inflight, k * sizeof(*pkts));
@@ -247,7 +260,10 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
 		meta->hop = (uint8_t)h;
 		return to;
 	case DP_ACT_TO_NF:
-		if (meta->target >= DP_MAX_NFS || !dp_slot_up(&shm->slots[meta->target]))
+		/* Not into a ring another NF feeds single-producer (that would race it). */
+		if (meta->target >= DP_MAX_NFS || !dp_slot_up(&shm->slots[meta->target]) ||
+		    (shm->slots[meta->target].rx_sole_producer != 0 &&
+		     shm->slots[meta->target].rx_sole_producer != nf->slot->id + 1))
 			break;
 		meta->action = DP_ACT_NEXT;
 		return &shm->slots[meta->target];
@@ -262,23 +278,42 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
 }
 
 /*
- * Enqueue with backpressure: when the next ring is full, give its consumer a chance (yield
- * the CPU in shared-core mode, spin briefly otherwise) before the caller drops what is left.
+ * Hand inflight[i .. i + run) to 'to' (DEST_OUT: our TX ring), with backpressure: when the ring
+ * is full, give its consumer a chance (yield in shared-core mode, pause otherwise) before the
+ * caller drops what is left. Single-producer rings (ours, or one we are the sole producer of)
+ * get a hand-off record first, so that a crash at any instant leaves the datapath able to tell
+ * published packets from unpublished ones. Returns how many were handed on.
  */
 static unsigned int
-enqueue_retry(struct nfp_nf *nf, struct dp_nf_slot *to, struct rte_mbuf **pkts, unsigned int n)
+handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int run)
 {
+	struct dp_nf_slot *s = nf->slot;
+	struct rte_ring *r = to == DEST_OUT ? (struct rte_ring *)s->tx : (struct rte_ring *)to->rx;
+	bool sp = to == DEST_OUT ||
+		  __atomic_load_n(&to->rx_sole_producer, __ATOMIC_ACQUIRE) == s->id + 1;
 	unsigned int k = 0;
 
+	if (!sp)
+		/* Shared ring: mark first; a crash may leak this run, never free it twice. */
+		__atomic_store_n(&s->inflight_done, i + run, __ATOMIC_RELEASE);
 	for (unsigned int tries = 0;; tries++) {
-		if (to == DEST_OUT)
-			k += rte_ring_sp_enqueue_burst((struct rte_ring *)nf->slot->tx,
-						       (void **)(pkts + k), n - k, NULL);
-		else
-			k += dp_slot_enqueue(to, pkts + k, n - k);
-		if (k == n || tries == NFP_ENQUEUE_RETRIES)
+		if (sp) {
+			s->handoff_head = __atomic_load_n(&r->prod.tail, __ATOMIC_RELAXED);
+			s->handoff_start = i + k;
+			s->handoff_n = run - k;
+			__atomic_store_n(&s->handoff_ring, (uint64_t)(uintptr_t)r,
+					 __ATOMIC_RELEASE);
+			k += rte_ring_sp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
+			__atomic_store_n(&s->inflight_done, i + k, __ATOMIC_RELEASE);
+			__atomic_store_n(&s->handoff_ring, 0, __ATOMIC_RELEASE);
+		} else {
+			k += rte_ring_mp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
+		}
+		if (k && to != DEST_OUT)
+			dp_slot_wake(to);
+		if (k == run || tries == NFP_ENQUEUE_RETRIES)
 			return k;
-		nf->slot->stats.retries++;
+		s->stats.retries++;
 		if (nf->conf.sleep_when_idle)
 			sched_yield();
 		else
@@ -291,47 +326,48 @@ nfp_tx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 {
 	struct dp_nf_slot *dest[DP_BURST_MAX];
 	uint64_t *reason[DP_BURST_MAX];
+	struct resolve_memo memo = {.valid = false};
 	struct dp_nf_slot *s;
 	unsigned int i = 0, sent = 0;
 
 	if (!nf || !pkts)
 		return -EINVAL;
 	s = nf->slot;
-	if (n != s->inflight_n - s->inflight_done)
+	if (s->inflight_done != 0 || n != s->inflight_n)
 		return -EINVAL;
-	struct resolve_memo memo = {.valid = false};
-
+	/* The same packets, maybe reordered by the handler: hand off from the shared record. */
+	memcpy(s->inflight, pkts, n * sizeof(*pkts));
 	for (unsigned int k = 0; k < n; k++)
 		dest[k] = resolve(nf, pkts[k], &memo, &reason[k]);
 
 	/* Hand on in runs that share a destination, keeping the packets' order. */
 	while (i < n) {
-		unsigned int j = i + 1, k, run;
+		unsigned int j = i + 1, k = 0, run;
 
 		while (j < n && dest[j] == dest[i] && (dest[i] || reason[j] == reason[i]))
 			j++;
 		run = j - i;
-		/* Mark before handing off: a crash may leak this run, never free it twice. */
-		__atomic_store_n(&s->inflight_done, s->inflight_done + run, __ATOMIC_RELEASE);
 		if (dest[i] == DEST_DROP) {
+			__atomic_store_n(&s->inflight_done, j, __ATOMIC_RELEASE);
 			rte_pktmbuf_free_bulk(pkts + i, run);
 			*reason[i] += run;
-			k = 0;
 		} else {
-			k = enqueue_retry(nf, dest[i], pkts + i, run);
+			k = handoff(nf, dest[i], i, run);
 			if (dest[i] == DEST_OUT)
 				s->stats.out += k;
 			else
 				s->stats.tx += k;
-		}
-		if (dest[i] != DEST_DROP && k < run) {
-			rte_pktmbuf_free_bulk(pkts + i + k, run - k);
-			s->stats.drop_full += run - k;
+			if (k < run) {
+				__atomic_store_n(&s->inflight_done, j, __ATOMIC_RELEASE);
+				rte_pktmbuf_free_bulk((struct rte_mbuf **)&s->inflight[i + k],
+						      run - k);
+				s->stats.drop_full += run - k;
+			}
 		}
 		sent += k;
 		i = j;
 	}
-	s->inflight_n = s->inflight_done = 0;
+	burst_done(s);
 	return (int)sent;
 }
 

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define NFPATH_ABI_VERSION 1
+#define NFPATH_ABI_VERSION 2
 
 #define DP_SHM_MEMZONE   "nfpath_shm"
 #define DP_DYNFIELD_NAME "nfpath_dynfield_meta"
@@ -95,18 +95,36 @@ struct dp_nf_slot {
 	uint32_t generation; /* bumped by every attach */
 	uint32_t sleeping;   /* 1 while the NF waits on 'wake' (futex word below) */
 	uint32_t wake;       /* futex word producers bump to wake a sleeping NF */
-	uint8_t pad1[64 - 20];
+	/*
+	 * Set by the datapath from the chains: slot id + 1 of the only NF that feeds this slot's
+	 * RX ring, or 0 (the datapath feeds it, several NFs do, or none). The sole producer
+	 * enqueues single-producer with a hand-off record (below) that survives its death; others
+	 * enqueue multi-producer.
+	 */
+	uint32_t rx_sole_producer;
+	uint8_t pad1[64 - 24];
 	/* Cache lines 2-3: written by the NF only. */
 	struct dp_nf_stats stats;
 	/*
-	 * Cache lines 4-8: the burst the NF holds. It dequeues into inflight[], sets inflight_n,
-	 * and advances inflight_done *before* each hand-off, so after a crash the datapath frees
-	 * exactly inflight[inflight_done .. inflight_n). A crash between the mark and the
-	 * enqueue can leak that run; it can never free a packet twice.
+	 * Cache lines 4-8: the burst the NF holds, so that the datapath can tell after a crash
+	 * which packets nobody owns any more, and free exactly those:
+	 *  - receive: rx_head is the RX ring's consumer tail before the dequeue, which writes
+	 *    straight into inflight[]; while inflight_n is 0, inflight[0 .. cons.tail - rx_head)
+	 *    is what a crash caught between the dequeue and the store of inflight_n;
+	 *  - hand-off to a single-producer ring: handoff_{head,start,n} then handoff_ring are
+	 *    stored before the enqueue; the ring's producer tail then tells how many of the run
+	 *    were published (owned by the ring) and which were not (freed);
+	 *  - inflight_done: packets before it were handed off. On a multi-producer hand-off it
+	 *    moves before the enqueue (a crash there can leak that run, never free twice).
 	 */
 	uint32_t inflight_n;    /* packets in inflight[] */
 	uint32_t inflight_done; /* how many of them were handed off or freed */
-	uint8_t pad2[64 - 8];
+	uint64_t handoff_ring;  /* struct rte_ring * being enqueued to single-producer, or 0 */
+	uint32_t handoff_head;  /* that ring's producer tail before the enqueue */
+	uint32_t handoff_start; /* index in inflight[] of the run */
+	uint32_t handoff_n;     /* length of the run */
+	uint32_t rx_head;       /* the RX ring's consumer tail before the current dequeue */
+	uint8_t pad2[64 - 32];
 	void *inflight[DP_BURST_MAX]; /* struct rte_mbuf * */
 } __attribute__((aligned(DP_CACHE_LINE)));
 _Static_assert(sizeof(void *) == 8, "64-bit only");

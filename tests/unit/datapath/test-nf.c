@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <stdbool.h>
 
 #include "nf.h"
 #include "nfpath/dp-hop.h"
@@ -379,6 +380,113 @@ test_replicas(void **state)
 	dp_nf_poll(t);
 }
 
+static void
+test_sole_producer(void **state)
+{
+	struct dp_nf_table *t = *state;
+	const char *hops[] = {"a", "b", "c"};
+	uint16_t a, b, c, b2;
+
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &a), 0);
+	assert_int_equal(dp_nf_slot_add(t, "b", NULL, 64, SOCKET_ID_ANY, -1, &b), 0);
+	assert_int_equal(dp_nf_slot_add(t, "c", NULL, 64, SOCKET_ID_ANY, -1, &c), 0);
+	assert_int_equal(dp_nf_chain_set(t, 0, hops, 3, 1, DP_ON_DOWN_DROP), 0);
+	/* The datapath feeds a; a alone feeds b; b alone feeds c. */
+	assert_int_equal(t->shm->slots[a].rx_sole_producer, 0);
+	assert_int_equal(t->shm->slots[b].rx_sole_producer, a + 1);
+	assert_int_equal(t->shm->slots[c].rx_sole_producer, b + 1);
+	/* A second replica of b: c has two producers now. */
+	assert_int_equal(dp_nf_slot_add(t, "b2", "b", 64, SOCKET_ID_ANY, -1, &b2), 0);
+	assert_int_equal(t->shm->slots[c].rx_sole_producer, 0);
+	assert_int_equal(t->shm->slots[b2].rx_sole_producer, a + 1);
+	assert_int_equal(dp_nf_chain_del(t, 0), 0);
+	assert_int_equal(t->shm->slots[b].rx_sole_producer, 0);
+}
+
+/* An NF of chain a -> b dies in the middle of handing a run of 4 to b, single-producer. */
+static void
+dead_in_handoff(struct dp_nf_table *t, unsigned int published, bool reserved)
+{
+	const char *hops[] = {"a", "b"};
+	struct rte_mbuf *pkts[4];
+	unsigned int avail = rte_mempool_avail_count(pool);
+	struct dp_nf_slot *sa, *sb;
+	struct rte_ring *r;
+	uint16_t a, b;
+	pid_t pid;
+
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &a), 0);
+	assert_int_equal(dp_nf_slot_add(t, "b", NULL, 64, SOCKET_ID_ANY, -1, &b), 0);
+	assert_int_equal(dp_nf_chain_set(t, 0, hops, 2, 1, DP_ON_DOWN_DROP), 0);
+	sa = &t->shm->slots[a];
+	sb = &t->shm->slots[b];
+	r = sb->rx;
+	pid = fake_attach(t, a);
+	dp_nf_poll(t);
+	alloc_pkts(pkts, 4);
+	memcpy(sa->inflight, pkts, sizeof(pkts));
+	sa->inflight_n = 4;
+	sa->handoff_head = r->prod.tail;
+	sa->handoff_start = 0;
+	sa->handoff_n = 4;
+	sa->handoff_ring = (uint64_t)(uintptr_t)r;
+	if (published)
+		assert_int_equal(rte_ring_sp_enqueue_burst(r, sa->inflight, published, NULL),
+				 published);
+	if (reserved)
+		r->prod.head += 4 - published; /* reserved, never published */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(dp_nf_poll(t), 1);
+	/* What the ring published stays there; the rest was freed; the ring works again. */
+	assert_int_equal(rte_ring_count(r), published);
+	assert_int_equal(r->prod.head, r->prod.tail);
+	assert_int_equal(t->reclaimed, 4 - published);
+	assert_int_equal(rte_mempool_avail_count(pool), avail - published);
+	assert_int_equal(sa->handoff_ring, 0);
+	(void)sb;
+}
+
+static void
+test_reclaim_handoff_none_published(void **state)
+{
+	dead_in_handoff(*state, 0, true);
+}
+
+static void
+test_reclaim_handoff_half_published(void **state)
+{
+	dead_in_handoff(*state, 2, false);
+}
+
+static void
+test_reclaim_cut_dequeue(void **state)
+{
+	struct dp_nf_table *t = *state;
+	const char *hops[] = {"a"};
+	struct rte_mbuf *pkts[8];
+	unsigned int avail = rte_mempool_avail_count(pool);
+	struct dp_nf_slot *s;
+	uint16_t a, nout;
+	pid_t pid;
+
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &a), 0);
+	assert_int_equal(dp_nf_chain_set(t, 0, hops, 1, 1, DP_ON_DOWN_DROP), 0);
+	s = &t->shm->slots[a];
+	pid = fake_attach(t, a);
+	dp_nf_poll(t);
+	alloc_pkts(pkts, 8);
+	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout, NULL), 8);
+	/* The NF recorded rx_head, dequeued 5 into inflight[] and died before storing n. */
+	s->rx_head = ((struct rte_ring *)s->rx)->cons.tail;
+	assert_int_equal(rte_ring_sc_dequeue_burst(s->rx, s->inflight, 5, NULL), 5);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(dp_nf_poll(t), 1);
+	assert_int_equal(t->reclaimed, 8);
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -393,6 +501,12 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_attach_race_dead_before_poll, setup, teardown),
 		cmocka_unit_test(test_flow_hash_symmetric),
 		cmocka_unit_test_setup_teardown(test_replicas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sole_producer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_handoff_none_published, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_handoff_half_published, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reclaim_cut_dequeue, setup, teardown),
 	};
 	int r;
 
