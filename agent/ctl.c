@@ -12,6 +12,14 @@
 static const struct ctl_command commands[] = {
 	{"validate", "[--json] [--settings FILE] FILE_OR_DIR...",
 	 "check policy files (and node settings) offline; exit 1 with every mistake", ctl_validate},
+	{"status", "[--json] [--socket PATH | --settings FILE]",
+	 "what the running nfpathd is doing: policy in force, rejected edits, VFs, datapath, libvirt",
+	 ctl_status},
+	{"vfs", "[--json] [--socket PATH | --settings FILE]", "the VFs nfpathd sees", ctl_vfs},
+	{"stats", "[--json] [--socket PATH | --settings FILE]",
+	 "the datapath's counters, through nfpathd", ctl_stats},
+	{"reload", "[--json] [--socket PATH | --settings FILE]",
+	 "reload the policy now (root or group nfpath); exit 1 when it is rejected", ctl_reload},
 };
 
 static void
