@@ -334,8 +334,10 @@ agent_ctl_call(const char *path, const char *op, json_t *args, unsigned int time
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot reach nfpathd at %s: %s (is nfpathd running? see "
-			 "--socket)", path, strerror(-r));
+		snprintf(err, errlen,
+			 "cannot reach nfpathd at %s: %s (is nfpathd running? see "
+			 "--socket)",
+			 path, strerror(-r));
 		goto out;
 	}
 	if (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0) {

@@ -143,26 +143,29 @@ print_status(json_t *st)
 	if (json_is_object(rej)) {
 		printf("rejected:  the last policy edit was rejected; the policy above stays in "
 		       "force:\n");
-		json_array_foreach (json_object_get(rej, "problems"), i, p)
+		json_array_foreach(json_object_get(rej, "problems"), i, p)
 			printf("           %s\n", json_string_value(p));
 	}
 	printf("reloads:   %lld (%lld rejected)\n", i_of(st, "reloads"),
 	       i_of(st, "rejected_reloads"));
 	printf("vfs:       %lld PFs, %lld VFs (backend %s)%s%s\n", i_of(inv, "pfs"),
-	       i_of(inv, "vfs"), s_or(inv, "backend", "?"), json_is_string(json_object_get(inv, "error")) ? ": " : "",
-	       s_or(inv, "error", ""));
+	       i_of(inv, "vfs"), s_or(inv, "backend", "?"),
+	       json_is_string(json_object_get(inv, "error")) ? ": " : "", s_or(inv, "error", ""));
 	if (json_is_string(json_object_get(dp, "socket")))
 		printf("datapath:  %s at %s%s%s\n",
 		       json_is_true(json_object_get(dp, "connected")) ? "connected" : "unreachable",
-		       s_or(dp, "socket", ""), json_is_string(json_object_get(dp, "error")) ? ": " : "",
+		       s_or(dp, "socket", ""),
+		       json_is_string(json_object_get(dp, "error")) ? ": " : "",
 		       s_or(dp, "error", ""));
 	else
 		printf("datapath:  off\n");
 	if (json_is_string(json_object_get(lv, "uri")))
 		printf("libvirt:   %s %s, %lld domains, %lld events%s%s\n",
-		       json_is_true(json_object_get(lv, "connected")) ? "connected to" : "cannot reach",
+		       json_is_true(json_object_get(lv, "connected")) ? "connected to"
+								      : "cannot reach",
 		       s_or(lv, "uri", ""), i_of(lv, "domains"), i_of(lv, "events"),
-		       json_is_string(json_object_get(lv, "error")) ? ": " : "", s_or(lv, "error", ""));
+		       json_is_string(json_object_get(lv, "error")) ? ": " : "",
+		       s_or(lv, "error", ""));
 	else
 		printf("libvirt:   off\n");
 	printf("journal:   %s, generation %lld, %lld saved VFs%s%s\n", s_or(jr, "path", "?"),
@@ -176,18 +179,18 @@ print_vfs(json_t *res)
 	json_t *pf, *vf;
 	size_t i, k;
 
-	json_array_foreach (json_object_get(res, "pfs"), i, pf) {
+	json_array_foreach(json_object_get(res, "pfs"), i, pf)
+	{
 		printf("%s %s (%s) NUMA %lld: %lld of %lld VFs%s\n", s_or(pf, "pf", "?"),
 		       s_or(pf, "netdev", ""), s_or(pf, "driver", ""), i_of(pf, "numa_node"),
 		       i_of(pf, "num_vfs"), i_of(pf, "total_vfs"),
 		       json_is_true(json_object_get(pf, "simulated")) ? " [simulated]" : "");
 		printf("  %-4s %-14s %-16s %-10s %-17s %-5s %s\n", "VF", "PCI", "DRIVER", "NETDEV",
 		       "MAC", "VLAN", "IRQS");
-		json_array_foreach (json_object_get(pf, "vfs"), k, vf)
-			printf("  %-4lld %-14s %-16s %-10s %-17s %-5lld %lld\n", i_of(vf, "index"),
-			       s_or(vf, "pci", "-"), s_or(vf, "driver", "-"),
-			       s_or(vf, "netdev", "-"), s_or(vf, "mac", "-"), i_of(vf, "vlan"),
-			       i_of(vf, "irqs"));
+		json_array_foreach(json_object_get(pf, "vfs"), k, vf) printf(
+			"  %-4lld %-14s %-16s %-10s %-17s %-5lld %lld\n", i_of(vf, "index"),
+			s_or(vf, "pci", "-"), s_or(vf, "driver", "-"), s_or(vf, "netdev", "-"),
+			s_or(vf, "mac", "-"), i_of(vf, "vlan"), i_of(vf, "irqs"));
 	}
 }
 
@@ -226,7 +229,7 @@ print_reload(json_t *res)
 	}
 	printf("the new policy was REJECTED; generation %lld stays in force:\n",
 	       i_of(res, "generation"));
-	json_array_foreach (json_object_get(rej, "problems"), i, p)
+	json_array_foreach(json_object_get(rej, "problems"), i, p)
 		printf("  %s\n", json_string_value(p));
 }
 
@@ -256,7 +259,8 @@ ctl_reload(int argc, char **argv)
 	int r;
 
 	if (parse_common(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: nfpathctl reload [--json] [--socket PATH | --settings FILE]\n");
+		fprintf(stderr,
+			"usage: nfpathctl reload [--json] [--socket PATH | --settings FILE]\n");
 		return CTL_EXIT_USAGE;
 	}
 	r = call(argv[0], &o, "reload", &res);

@@ -13,7 +13,8 @@ const struct agent_ctl_op agent_daemon_ctl_ops[] = {
 	{"stats", false},
 	{"reload", true},
 };
-const size_t agent_daemon_n_ctl_ops = sizeof(agent_daemon_ctl_ops) / sizeof(agent_daemon_ctl_ops[0]);
+const size_t agent_daemon_n_ctl_ops =
+	sizeof(agent_daemon_ctl_ops) / sizeof(agent_daemon_ctl_ops[0]);
 
 static json_t *
 str_or_null(const char *s)
@@ -34,43 +35,41 @@ agent_daemon_status_json(struct agent_daemon *d)
 		}
 	if (d->policy)
 		policy = json_pack("{s:b,s:I,s:s,s:I,s:I,s:I,s:I}", "in_force", 1, "generation",
-				   (json_int_t)d->policy_generation, "dir",
-				   d->settings->policy_dir, "loaded_at",
-				   (json_int_t)d->policy_loaded_at, "nics",
+				   (json_int_t)d->policy_generation, "dir", d->settings->policy_dir,
+				   "loaded_at", (json_int_t)d->policy_loaded_at, "nics",
 				   (json_int_t)d->policy->n_nics, "workloads",
 				   (json_int_t)d->policy->n_workloads, "chains",
 				   (json_int_t)d->policy->n_chains);
 	else
 		policy = json_pack("{s:b,s:I,s:s}", "in_force", 0, "generation", (json_int_t)0,
 				   "dir", d->settings->policy_dir);
-	o = json_pack(
-		"{s:I,s:b,s:I,s:s,s:o,s:O,s:I,s:I,s:I,s:I,"
-		"s:{s:s,s:I,s:I,s:o},"
-		"s:{s:o,s:b,s:I,s:o},"
-		"s:{s:o,s:b,s:I,s:I,s:o},"
-		"s:{s:s,s:I,s:I,s:o}}",
-		"pid", (json_int_t)getpid(), "ready", d->converges > 0,
-		"started", (json_int_t)d->started, "summary", d->status, "policy", policy,
-		"policy_rejected", d->policy_rejected ? d->policy_rejected : json_null(), "reloads",
-		(json_int_t)d->reloads, "rejected_reloads", (json_int_t)d->rejected_reloads,
-		"converges", (json_int_t)d->converges, "last_converge",
-		(json_int_t)d->last_converge,
-		/* inventory */
-		"inventory", "backend", d->vfm ? vfm_ctx_backend_name(d->vfm) : "", "pfs",
-		(json_int_t)pfs, "vfs", (json_int_t)vfs, "error", str_or_null(d->inv_error),
-		/* datapath */
-		"datapath", "socket", str_or_null(d->dp ? d->dp->path : NULL), "connected",
-		d->dp_up, "connects", (json_int_t)(d->dp ? d->dp->connects : 0), "error",
-		str_or_null(d->dp_error),
-		/* libvirt */
-		"libvirt", "uri", str_or_null(d->settings->libvirt_uri), "connected", d->virt != NULL,
-		"domains", (json_int_t)d->virt_domains, "events", (json_int_t)d->virt_events,
-		"error", str_or_null(d->virt_error),
-		/* journal */
-		"journal", "path", d->journal_path, "generation",
-		(json_int_t)(d->journal ? d->journal->generation : 0), "vfs",
-		(json_int_t)(d->journal ? d->journal->n_vfs : 0), "error",
-		str_or_null(d->journal_error));
+	o = json_pack("{s:I,s:b,s:I,s:s,s:o,s:O,s:I,s:I,s:I,s:I,"
+		      "s:{s:s,s:I,s:I,s:o},"
+		      "s:{s:o,s:b,s:I,s:o},"
+		      "s:{s:o,s:b,s:I,s:I,s:o},"
+		      "s:{s:s,s:I,s:I,s:o}}",
+		      "pid", (json_int_t)getpid(), "ready", d->converges > 0, "started",
+		      (json_int_t)d->started, "summary", d->status, "policy", policy,
+		      "policy_rejected", d->policy_rejected ? d->policy_rejected : json_null(),
+		      "reloads", (json_int_t)d->reloads, "rejected_reloads",
+		      (json_int_t)d->rejected_reloads, "converges", (json_int_t)d->converges,
+		      "last_converge", (json_int_t)d->last_converge,
+		      /* inventory */
+		      "inventory", "backend", d->vfm ? vfm_ctx_backend_name(d->vfm) : "", "pfs",
+		      (json_int_t)pfs, "vfs", (json_int_t)vfs, "error", str_or_null(d->inv_error),
+		      /* datapath */
+		      "datapath", "socket", str_or_null(d->dp ? d->dp->path : NULL), "connected",
+		      d->dp_up, "connects", (json_int_t)(d->dp ? d->dp->connects : 0), "error",
+		      str_or_null(d->dp_error),
+		      /* libvirt */
+		      "libvirt", "uri", str_or_null(d->settings->libvirt_uri), "connected",
+		      d->virt != NULL, "domains", (json_int_t)d->virt_domains, "events",
+		      (json_int_t)d->virt_events, "error", str_or_null(d->virt_error),
+		      /* journal */
+		      "journal", "path", d->journal_path, "generation",
+		      (json_int_t)(d->journal ? d->journal->generation : 0), "vfs",
+		      (json_int_t)(d->journal ? d->journal->n_vfs : 0), "error",
+		      str_or_null(d->journal_error));
 	return o;
 }
 
@@ -125,7 +124,8 @@ agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 		res = vfs_json(d);
 	} else if (strcmp(op, "stats") == 0) {
 		if (!d->dp) {
-			snprintf(err, errlen, "the datapath is off (no datapath_socket configured)");
+			snprintf(err, errlen,
+				 "the datapath is off (no datapath_socket configured)");
 			return -ENOTCONN;
 		}
 		r = agent_dp_stats(d->dp, &res);

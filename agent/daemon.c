@@ -49,7 +49,7 @@ vfm_print(enum vfm_print_level level, const char *fmt, va_list args)
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
-	agent_log(level == VFM_WARN ? AGENT_LOG_WARNING
+	agent_log(level == VFM_WARN   ? AGENT_LOG_WARNING
 		  : level == VFM_INFO ? AGENT_LOG_INFO
 				      : AGENT_LOG_DEBUG,
 		  "vf-manager: %s", line);
@@ -239,8 +239,8 @@ agent_daemon_reload(struct agent_daemon *d, const char *why)
 		if (r == -ENOMEM)
 			json_array_append_new(problems, json_string("out of memory"));
 		json_decref(d->policy_rejected);
-		d->policy_rejected = json_pack("{s:I,s:o}", "at", (json_int_t)time(NULL),
-					       "problems", problems);
+		d->policy_rejected =
+			json_pack("{s:I,s:o}", "at", (json_int_t)time(NULL), "problems", problems);
 		agent_diags_clear(&diags);
 		return r == -ENOMEM ? r : -EINVAL;
 	}

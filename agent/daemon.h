@@ -124,8 +124,7 @@ int agent_daemon_reload(struct agent_daemon *d, const char *why);
 int agent_daemon_converge(struct agent_daemon *d, const char *why);
 
 /* The apply seam: run the planner's actions (journalled first). Today: journals and logs. */
-int agent_daemon_apply(struct agent_daemon *d, const struct agent_apply_action *actions,
-		       size_t n);
+int agent_daemon_apply(struct agent_daemon *d, const struct agent_apply_action *actions, size_t n);
 
 /* Control socket (daemon-ctl.c). */
 extern const struct agent_ctl_op agent_daemon_ctl_ops[];

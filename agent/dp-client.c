@@ -303,8 +303,8 @@ agent_dp_chain_del(struct agent_dp_client *c, unsigned int chain)
 }
 
 int
-agent_dp_flow_add(struct agent_dp_client *c, const char *mac, unsigned int vlan,
-		  unsigned int chain, const char *port, json_t **ret_result)
+agent_dp_flow_add(struct agent_dp_client *c, const char *mac, unsigned int vlan, unsigned int chain,
+		  const char *port, json_t **ret_result)
 {
 	json_t *a = json_pack("{s:s,s:I}", "mac", mac, "chain", (json_int_t)chain);
 

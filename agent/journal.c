@@ -159,7 +159,8 @@ agent_journal_write(const char *state_dir, struct agent_journal *j, char *err, s
 	}
 	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
 		r = -errno;
-		snprintf(err, errlen, "state directory '%s': cannot create it: %s (check --state-dir)",
+		snprintf(err, errlen,
+			 "state directory '%s': cannot create it: %s (check --state-dir)",
 			 state_dir, strerror(-r));
 		return r;
 	}
@@ -176,8 +177,8 @@ agent_journal_write(const char *state_dir, struct agent_journal *j, char *err, s
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
-		snprintf(err, errlen, "%s: cannot create: %s (is the state directory writable?)", tmp,
-			 strerror(-r));
+		snprintf(err, errlen, "%s: cannot create: %s (is the state directory writable?)",
+			 tmp, strerror(-r));
 		goto out;
 	}
 	r = write_all(fd, text, strlen(text));
@@ -224,8 +225,7 @@ corrupt(char *err, size_t errlen, const char *path, const char *what)
 }
 
 static int
-journal_from_json(json_t *root, const char *path, struct agent_journal *j, char *err,
-		  size_t errlen)
+journal_from_json(json_t *root, const char *path, struct agent_journal *j, char *err, size_t errlen)
 {
 	json_t *v, *vfs, *item;
 	size_t i;
@@ -248,7 +248,8 @@ journal_from_json(json_t *root, const char *path, struct agent_journal *j, char 
 	vfs = json_object_get(root, "vfs");
 	if (!json_is_array(vfs))
 		return corrupt(err, errlen, path, "'vfs' is not an array");
-	json_array_foreach (vfs, i, item) {
+	json_array_foreach(vfs, i, item)
+	{
 		struct vfm_vf_saved s;
 		json_t *t = json_object_get(item, "saved");
 		unsigned int line = 0;

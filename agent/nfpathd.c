@@ -51,8 +51,7 @@ enum {
 };
 
 static int
-parse_uint(const char *opt, const char *s, unsigned int min, unsigned int max,
-	   unsigned int *ret)
+parse_uint(const char *opt, const char *s, unsigned int min, unsigned int max, unsigned int *ret)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);

@@ -113,10 +113,9 @@ events_start(struct agent_virt *v)
 	v->timer_id = virEventAddTimeout(100, on_timeout, NULL, NULL);
 	if (v->timer_id < 0)
 		return fail(v, "cannot add the event loop's timer");
-	v->callback_id = virConnectDomainEventRegisterAny(v->conn, NULL,
-							  VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-							  VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
-							  v, NULL);
+	v->callback_id =
+		virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), v, NULL);
 	if (v->callback_id < 0)
 		return fail(v, "cannot subscribe to domain lifecycle events");
 	if (pthread_create(&v->thread, NULL, event_thread, v) != 0) {
@@ -527,9 +526,9 @@ agent_virt_event_read(struct agent_virt *v, struct agent_virt_event *ret_ev)
 const char *
 agent_virt_event_name(int event)
 {
-	static const char *const names[] = {"defined", "undefined", "started",  "suspended",
-					    "resumed", "stopped",   "shutdown", "pmsuspended",
-					    "crashed"};
+	static const char *const names[] = {"defined",   "undefined",   "started",
+					    "suspended", "resumed",     "stopped",
+					    "shutdown",  "pmsuspended", "crashed"};
 
 	if (event >= 0 && (size_t)event < sizeof(names) / sizeof(names[0]))
 		return names[event];

@@ -56,8 +56,7 @@ int agent_virt_vcpu_count(struct agent_virt *v, const char *name);
 /* Pin one vCPU / the emulator threads to 'cpus'. */
 int agent_virt_pin_vcpu(struct agent_virt *v, const char *name, unsigned int vcpu,
 			const struct vfm_cpuset *cpus);
-int agent_virt_pin_emulator(struct agent_virt *v, const char *name,
-			    const struct vfm_cpuset *cpus);
+int agent_virt_pin_emulator(struct agent_virt *v, const char *name, const struct vfm_cpuset *cpus);
 /* Read back where one vCPU / the emulator may run. */
 int agent_virt_get_vcpu_pin(struct agent_virt *v, const char *name, unsigned int vcpu,
 			    struct vfm_cpuset *ret_cpus);
