@@ -33,9 +33,8 @@ has_port(json_t *hello, const char *name)
 	json_t *ports = json_object_get(json_object_get(hello, "capabilities"), "ports"), *p;
 	size_t i;
 
-	json_array_foreach (ports, i, p)
-		if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
-			return true;
+	json_array_foreach(ports, i, p) if (strcmp(json_string_value(json_object_get(p, "name")),
+						   name) == 0) return true;
 	return false;
 }
 
@@ -62,7 +61,8 @@ main(int argc, char **argv)
 	hops = json_pack("[{s:s}]", "port", "net_ring1");
 	check(agent_dp_chain_set(c, 1, hops, NULL, &res) == 0, "chain_set 1 -> net_ring1");
 	json_decref(hops);
-	check(json_integer_value(json_object_get(res, "chain")) == 1, "chain_set: result names chain 1");
+	check(json_integer_value(json_object_get(res, "chain")) == 1,
+	      "chain_set: result names chain 1");
 	json_decref(res);
 	check(agent_dp_flow_add(c, "02:00:00:00:00:0a", 20, 1, NULL, &res) == 0,
 	      "flow_add 02:00:00:00:00:0a vlan 20 -> chain 1");
@@ -73,7 +73,8 @@ main(int argc, char **argv)
 	check(agent_dp_nf_add(c, "fw", NULL, 256, &res) == 0, "nf_add fw ring 256");
 	json_decref(res);
 	hops = json_pack("[{s:s},{s:s}]", "nf", "fw", "port", "net_ring1");
-	check(agent_dp_chain_set(c, 2, hops, "bypass", NULL) == 0, "chain_set 2: fw then net_ring1");
+	check(agent_dp_chain_set(c, 2, hops, "bypass", NULL) == 0,
+	      "chain_set 2: fw then net_ring1");
 	json_decref(hops);
 	check(agent_dp_stats(c, &res) == 0 && json_is_object(res), "stats");
 	json_decref(res);

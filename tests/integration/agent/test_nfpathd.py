@@ -257,7 +257,25 @@ def journal_runs(tmp):
         d.close()
 
 
+def cli():
+    """Every option in --help is in nfpathd(8); a bad command line exits 2."""
+    man = os.path.join(os.path.dirname(__file__), "..", "..", "..", "packaging", "man",
+                       "nfpathd.8")
+    page = open(man).read().replace("\\-", "-")
+    out = subprocess.run([NFPATHD, "--help"], capture_output=True, text=True, check=True).stdout
+    opts = sorted(set(re.findall(r"--[a-z-]+", out)))
+    check(len(opts) >= 15, f"--help lists {len(opts)} options")
+    missing = [o for o in opts if o not in page]
+    check(not missing, f"every option is in nfpathd(8) (missing: {missing})")
+    r = subprocess.run([NFPATHD, "--resync-interval", "0"], capture_output=True, text=True)
+    check(r.returncode == 2 and "1-86400" in r.stderr, "a bad option value: exit 2, the range")
+    r = subprocess.run([NFPATHD, "--vf-backend", "fake", "--settings", "/nonexistent.json"],
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and "/nonexistent.json" in r.stderr, "missing --settings file: exit 1")
+
+
 def main():
+    cli()
     tmp = tempfile.mkdtemp(prefix="nfpath-agent-nfpathd-")
     try:
         main_run(tmp)
