@@ -655,6 +655,10 @@ agent_daemon_run(struct agent_daemon *d)
 		}
 		if (fds[F_RESYNC].revents) {
 			timer_drain(d->resync_fd);
+			/* The directory went away earlier: when it is back, watch and load it. */
+			if (d->ino_wd < 0)
+				agent_daemon_reload(d,
+						    "periodic resync, policy directory unwatched");
 			agent_daemon_converge(d, "periodic resync");
 		}
 		if (fds[F_VIRT].revents && d->virt)

@@ -53,7 +53,8 @@ def main():
         d = subprocess.Popen([nfpathd, "--vf-backend", "sim", "--sim-nic-file", sim_nic,
                               "--sysfs-root", os.path.join(tmp, "sim"), "--policy-dir", pol,
                               "--state-dir", os.path.join(tmp, "state"), "-S", ctl,
-                              "-d", link, "-l", ""], stderr=subprocess.PIPE, text=True)
+                              "-d", link, "-l", "", "--resync-interval", "1"],
+                             stderr=subprocess.PIPE, text=True)
         try:
             for _ in range(200):
                 if os.path.exists(ctl):
@@ -67,11 +68,30 @@ def main():
                                text=True)
             check(r.returncode == 0 and isinstance(json.loads(r.stdout), dict),
                   "nfpathctl stats: the datapath's counters through nfpathd")
+            # the datapath restarts: nfpathd notices at the next resync and reconnects
+            dp2.stop()
+            dp3 = Datapath(dp_bin, ARGS, "agent-dpc3")
+            os.unlink(link)
+            os.symlink(dp3.sock, link)
+            try:
+                for _ in range(100):
+                    st = json.loads(subprocess.run(
+                        [nfpathctl, "status", "--json", "-s", ctl], capture_output=True,
+                        text=True, check=True).stdout)
+                    if st["datapath"]["connected"] and st["datapath"]["connects"] == 2:
+                        break
+                    time.sleep(0.1)
+                check(st["datapath"]["connected"] and st["datapath"]["connects"] == 2,
+                      "nfpathd reconnected to the restarted datapath at a resync")
+            finally:
+                dp3.stop()
         finally:
             d.terminate()
             _, err = d.communicate(timeout=30)
             print(err)
         check(d.returncode == 0, "nfpathd stopped cleanly")
+        check("reconnected: flows, chains and ports to replay" in err,
+              "nfpathd logged the reconnect (replay due)")
     finally:
         dp1.stop()
         if dp2:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 NFPATHD, NFPATHCTL, SIM_NIC = sys.argv[1:4]
@@ -57,6 +58,9 @@ class Daemon:
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
         self.msgs = []
+        self.pos = 0
+        self.cond = threading.Condition()
+        threading.Thread(target=self.reader, daemon=True).start()
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
         env.update(extra_env or {})
         self.errlog = open(os.path.join(tmp, "stderr.log"), "w+")
@@ -70,19 +74,33 @@ class Daemon:
         self.p = subprocess.Popen(["sh", "-c", 'WATCHDOG_PID=$$ exec "$@"', "sh"] + cmd,
                                   env=env, stderr=self.errlog)
 
-    def wait_msg(self, pred, what, timeout=10):
-        """Wait for a notify datagram satisfying pred; returns it."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.notify.settimeout(max(0.01, deadline - time.monotonic()))
+    def reader(self):
+        """Read every notify datagram as systemd would: a full queue would block nfpathd."""
+        while True:
             try:
                 m = self.notify.recv(4096).decode()
-            except socket.timeout:
-                break
-            self.msgs.append(m)
-            if pred(m):
-                return m
-        raise AssertionError(f"no notify message: {what}; got {self.msgs[-10:]}")
+            except OSError:
+                return
+            if not m:
+                return
+            with self.cond:
+                self.msgs.append(m)
+                self.cond.notify_all()
+
+    def wait_msg(self, pred, what, timeout=10):
+        """Wait for a notify message after the last one matched that satisfies pred."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                while self.pos < len(self.msgs):
+                    m = self.msgs[self.pos]
+                    self.pos += 1
+                    if pred(m):
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no notify message: {what}; got {self.msgs[-10:]}")
+                self.cond.wait(left)
 
     def ctl_run(self, *args, ok=True):
         r = subprocess.run([NFPATHCTL] + list(args) + ["--socket", self.ctl],
@@ -111,6 +129,7 @@ class Daemon:
         if self.p.poll() is None:
             self.p.kill()
             self.p.wait()
+        self.notify.shutdown(socket.SHUT_RDWR)
         self.notify.close()
         print("--- nfpathd stderr:\n" + self.log() + "---", flush=True)
 
@@ -120,12 +139,12 @@ def main_run(tmp):
     os.mkdir(pol)
     with open(os.path.join(pol, "10-vms.json"), "w") as f:
         f.write(policy(2))
-    d = Daemon(tmp, pol, {"WATCHDOG_USEC": "400000"})
+    d = Daemon(tmp, pol, {"WATCHDOG_USEC": "400000"}, ["--resync-interval", "1"])
     try:
         m = d.wait_msg(lambda m: "READY=1" in m, "READY=1")
         check(m.startswith("READY=1\nSTATUS=policy gen 1 (1 NICs, 2 workloads, 0 chains)"),
               f"READY=1 with the first STATUS: {m!r}")
-        check(not any("READY=1" in x for x in d.msgs[:-1]), "nothing claimed READY before")
+        check(not any("READY=1" in x for x in d.msgs[:d.pos - 1]), "nothing claimed READY before")
         t0 = time.monotonic()
         d.wait_msg(lambda m: m == "WATCHDOG=1", "WATCHDOG=1")
         d.wait_msg(lambda m: m == "WATCHDOG=1", "a second WATCHDOG=1")
@@ -204,12 +223,24 @@ def main_run(tmp):
         # SIGHUP
         gen = st["policy"]["generation"]
         reloads = st["reloads"]
-        n = len(d.msgs)
+        n = d.pos
         d.p.send_signal(signal.SIGHUP)
         st = d.wait_status(lambda s: s["reloads"] == reloads + 1, "SIGHUP reload")
         check(st["policy"]["generation"] == gen + 1, "SIGHUP: a new generation")
         d.wait_msg(lambda m: m.startswith("READY=1"), "READY=1 after RELOADING=1")
         check("RELOADING=1" in d.msgs[n:], "RELOADING=1 sent on SIGHUP")
+
+        # the whole directory moved away and back: rejected meanwhile, watched again after
+        gen = st["policy"]["generation"]
+        os.rename(pol, pol + ".away")
+        st = d.wait_status(lambda s: s["policy_rejected"] is not None, "directory gone seen")
+        check(st["policy"]["generation"] == gen and st["policy"]["workloads"] == 4,
+              "policy directory gone: the policy in force stays")
+        os.rename(pol + ".away", pol)
+        st = d.wait_status(lambda s: s["policy_rejected"] is None, "directory back", 10)
+        check(st["policy"]["generation"] > gen, "policy directory back: reloaded at a resync")
+        write_over(os.path.join(pol, "vms.json"), policy(2))
+        d.wait_status(lambda s: s["policy"]["workloads"] == 2, "watched again after it came back")
 
         # SIGTERM
         d.p.send_signal(signal.SIGTERM)
@@ -222,7 +253,7 @@ def main_run(tmp):
               f"all {len(lines)} log lines carry <N> priority prefixes")
         check(any("SIGHUP" in l and l.startswith("<6>") for l in lines), "SIGHUP logged at <6>")
         j = json.load(open(os.path.join(tmp, "state", "journal.json")))
-        check(j["version"] == 1 and "4 workloads" in j["intent"], "journal intent on disk")
+        check(j["version"] == 1 and "2 workloads" in j["intent"], "journal intent on disk")
     finally:
         d.close()
 
