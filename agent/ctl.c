@@ -17,6 +17,14 @@ static const struct ctl_command commands[] = {
 	{"explain", "[--json] NAME --inventory FILE [--settings FILE] [--current FILE] POLICY...",
 	 "print why a workload is where it is (VF or software, NUMA node, CPUs, what was tried)",
 	 ctl_explain},
+	{"status", "[--json] [--socket PATH | --settings FILE]",
+	 "what the running nfpathd is doing: policy in force, rejected edits, VFs, datapath, libvirt",
+	 ctl_status},
+	{"vfs", "[--json] [--socket PATH | --settings FILE]", "the VFs nfpathd sees", ctl_vfs},
+	{"stats", "[--json] [--socket PATH | --settings FILE]",
+	 "the datapath's counters, through nfpathd", ctl_stats},
+	{"reload", "[--json] [--socket PATH | --settings FILE]",
+	 "reload the policy now (root or group nfpath); exit 1 when it is rejected", ctl_reload},
 };
 
 static void

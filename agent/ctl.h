@@ -22,5 +22,10 @@ struct ctl_command {
 int ctl_validate(int argc, char **argv);
 int ctl_plan(int argc, char **argv);
 int ctl_explain(int argc, char **argv);
+/* ctl-status.c: ask the running nfpathd */
+int ctl_status(int argc, char **argv);
+int ctl_vfs(int argc, char **argv);
+int ctl_stats(int argc, char **argv);
+int ctl_reload(int argc, char **argv);
 
 #endif /* AGENT_CTL_H */

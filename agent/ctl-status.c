@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * nfpathctl status | vfs | stats | reload: ask the running nfpathd over its control socket
+ * (ctl-sock.h). Common options: --json (print the daemon's result as JSON), --socket PATH,
+ * --settings FILE (take control_socket from the node settings).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nfpath/agent-settings.h"
+
+#include "ctl-sock.h"
+#include "ctl.h"
+
+#define DEFAULT_CONTROL_SOCKET "/run/nfpath/nfpathd.sock"
+
+struct call_opts {
+	bool json;
+	const char *socket;
+	const char *settings;
+};
+
+static int
+parse_common(int argc, char **argv, struct call_opts *o)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"socket", required_argument, NULL, 's'},
+		{"settings", required_argument, NULL, 'c'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "js:c:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'c':
+			o->settings = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nfpathctl %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Call 'op'; on success *ret_result is the daemon's result. Prints failures. */
+static int
+call(const char *cmd, const struct call_opts *o, const char *op, json_t **ret_result)
+{
+	struct agent_settings *s = NULL;
+	char path[4096], err[1024];
+	json_t *reply = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "%s", o->socket ? o->socket : DEFAULT_CONTROL_SOCKET);
+	if (!o->socket && o->settings) {
+		struct agent_diags diags = {0};
+
+		if (agent_settings_load(o->settings, false, &s, &diags) < 0) {
+			agent_diags_print(&diags, stderr);
+			agent_diags_clear(&diags);
+			return CTL_EXIT_FAIL;
+		}
+		agent_diags_clear(&diags);
+		snprintf(path, sizeof(path), "%s", s->control_socket);
+		agent_settings_free(s);
+	}
+	r = agent_ctl_call(path, op, NULL, 10000, &reply, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "nfpathctl %s: %s\n", cmd, err);
+		return CTL_EXIT_FAIL;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		json_t *e = json_object_get(reply, "error");
+
+		fprintf(stderr, "nfpathctl %s: nfpathd refused: %s: %s\n", cmd,
+			json_string_value(json_object_get(e, "type")),
+			json_string_value(json_object_get(e, "message")));
+		json_decref(reply);
+		return CTL_EXIT_FAIL;
+	}
+	*ret_result = json_incref(json_object_get(reply, "result"));
+	json_decref(reply);
+	return CTL_EXIT_OK;
+}
+
+static void
+print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+}
+
+static const char *
+s_or(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : dflt;
+}
+
+static long long
+i_of(json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void
+print_status(json_t *st)
+{
+	json_t *pol = json_object_get(st, "policy"), *rej = json_object_get(st, "policy_rejected");
+	json_t *inv = json_object_get(st, "inventory"), *dp = json_object_get(st, "datapath");
+	json_t *lv = json_object_get(st, "libvirt"), *jr = json_object_get(st, "journal");
+	json_t *p;
+	size_t i;
+
+	printf("nfpathd pid %lld, %s, %lld convergences\n", i_of(st, "pid"),
+	       json_is_true(json_object_get(st, "ready")) ? "ready" : "starting",
+	       i_of(st, "converges"));
+	printf("summary:   %s\n", s_or(st, "summary", ""));
+	if (json_is_true(json_object_get(pol, "in_force")))
+		printf("policy:    generation %lld from %s: %lld NICs, %lld workloads, %lld "
+		       "chains\n",
+		       i_of(pol, "generation"), s_or(pol, "dir", "?"), i_of(pol, "nics"),
+		       i_of(pol, "workloads"), i_of(pol, "chains"));
+	else
+		printf("policy:    none in force (%s)\n", s_or(pol, "dir", "?"));
+	if (json_is_object(rej)) {
+		printf("rejected:  the last policy edit was rejected; the policy above stays in "
+		       "force:\n");
+		json_array_foreach(json_object_get(rej, "problems"), i, p)
+			printf("           %s\n", json_string_value(p));
+	}
+	printf("reloads:   %lld (%lld rejected)\n", i_of(st, "reloads"),
+	       i_of(st, "rejected_reloads"));
+	printf("vfs:       %lld PFs, %lld VFs (backend %s)%s%s\n", i_of(inv, "pfs"),
+	       i_of(inv, "vfs"), s_or(inv, "backend", "?"),
+	       json_is_string(json_object_get(inv, "error")) ? ": " : "", s_or(inv, "error", ""));
+	if (json_is_string(json_object_get(dp, "socket")))
+		printf("datapath:  %s at %s%s%s\n",
+		       json_is_true(json_object_get(dp, "connected")) ? "connected" : "unreachable",
+		       s_or(dp, "socket", ""),
+		       json_is_string(json_object_get(dp, "error")) ? ": " : "",
+		       s_or(dp, "error", ""));
+	else
+		printf("datapath:  off\n");
+	if (json_is_string(json_object_get(lv, "uri")))
+		printf("libvirt:   %s %s, %lld domains, %lld events%s%s\n",
+		       json_is_true(json_object_get(lv, "connected")) ? "connected to"
+								      : "cannot reach",
+		       s_or(lv, "uri", ""), i_of(lv, "domains"), i_of(lv, "events"),
+		       json_is_string(json_object_get(lv, "error")) ? ": " : "",
+		       s_or(lv, "error", ""));
+	else
+		printf("libvirt:   off\n");
+	printf("journal:   %s, generation %lld, %lld saved VFs%s%s\n", s_or(jr, "path", "?"),
+	       i_of(jr, "generation"), i_of(jr, "vfs"),
+	       json_is_string(json_object_get(jr, "error")) ? ": " : "", s_or(jr, "error", ""));
+}
+
+static void
+print_vfs(json_t *res)
+{
+	json_t *pf, *vf;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(res, "pfs"), i, pf)
+	{
+		printf("%s %s (%s) NUMA %lld: %lld of %lld VFs%s\n", s_or(pf, "pf", "?"),
+		       s_or(pf, "netdev", ""), s_or(pf, "driver", ""), i_of(pf, "numa_node"),
+		       i_of(pf, "num_vfs"), i_of(pf, "total_vfs"),
+		       json_is_true(json_object_get(pf, "simulated")) ? " [simulated]" : "");
+		printf("  %-4s %-14s %-16s %-10s %-17s %-5s %s\n", "VF", "PCI", "DRIVER", "NETDEV",
+		       "MAC", "VLAN", "IRQS");
+		json_array_foreach(json_object_get(pf, "vfs"), k, vf) printf(
+			"  %-4lld %-14s %-16s %-10s %-17s %-5lld %lld\n", i_of(vf, "index"),
+			s_or(vf, "pci", "-"), s_or(vf, "driver", "-"), s_or(vf, "netdev", "-"),
+			s_or(vf, "mac", "-"), i_of(vf, "vlan"), i_of(vf, "irqs"));
+	}
+}
+
+static int
+run(int argc, char **argv, const char *op, void (*print)(json_t *))
+{
+	struct call_opts o = {0};
+	json_t *res = NULL;
+	int r;
+
+	if (parse_common(argc, argv, &o) < 0) {
+		fprintf(stderr, "usage: nfpathctl %s [--json] [--socket PATH | --settings FILE]\n",
+			argv[0]);
+		return CTL_EXIT_USAGE;
+	}
+	r = call(argv[0], &o, op, &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (o.json || !print)
+		print_json(res);
+	else
+		print(res);
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+static void
+print_reload(json_t *res)
+{
+	json_t *rej = json_object_get(res, "policy_rejected"), *p;
+	size_t i;
+
+	if (json_is_true(json_object_get(res, "accepted"))) {
+		printf("policy generation %lld in force\n", i_of(res, "generation"));
+		return;
+	}
+	printf("the new policy was REJECTED; generation %lld stays in force:\n",
+	       i_of(res, "generation"));
+	json_array_foreach(json_object_get(rej, "problems"), i, p)
+		printf("  %s\n", json_string_value(p));
+}
+
+int
+ctl_status(int argc, char **argv)
+{
+	return run(argc, argv, "status", print_status);
+}
+
+int
+ctl_vfs(int argc, char **argv)
+{
+	return run(argc, argv, "vfs", print_vfs);
+}
+
+int
+ctl_stats(int argc, char **argv)
+{
+	return run(argc, argv, "stats", NULL);
+}
+
+int
+ctl_reload(int argc, char **argv)
+{
+	struct call_opts o = {0};
+	json_t *res = NULL;
+	int r;
+
+	if (parse_common(argc, argv, &o) < 0) {
+		fprintf(stderr,
+			"usage: nfpathctl reload [--json] [--socket PATH | --settings FILE]\n");
+		return CTL_EXIT_USAGE;
+	}
+	r = call(argv[0], &o, "reload", &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (o.json)
+		print_json(res);
+	else
+		print_reload(res);
+	r = json_is_true(json_object_get(res, "accepted")) ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+	json_decref(res);
+	return r;
+}

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* nfpathd: state, convergence and the main loop (daemon.h). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+/* ---- logging --------------------------------------------------------------------------------- */
+
+static bool log_verbose;
+
+void
+agent_log_set_verbose(bool verbose)
+{
+	log_verbose = verbose;
+}
+
+void
+agent_log(int prio, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	if (prio >= AGENT_LOG_DEBUG && !log_verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "<%d>%s\n", prio, line);
+	fflush(stderr);
+}
+
+__attribute__((format(printf, 2, 0))) static int
+vfm_print(enum vfm_print_level level, const char *fmt, va_list args)
+{
+	char line[1024];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, args);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	agent_log(level == VFM_WARN   ? AGENT_LOG_WARNING
+		  : level == VFM_INFO ? AGENT_LOG_INFO
+				      : AGENT_LOG_DEBUG,
+		  "vf-manager: %s", line);
+	return 0;
+}
+
+/* ---- settings -------------------------------------------------------------------------------- */
+
+static int
+override(char **field, const char *value)
+{
+	char *s;
+
+	if (!value)
+		return 0;
+	s = strdup(value);
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static int
+load_settings(struct agent_daemon *d)
+{
+	const struct agent_daemon_options *o = &d->opts;
+	struct agent_diags diags = {0};
+	const char *file = o->settings_file ? o->settings_file : AGENT_SETTINGS_FILE;
+	int r;
+
+	r = agent_settings_load(file, !o->settings_file, &d->settings, &diags);
+	if (r < 0) {
+		char buf[1024];
+
+		for (size_t i = 0; i < diags.n; i++) {
+			agent_diag_format(&diags.v[i], buf, sizeof(buf));
+			agent_log(AGENT_LOG_ERR, "%s", buf);
+		}
+		agent_log(AGENT_LOG_ERR, "settings %s rejected; nfpathd cannot start", file);
+		agent_diags_clear(&diags);
+		return r;
+	}
+	agent_diags_clear(&diags);
+	if (override(&d->settings->policy_dir, o->policy_dir) ||
+	    override(&d->settings->state_dir, o->state_dir) ||
+	    override(&d->settings->control_socket, o->control_socket) ||
+	    override(&d->settings->datapath_socket, o->datapath_socket) ||
+	    override(&d->settings->libvirt_uri, o->libvirt_uri) ||
+	    override(&d->settings->sysfs_root, o->sysfs_root) ||
+	    override(&d->settings->procfs_root, o->procfs_root) ||
+	    override(&d->settings->sim_nic_file, o->sim_nic_file))
+		return -ENOMEM;
+	if (o->vf_backend) {
+		if (strcmp(o->vf_backend, "sim") == 0) {
+			d->settings->vf_backend = AGENT_VF_BACKEND_SIM;
+		} else if (strcmp(o->vf_backend, "real") == 0) {
+			d->settings->vf_backend = AGENT_VF_BACKEND_REAL;
+		} else {
+			agent_log(AGENT_LOG_ERR, "--vf-backend '%s': unknown (use real or sim)",
+				  o->vf_backend);
+			return -EINVAL;
+		}
+	}
+	if (o->reserved_cpus &&
+	    vfm_cpulist_parse(o->reserved_cpus, &d->settings->reserved_cpus) != 0) {
+		agent_log(AGENT_LOG_ERR, "--reserved-cpus '%s': not a CPU list (write it as 0-1,8)",
+			  o->reserved_cpus);
+		return -EINVAL;
+	}
+	if (d->settings->vf_backend == AGENT_VF_BACKEND_SIM && !d->settings->sim_nic_file) {
+		agent_log(AGENT_LOG_ERR,
+			  "vf backend 'sim' needs a NIC file (set sim_nic_file in %s or pass "
+			  "--sim-nic-file)",
+			  file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+open_vfm(struct agent_daemon *d)
+{
+	struct agent_settings *s = d->settings;
+	struct vfm_options vo = {0};
+	char *msg = NULL;
+	int r;
+
+	vfm_set_print(vfm_print);
+	if (s->vf_backend == AGENT_VF_BACKEND_SIM) {
+		vo.sim_file = s->sim_nic_file;
+		/* The settings' "/sys" default means "the simulator's own tree" here. */
+		if (strcmp(s->sysfs_root, "/sys") != 0)
+			vo.sysfs_root = s->sysfs_root;
+		if (strcmp(s->procfs_root, "/proc") != 0)
+			vo.procfs_root = s->procfs_root;
+	} else {
+		vo.sysfs_root = s->sysfs_root;
+		vo.procfs_root = s->procfs_root;
+	}
+	r = vfm_ctx_new(&vo, &d->vfm, &msg);
+	if (r < 0) {
+		agent_log(AGENT_LOG_ERR, "vf-manager (%s backend): %s",
+			  agent_vf_backend_name(s->vf_backend), msg ? msg : strerror(-r));
+		free(msg);
+		return r;
+	}
+	free(msg);
+	agent_log(AGENT_LOG_INFO, "vf-manager: backend %s, sysfs %s, procfs %s",
+		  vfm_ctx_backend_name(d->vfm), vfm_ctx_sysfs_root(d->vfm),
+		  vfm_ctx_procfs_root(d->vfm));
+	return 0;
+}
+
+static int
+open_journal(struct agent_daemon *d)
+{
+	const char *dir = d->settings->state_dir;
+	int stale = 0, r;
+
+	snprintf(d->journal_path, sizeof(d->journal_path), "%s/%s", dir, AGENT_JOURNAL_FILE);
+	r = agent_journal_load(dir, &d->journal, &stale, d->journal_error,
+			       sizeof(d->journal_error));
+	if (stale)
+		agent_log(AGENT_LOG_WARNING,
+			  "%s/%s: removed a journal left half-written by a crash; the previous "
+			  "journal is the valid one",
+			  dir, AGENT_JOURNAL_TMPFILE);
+	if (r == -ENOENT) {
+		d->journal = agent_journal_new();
+		d->journal_error[0] = '\0';
+		agent_log(AGENT_LOG_INFO, "%s: no journal yet (first start)", d->journal_path);
+		return d->journal ? 0 : -ENOMEM;
+	}
+	if (r < 0) {
+		agent_log(AGENT_LOG_ERR, "%s", d->journal_error);
+		return r;
+	}
+	agent_log(AGENT_LOG_INFO, "%s: generation %lu, original state of %zu VFs", d->journal_path,
+		  d->journal->generation, d->journal->n_vfs);
+	return 0;
+}
+
+/* ---- policy ---------------------------------------------------------------------------------- */
+
+static void
+watch_policy_dir(struct agent_daemon *d)
+{
+	if (d->ino_fd < 0 || d->ino_wd >= 0)
+		return;
+	d->ino_wd = inotify_add_watch(d->ino_fd, d->settings->policy_dir,
+				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+					      IN_DELETE | IN_ATTRIB | IN_DELETE_SELF |
+					      IN_MOVE_SELF | IN_ONLYDIR);
+	if (d->ino_wd < 0)
+		agent_log(AGENT_LOG_WARNING,
+			  "policy directory %s: cannot watch it: %s (changes need SIGHUP or "
+			  "'nfpathctl reload' until it exists)",
+			  d->settings->policy_dir, strerror(errno));
+}
+
+int
+agent_daemon_reload(struct agent_daemon *d, const char *why)
+{
+	const char *dir = d->settings->policy_dir;
+	struct agent_diags diags = {0};
+	struct agent_policy *p = NULL;
+	int r;
+
+	d->reloads++;
+	watch_policy_dir(d);
+	r = agent_policy_load_paths(&dir, 1, &p, &diags);
+	if (r < 0) {
+		json_t *problems = json_array();
+		char buf[1024];
+
+		d->rejected_reloads++;
+		agent_log(AGENT_LOG_ERR,
+			  "policy in %s rejected (%s): %zu problem%s; %s stays in force", dir, why,
+			  diags.n, diags.n == 1 ? "" : "s",
+			  d->policy ? "the previous policy" : "no policy (nothing is managed)");
+		for (size_t i = 0; i < diags.n; i++) {
+			agent_diag_format(&diags.v[i], buf, sizeof(buf));
+			agent_log(AGENT_LOG_ERR, "%s", buf);
+			json_array_append_new(problems, json_string(buf));
+		}
+		if (r == -ENOMEM)
+			json_array_append_new(problems, json_string("out of memory"));
+		json_decref(d->policy_rejected);
+		d->policy_rejected =
+			json_pack("{s:I,s:o}", "at", (json_int_t)time(NULL), "problems", problems);
+		agent_diags_clear(&diags);
+		return r == -ENOMEM ? r : -EINVAL;
+	}
+	agent_diags_clear(&diags);
+	agent_policy_free(d->policy);
+	d->policy = p;
+	d->policy_generation++;
+	d->policy_loaded_at = time(NULL);
+	json_decref(d->policy_rejected);
+	d->policy_rejected = NULL;
+	agent_log(AGENT_LOG_INFO,
+		  "policy generation %lu from %s (%s): %zu NICs, %zu workloads, %zu chains",
+		  d->policy_generation, dir, why, p->n_nics, p->n_workloads, p->n_chains);
+	return 0;
+}
+
+/* ---- convergence ----------------------------------------------------------------------------- */
+
+static void
+converge_inventory(struct agent_daemon *d)
+{
+	struct vfm_inventory *inv = NULL;
+	int r = vfm_inventory_load(d->vfm, &inv);
+
+	if (r < 0) {
+		snprintf(d->inv_error, sizeof(d->inv_error), "inventory under %s: %s",
+			 vfm_ctx_sysfs_root(d->vfm),
+			 vfm_ctx_last_error(d->vfm) ? vfm_ctx_last_error(d->vfm) : strerror(-r));
+		agent_log(AGENT_LOG_WARNING, "%s (keeping the previous inventory)", d->inv_error);
+		return;
+	}
+	d->inv_error[0] = '\0';
+	vfm_inventory_free(d->inv);
+	d->inv = inv;
+}
+
+static void
+converge_datapath(struct agent_daemon *d)
+{
+	json_t *hello = NULL;
+	bool was_up = d->dp_up;
+	int r;
+
+	if (!d->dp)
+		return;
+	r = agent_dp_hello(d->dp, &hello);
+	d->dp_up = r == 0;
+	if (r < 0) {
+		if (was_up || strcmp(d->dp_error, d->dp->err) != 0)
+			agent_log(AGENT_LOG_WARNING, "datapath: %s", d->dp->err);
+		snprintf(d->dp_error, sizeof(d->dp_error), "%s", d->dp->err);
+		return;
+	}
+	d->dp_error[0] = '\0';
+	json_decref(d->dp_hello);
+	d->dp_hello = hello;
+	if (d->dp->connects != d->dp_seen_connects) {
+		json_int_t pid = json_integer_value(json_object_get(hello, "pid"));
+
+		agent_log(AGENT_LOG_INFO, "datapath: connected to %s (nfpath-dp pid %lld)%s",
+			  d->dp->path, (long long)pid,
+			  d->dp_seen_connects ? "; reconnected: flows, chains and ports to replay"
+					      : "");
+		d->dp_seen_connects = d->dp->connects;
+		/* Replay seam: the planner's datapath actions are re-sent through
+		 * agent_daemon_apply() once they exist. */
+	}
+}
+
+static void
+converge_libvirt(struct agent_daemon *d)
+{
+	const char *uri = d->settings->libvirt_uri;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!uri || !uri[0])
+		return;
+	if (!d->virt) {
+		char err[512];
+
+		r = agent_virt_open(uri, true, &d->virt, err, sizeof(err));
+		if (r < 0) {
+			if (strcmp(err, d->virt_error) != 0)
+				agent_log(AGENT_LOG_WARNING, "%s", err);
+			snprintf(d->virt_error, sizeof(d->virt_error), "%s", err);
+			return;
+		}
+		agent_log(AGENT_LOG_INFO, "libvirt: connected to %s", uri);
+	}
+	r = agent_virt_list_domains(d->virt, &names, &n);
+	if (r < 0) {
+		snprintf(d->virt_error, sizeof(d->virt_error), "%s",
+			 agent_virt_last_error(d->virt));
+		agent_log(AGENT_LOG_WARNING, "%s; reconnecting at the next resync", d->virt_error);
+		agent_virt_close(d->virt);
+		d->virt = NULL;
+		return;
+	}
+	d->virt_error[0] = '\0';
+	d->virt_domains = n;
+	agent_virt_names_free(names, n);
+}
+
+static void
+count_vfs(const struct agent_daemon *d, size_t *ret_pfs, size_t *ret_vfs)
+{
+	size_t pfs = 0, vfs = 0;
+
+	for (size_t i = 0; d->inv && i < d->inv->n_pfs; i++) {
+		if (!d->inv->pfs[i].sriov_capable)
+			continue;
+		pfs++;
+		vfs += d->inv->pfs[i].n_vfs;
+	}
+	*ret_pfs = pfs;
+	*ret_vfs = vfs;
+}
+
+static void
+make_status(struct agent_daemon *d)
+{
+	size_t pfs, vfs;
+	char pol[256], dp[160], lv[160];
+
+	count_vfs(d, &pfs, &vfs);
+	if (d->policy)
+		snprintf(pol, sizeof(pol), "policy gen %lu (%zu NICs, %zu workloads, %zu chains)%s",
+			 d->policy_generation, d->policy->n_nics, d->policy->n_workloads,
+			 d->policy->n_chains,
+			 d->policy_rejected ? ", last edit REJECTED (old policy kept)" : "");
+	else
+		snprintf(pol, sizeof(pol), "no policy in force%s",
+			 d->policy_rejected ? " (policy REJECTED: nfpathctl status)" : "");
+	if (!d->dp)
+		snprintf(dp, sizeof(dp), "datapath off");
+	else
+		snprintf(dp, sizeof(dp), "datapath %s", d->dp_up ? "up" : "unreachable");
+	if (!d->settings->libvirt_uri || !d->settings->libvirt_uri[0])
+		snprintf(lv, sizeof(lv), "libvirt off");
+	else if (d->virt)
+		snprintf(lv, sizeof(lv), "libvirt %zu domains", d->virt_domains);
+	else
+		snprintf(lv, sizeof(lv), "libvirt unreachable");
+	snprintf(d->status, sizeof(d->status), "%s; %zu PFs, %zu VFs (%s); %s; %s", pol, pfs, vfs,
+		 d->vfm ? vfm_ctx_backend_name(d->vfm) : "?", dp, lv);
+}
+
+static void
+journal_intent(struct agent_daemon *d)
+{
+	char intent[512];
+	int r;
+
+	if (d->policy)
+		snprintf(intent, sizeof(intent),
+			 "policy generation %lu from %s: %zu NICs, %zu workloads, %zu chains",
+			 d->policy_generation, d->settings->policy_dir, d->policy->n_nics,
+			 d->policy->n_workloads, d->policy->n_chains);
+	else
+		snprintf(intent, sizeof(intent), "no policy: nothing managed");
+	if (d->journal->generation > 0 && strcmp(intent, d->journal->intent) == 0)
+		return;
+	if (agent_journal_set_intent(d->journal, intent) < 0)
+		return;
+	r = agent_journal_write(d->settings->state_dir, d->journal, d->journal_error,
+				sizeof(d->journal_error));
+	if (r < 0)
+		agent_log(AGENT_LOG_ERR, "%s", d->journal_error);
+	else
+		d->journal_error[0] = '\0';
+}
+
+int
+agent_daemon_apply(struct agent_daemon *d, const struct agent_apply_action *actions, size_t n)
+{
+	/* The planner's actions go here: journal first (original VF states via
+	 * agent_journal_add_vf() + agent_journal_write()), then vf-manager, libvirt, IRQs and
+	 * the datapath. Until the planner exists, there is nothing to do. */
+	for (size_t i = 0; i < n; i++)
+		agent_log(AGENT_LOG_INFO, "apply: %s (not implemented yet)", actions[i].what);
+	(void)d;
+	return 0;
+}
+
+int
+agent_daemon_converge(struct agent_daemon *d, const char *why)
+{
+	agent_log(AGENT_LOG_DEBUG, "converging (%s)", why);
+	converge_inventory(d);
+	converge_datapath(d);
+	converge_libvirt(d);
+	journal_intent(d);
+	agent_daemon_apply(d, NULL, 0);
+	d->converges++;
+	d->last_converge = time(NULL);
+	make_status(d);
+	agent_notify_ready(&d->notify, d->status);
+	agent_log(AGENT_LOG_DEBUG, "status: %s", d->status);
+	return 0;
+}
+
+/* ---- main loop ------------------------------------------------------------------------------- */
+
+static int
+timer_arm(int fd, uint64_t first_usec, uint64_t interval_usec)
+{
+	struct itimerspec its = {
+		.it_value = {.tv_sec = (time_t)(first_usec / 1000000),
+			     .tv_nsec = (long)(first_usec % 1000000) * 1000},
+		.it_interval = {.tv_sec = (time_t)(interval_usec / 1000000),
+				.tv_nsec = (long)(interval_usec % 1000000) * 1000},
+	};
+
+	return timerfd_settime(fd, 0, &its, NULL) == 0 ? 0 : -errno;
+}
+
+static void
+timer_drain(int fd)
+{
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0) {
+		/* EAGAIN: nothing pending */
+	}
+}
+
+static int
+setup_loop(struct agent_daemon *d)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	d->debounce_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->resync_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	d->watchdog_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->sig_fd < 0 || d->ino_fd < 0 || d->debounce_fd < 0 || d->resync_fd < 0 ||
+	    d->watchdog_fd < 0) {
+		agent_log(AGENT_LOG_ERR, "main loop: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int
+agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opts)
+{
+	char err[512];
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->opts = *opts;
+	d->sig_fd = d->ino_fd = d->ino_wd = d->debounce_fd = d->resync_fd = d->watchdog_fd = -1;
+	d->started = time(NULL);
+	agent_log_set_verbose(opts->verbose);
+	agent_notify_init(&d->notify);
+	r = load_settings(d);
+	if (r < 0)
+		return r;
+	r = setup_loop(d);
+	if (r < 0)
+		return r;
+	r = open_vfm(d);
+	if (r < 0)
+		return r;
+	r = open_journal(d);
+	if (r < 0)
+		return r;
+	if (d->settings->datapath_socket && d->settings->datapath_socket[0]) {
+		d->dp = agent_dp_client_new(d->settings->datapath_socket, 2000);
+		if (!d->dp)
+			return -ENOMEM;
+	}
+	r = agent_ctl_server_open(d->settings->control_socket, agent_daemon_ctl_ops,
+				  agent_daemon_n_ctl_ops, agent_daemon_ctl_handle, d, &d->ctl, err,
+				  sizeof(err));
+	if (r < 0) {
+		agent_log(AGENT_LOG_ERR, "%s", err);
+		return r;
+	}
+	agent_log(AGENT_LOG_INFO, "control socket %s", d->settings->control_socket);
+	agent_daemon_reload(d, "start");
+	agent_daemon_converge(d, "start");
+	agent_log(AGENT_LOG_INFO, "ready: %s", d->status);
+	if (agent_notify_watchdog_interval(&d->notify)) {
+		uint64_t us = agent_notify_watchdog_interval(&d->notify);
+
+		agent_log(AGENT_LOG_INFO, "watchdog: every %llu ms", (unsigned long long)us / 1000);
+		timer_arm(d->watchdog_fd, us, us);
+	}
+	{
+		uint64_t resync = (uint64_t)(opts->resync_sec ? opts->resync_sec : 60) * 1000000;
+
+		timer_arm(d->resync_fd, resync, resync);
+	}
+	return 0;
+}
+
+static void
+handle_signals(struct agent_daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			agent_log(AGENT_LOG_INFO, "SIGHUP from pid %u: reloading",
+				  (unsigned)si.ssi_pid);
+			agent_notify_reloading(&d->notify);
+			agent_daemon_reload(d, "SIGHUP");
+			agent_daemon_converge(d, "SIGHUP");
+		} else {
+			agent_log(AGENT_LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
+			d->stop = true;
+		}
+	}
+}
+
+static void
+handle_inotify(struct agent_daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(d->ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			agent_log(AGENT_LOG_DEBUG, "policy directory: event 0x%x on '%s'",
+				  (unsigned)ev->mask, ev->len ? ev->name : ".");
+			if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+				/* the directory itself went away or was replaced: watch anew */
+				if (d->ino_wd >= 0 && (ev->mask & IN_IGNORED) == 0)
+					inotify_rm_watch(d->ino_fd, d->ino_wd);
+				d->ino_wd = -1;
+			}
+			d->reload_pending = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (d->reload_pending) /* let an editor's or a ConfigMap's sequence settle */
+		timer_arm(d->debounce_fd,
+			  (uint64_t)(d->opts.debounce_ms ? d->opts.debounce_ms : 200) * 1000, 0);
+}
+
+static void
+handle_virt_events(struct agent_daemon *d)
+{
+	struct agent_virt_event ev;
+	bool any = false;
+
+	while (agent_virt_event_read(d->virt, &ev) == 1) {
+		d->virt_events++;
+		agent_log(AGENT_LOG_INFO, "libvirt: domain '%s' %s", ev.domain,
+			  agent_virt_event_name(ev.event));
+		any = true;
+	}
+	if (any) /* a VM started or changed: converge (the planner pins it) */
+		agent_daemon_converge(d, "libvirt event");
+}
+
+int
+agent_daemon_run(struct agent_daemon *d)
+{
+	enum { F_SIG, F_INO, F_DEBOUNCE, F_RESYNC, F_WATCHDOG, F_VIRT, F_CTL };
+	struct pollfd fds[F_CTL + 1 + AGENT_CTL_MAX_CLIENT];
+
+	while (!d->stop) {
+		size_t nctl;
+		int r;
+
+		fds[F_SIG] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
+		fds[F_INO] = (struct pollfd){.fd = d->ino_fd, .events = POLLIN};
+		fds[F_DEBOUNCE] = (struct pollfd){.fd = d->debounce_fd, .events = POLLIN};
+		fds[F_RESYNC] = (struct pollfd){.fd = d->resync_fd, .events = POLLIN};
+		fds[F_WATCHDOG] = (struct pollfd){.fd = d->watchdog_fd, .events = POLLIN};
+		fds[F_VIRT] = (struct pollfd){.fd = d->virt ? agent_virt_event_fd(d->virt) : -1,
+					      .events = POLLIN};
+		nctl = agent_ctl_server_pollfds(d->ctl, &fds[F_CTL], AGENT_CTL_MAX_CLIENT + 1);
+		r = poll(fds, F_CTL + nctl, -1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			agent_log(AGENT_LOG_ERR, "main loop: poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (fds[F_WATCHDOG].revents) {
+			timer_drain(d->watchdog_fd);
+			agent_notify_watchdog(&d->notify);
+		}
+		if (fds[F_SIG].revents)
+			handle_signals(d);
+		if (d->stop)
+			break;
+		if (fds[F_INO].revents)
+			handle_inotify(d);
+		if (fds[F_DEBOUNCE].revents) {
+			timer_drain(d->debounce_fd);
+			if (d->reload_pending) {
+				d->reload_pending = false;
+				agent_daemon_reload(d, "policy directory changed");
+				agent_daemon_converge(d, "policy directory changed");
+			}
+		}
+		if (fds[F_RESYNC].revents) {
+			timer_drain(d->resync_fd);
+			/* The directory went away earlier: when it is back, watch and load it. */
+			if (d->ino_wd < 0)
+				agent_daemon_reload(d,
+						    "periodic resync, policy directory unwatched");
+			agent_daemon_converge(d, "periodic resync");
+		}
+		if (fds[F_VIRT].revents && d->virt)
+			handle_virt_events(d);
+		agent_ctl_server_dispatch(d->ctl, &fds[F_CTL], nctl);
+	}
+	agent_notify_stopping(&d->notify, "stopping");
+	return 0;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void
+agent_daemon_fini(struct agent_daemon *d)
+{
+	agent_ctl_server_close(d->ctl);
+	agent_virt_close(d->virt);
+	agent_dp_client_free(d->dp);
+	json_decref(d->dp_hello);
+	agent_journal_free(d->journal);
+	vfm_inventory_free(d->inv);
+	vfm_ctx_free(d->vfm);
+	agent_policy_free(d->policy);
+	json_decref(d->policy_rejected);
+	agent_settings_free(d->settings);
+	close_fd(&d->sig_fd);
+	close_fd(&d->ino_fd);
+	close_fd(&d->debounce_fd);
+	close_fd(&d->resync_fd);
+	close_fd(&d->watchdog_fd);
+	memset(d, 0, sizeof(*d));
+}

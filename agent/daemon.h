@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nfpathd's state and main loop. nfpathd.c parses the command line into agent_daemon_options;
+ * daemon.c owns everything after that: settings, policy (reloaded on SIGHUP, on changes in the
+ * policy directory and by 'nfpathctl reload'), vf-manager inventory, the datapath client,
+ * libvirt, the journal, sd_notify and the control socket (served in daemon-ctl.c).
+ *
+ * "Converge" is, for now: load policy and settings, rebuild the inventory, reach the datapath
+ * (hello) and libvirt, journal the intent, report STATUS=. Applying the planner's actions plugs
+ * into agent_daemon_apply() (daemon-apply seam below) once the planner exists.
+ */
+#ifndef AGENT_DAEMON_H
+#define AGENT_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "nfpath/agent-policy.h"
+#include "nfpath/agent-settings.h"
+#include "nfpath/vfm.h"
+
+#include "ctl-sock.h"
+#include "dp-client.h"
+#include "journal.h"
+#include "notify.h"
+#include "virt.h"
+
+/* Syslog priorities, written as "<N>" prefixes on stderr (journald and sd-daemon(3) read them). */
+#define AGENT_LOG_ERR     3
+#define AGENT_LOG_WARNING 4
+#define AGENT_LOG_INFO    6
+#define AGENT_LOG_DEBUG   7
+
+/* Command-line values; NULL/0 = take the node settings' value. An empty datapath_socket or
+ * libvirt_uri turns that part off. */
+struct agent_daemon_options {
+	const char *settings_file; /* NULL: AGENT_SETTINGS_FILE, may be missing */
+	const char *policy_dir;
+	const char *state_dir;
+	const char *control_socket;
+	const char *datapath_socket;
+	const char *libvirt_uri;
+	const char *sysfs_root;
+	const char *procfs_root;
+	const char *vf_backend; /* "real" or "sim" */
+	const char *sim_nic_file;
+	const char *reserved_cpus;
+	unsigned int resync_sec;  /* 0: default 60 */
+	unsigned int debounce_ms; /* policy directory changes settle this long (default 200) */
+	bool verbose;             /* <7> debug lines */
+};
+
+/*
+ * What the planner hands to apply. Minimal stand-in until the planner's own action struct
+ * (agent-plan.h, written separately) exists: agent_daemon_apply() will take that type instead.
+ */
+struct agent_apply_action {
+	const char *what; /* human-readable, for logs and the journal's intent */
+};
+
+struct agent_daemon {
+	struct agent_daemon_options opts;
+	struct agent_settings *settings;
+	time_t started;
+
+	/* policy in force and the last rejected one */
+	struct agent_policy *policy; /* NULL: none in force yet */
+	unsigned long policy_generation;
+	time_t policy_loaded_at;
+	json_t *policy_rejected; /* null or {"at":T,"problems":[...]} */
+	unsigned long reloads, rejected_reloads;
+
+	/* node */
+	struct vfm_ctx *vfm;
+	struct vfm_inventory *inv;
+	char inv_error[512];
+
+	struct agent_dp_client *dp; /* NULL: datapath off */
+	unsigned long dp_seen_connects;
+	bool dp_up;
+	char dp_error[512];
+	json_t *dp_hello;
+
+	struct agent_virt *virt; /* NULL: not connected (or off when no URI) */
+	char virt_error[512];
+	unsigned long virt_events;
+	size_t virt_domains;
+
+	struct agent_journal *journal;
+	char journal_path[4096];
+	char journal_error[512];
+
+	struct agent_notify notify;
+	struct agent_ctl_server *ctl;
+
+	unsigned long converges;
+	time_t last_converge;
+	char status[1024]; /* the last STATUS= line */
+
+	/* main loop */
+	int sig_fd, ino_fd, ino_wd, debounce_fd, resync_fd, watchdog_fd;
+	bool stop;
+	bool reload_pending;
+};
+
+void agent_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void agent_log_set_verbose(bool verbose);
+
+/*
+ * Set up everything (settings, vf-manager, journal, control socket, signals, inotify, timers)
+ * and run the first convergence. Returns 0 or -errno (the reason already logged).
+ */
+int agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opts);
+/* Serve until SIGTERM/SIGINT. Returns 0 on a clean stop. */
+int agent_daemon_run(struct agent_daemon *d);
+void agent_daemon_fini(struct agent_daemon *d);
+
+/* Reload the policy directory (all or nothing) and converge. Returns 0, or -EINVAL when the new
+ * policy was rejected and the old one stays in force. */
+int agent_daemon_reload(struct agent_daemon *d, const char *why);
+int agent_daemon_converge(struct agent_daemon *d, const char *why);
+
+/* The apply seam: run the planner's actions (journalled first). Today: journals and logs. */
+int agent_daemon_apply(struct agent_daemon *d, const struct agent_apply_action *actions, size_t n);
+
+/* Control socket (daemon-ctl.c). */
+extern const struct agent_ctl_op agent_daemon_ctl_ops[];
+extern const size_t agent_daemon_n_ctl_ops;
+int agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
+			    const struct agent_ctl_peer *peer, json_t **ret_result, char *err,
+			    size_t errlen);
+json_t *agent_daemon_status_json(struct agent_daemon *d);
+
+#endif /* AGENT_DAEMON_H */

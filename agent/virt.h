@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libvirt, as nfpathd uses it: one connection (URI from the settings), domains by name, define
+ * from XML (VFs as <interface type='hostdev' managed='yes'>, the software path as
+ * <interface type='vhostuser'>), vCPU and emulator pinning, the live XML and pin info read back,
+ * and domain lifecycle events. libvirt errors become text once, here (err in struct agent_virt).
+ *
+ * Pinning uses flags 0 (the domain's current state): the test driver refuses LIVE/CONFIG
+ * (shared/LAB-NOTES.md); on QEMU, agent_virt_pin_* also writes the persistent config when the
+ * domain is persistent.
+ *
+ * Events: agent_virt_events_start() registers libvirt's default event loop (before the
+ * connection is opened: call it through agent_virt_open()'s 'events' flag) and runs it in a
+ * thread; every lifecycle event is written as one struct agent_virt_event to a pipe whose read
+ * end (agent_virt_event_fd()) the caller polls.
+ */
+#ifndef AGENT_VIRT_H
+#define AGENT_VIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nfpath/vfm-parse.h"
+
+struct agent_virt;
+
+struct agent_virt_event {
+	char domain[64]; /* truncated name */
+	int event;       /* virDomainEventType (VIR_DOMAIN_EVENT_STARTED...) */
+	int detail;
+};
+
+/* Open 'uri'. With 'events', lifecycle events are delivered on agent_virt_event_fd().
+ * Returns 0, or -errno with the reason in err. */
+int agent_virt_open(const char *uri, bool events, struct agent_virt **ret_v, char *err,
+		    size_t errlen);
+void agent_virt_close(struct agent_virt *v);
+const char *agent_virt_last_error(const struct agent_virt *v);
+const char *agent_virt_uri(const struct agent_virt *v);
+
+/* All domains (running and defined), names sorted. Free with agent_virt_names_free(). */
+int agent_virt_list_domains(struct agent_virt *v, char ***ret_names, size_t *ret_n);
+void agent_virt_names_free(char **names, size_t n);
+
+/* Define (or redefine) a persistent domain from XML. Returns 0, -EINVAL (rejected XML). */
+int agent_virt_define_xml(struct agent_virt *v, const char *xml);
+/* Start / destroy (power off) / undefine a domain by name. -ENOENT when there is none. */
+int agent_virt_start(struct agent_virt *v, const char *name);
+int agent_virt_destroy(struct agent_virt *v, const char *name);
+int agent_virt_undefine(struct agent_virt *v, const char *name);
+/* 1 running, 0 not, -ENOENT. */
+int agent_virt_is_active(struct agent_virt *v, const char *name);
+/* Number of vCPUs (current), -ENOENT. */
+int agent_virt_vcpu_count(struct agent_virt *v, const char *name);
+
+/* Pin one vCPU / the emulator threads to 'cpus'. */
+int agent_virt_pin_vcpu(struct agent_virt *v, const char *name, unsigned int vcpu,
+			const struct vfm_cpuset *cpus);
+int agent_virt_pin_emulator(struct agent_virt *v, const char *name, const struct vfm_cpuset *cpus);
+/* Read back where one vCPU / the emulator may run. */
+int agent_virt_get_vcpu_pin(struct agent_virt *v, const char *name, unsigned int vcpu,
+			    struct vfm_cpuset *ret_cpus);
+int agent_virt_get_emulator_pin(struct agent_virt *v, const char *name,
+				struct vfm_cpuset *ret_cpus);
+
+/* The domain's live XML (or inactive when not running). The caller frees *ret_xml. */
+int agent_virt_get_xml(struct agent_virt *v, const char *name, char **ret_xml);
+
+/* Read end of the event pipe, -1 without events. */
+int agent_virt_event_fd(const struct agent_virt *v);
+/* Read one pending event. Returns 1 and *ret_ev, 0 when none is pending. */
+int agent_virt_event_read(struct agent_virt *v, struct agent_virt_event *ret_ev);
+const char *agent_virt_event_name(int event); /* "started", "stopped", ... */
+
+#endif /* AGENT_VIRT_H */
