@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Issue 6 peers: nfpath NF chains against the same chains built from DPDK's own devices.
+
+One run, on this 2-core machine, the same layout as nfpath-bench (called first, its last line
+is JSON): the generator on CPU 0 writes a 64-byte header into each packet, sends only what the
+first hop takes and collects what the last hop gives back; every hop runs on CPU 1 and reads the
+header. Chains of 1, 2, 4 and 8 hops, 64 and 1500 bytes, --runs runs each.
+
+  memif-copy  each hop is its own DPDK process; between neighbours a pair of net_memif ports
+              (sender = server, receiver = client; both sides copy)
+  memif-zc    the same with zero-copy=yes on every client, i.e. on every receiving side (the
+              server still copies into the shared buffers: memif's zero-copy is client-only)
+  vhost       each link is net_vhost (server, sending: the host's enqueue copy) to
+              net_virtio_user (client, receiving), the path a VM behind OVS-DPDK gets
+
+With one hop the hop busy-polls its CPU, as nfpath's single NF does. With more hops than the
+one CPU they share, nfpath's NFs sleep on a futex when idle (shared-core mode); DPDK's devices
+have no such mode here, so peer hops call sched_yield() after every empty poll (the closest
+equivalent; 'shared' rows). With --busy-shared the script also measures plainly busy-polling
+peer hops sharing the CPU, to show why that is not a meaningful configuration: each process
+then holds the CPU for a whole scheduler slice while the others' rings fill.
+
+Figures: Mpps at the generator (end of the chain) and the hops' busy ns per packet per hop
+(TSC time on non-empty bursts / packets, the accounting of nfpath-bench and libnfpath).
+Ratios: nfpath Mpps / peer Mpps, and peer busy ns / nfpath busy ns (how much cheaper an nfpath
+hop is). Last line: one JSON object with every figure.
+
+usage: peers-chain.py --node PEER_NODE --nfpath-bench NFPATH_BENCH --nf NF_BENCH
+       [--runs 3] [--seconds 1.0] [--sizes 64,1500] [--chains 1,2,4,8]
+       [--kinds memif-copy,memif-zc,vhost] [--busy-shared]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerlib  # noqa: E402
+from peerlib import WORK, median, node, stop, last_json, wait_file  # noqa: E402
+
+KINDS = ("memif-copy", "memif-zc", "vhost")
+
+
+def link_vdevs(kind, tag, link, index_tx, index_rx):
+    """(sender vdev, receiver vdev) for link number 'link' of chain 'tag'."""
+    if kind == "vhost":
+        sock = os.path.join(WORK, f"vh-{tag}-{link}.sock")
+        return (f"net_vhost{index_tx},iface={sock},queues=1",
+                f"net_virtio_user{index_rx},path={sock},queues=1")
+    sock = os.path.join(WORK, f"mf-{tag}-{link}.sock")
+    zc = ",zero-copy=yes" if kind == "memif-zc" else ""
+    common = f"socket={sock},socket-abstract=no,id={link},rsize=10"
+    return (f"net_memif{index_tx},role=server,{common}",
+            f"net_memif{index_rx},role=client,{common}{zc}")
+
+
+def run_chain(a, kind, hops, size, mode):
+    """One measurement; returns (gen JSON, [hop JSONs])."""
+    gen_cpu, hop_cpu = 0, 1 if peerlib.cpus() > 1 else 0
+    procs = []
+    run_chain.n = getattr(run_chain, "n", 0) + 1
+    tag = f"{kind}-{hops}-{size}-{mode}-{run_chain.n}"
+    ready = [os.path.join(WORK, f"ready-{tag}-{i}") for i in range(hops + 1)]
+    try:
+        tx0, _ = link_vdevs(kind, tag, 0, 0, 0)
+        _, rx_last = link_vdevs(kind, tag, hops, 1, 1)
+        gen = node(a.node, f"gen-{tag}", gen_cpu, [tx0],
+                   ["--role", "gen", "--size", str(size), "--seconds", str(a.seconds),
+                    "--warmup", str(a.warmup), "--ready-file", ready[0],
+                    "--late-vdev", rx_last, "--late-wait", ready[hops]])
+        procs.append(gen)
+        wait_file(ready[0], procs)
+        for i in range(1, hops + 1):
+            _, rx = link_vdevs(kind, tag, i - 1, 1, 0)
+            tx, _ = link_vdevs(kind, tag, i, 1, 0)
+            args = ["--role", "hop", "--ready-file", ready[i]]
+            if mode != "busy":
+                args.append("--yield")
+            procs.append(node(a.node, f"hop{i}-{tag}", hop_cpu, [rx, tx], args))
+            wait_file(ready[i], procs)
+        try:
+            gen.wait(timeout=a.warmup + a.seconds + 60)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"{gen.name} did not finish")
+        res = last_json(gen)
+        if gen.returncode != 0 or res is None:
+            raise RuntimeError(f"{gen.name} failed ({gen.returncode}):\n{peerlib.output(gen)}")
+        hop_res = []
+        for p in procs[1:]:
+            stop(p)
+            j = last_json(p)
+            if j is None:
+                raise RuntimeError(f"{p.name} printed no figures:\n{peerlib.output(p)}")
+            hop_res.append(j)
+        return res, hop_res
+    finally:
+        for p in procs:
+            stop(p, timeout=5)
+
+
+def nfpath_figures(a, sizes, chains):
+    cmd = [a.nfpath_bench, "--nf", a.nf, "--runs", str(a.runs), "--seconds", str(a.seconds),
+           "--sizes", ",".join(map(str, sizes)), "--chains", ",".join(map(str, chains))]
+    print("+", " ".join(cmd), flush=True)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=900)
+    print(p.stdout, flush=True)
+    if p.returncode == peerlib.SKIP:
+        peerlib.skip("nfpath-bench skipped")
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not lines:
+        raise RuntimeError(f"nfpath-bench failed ({p.returncode})")
+    out = {}
+    for r in json.loads(lines[-1])["results"]:
+        out[(r["path"], r["bytes"], r["hops"])] = r
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--node", required=True)
+    ap.add_argument("--nfpath-bench", required=True)
+    ap.add_argument("--nf", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--warmup", type=float, default=0.3)
+    ap.add_argument("--sizes", default="64,1500")
+    ap.add_argument("--chains", default="1,2,4,8")
+    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--busy-shared", action="store_true",
+                    help="also measure busy-polling peer hops sharing one CPU")
+    a = ap.parse_args()
+    sizes = [int(x) for x in a.sizes.split(",")]
+    chains = [int(x) for x in a.chains.split(",")]
+    kinds = a.kinds.split(",")
+    if any(k not in KINDS for k in kinds) or any(not 1 <= c <= 8 for c in chains) or \
+            not 1 <= a.runs <= 9:
+        ap.error("kinds from " + ",".join(KINDS) + ", chains 1-8, runs 1-9")
+    for f in (a.node, a.nfpath_bench, a.nf):
+        if not os.access(f, os.X_OK):
+            ap.error(f"{f} is not an executable: build first (ninja -C BUILD)")
+    peerlib.need_root_and_hugepages()
+    t_start = time.monotonic()
+
+    print(f"CPUs: generator on CPU 0, every hop on CPU {1 if peerlib.cpus() > 1 else 0}; "
+          f"{a.runs} runs of {a.seconds} s (+{a.warmup} s warm-up) per figure", flush=True)
+    nf = nfpath_figures(a, sizes, chains)
+
+    rows = []
+    for size in sizes:
+        for kind in kinds:
+            for hops in chains:
+                modes = ["busy"] if hops == 1 else ["shared"]
+                if hops > 1 and a.busy_shared:
+                    modes.append("busy")
+                for mode in modes:
+                    mpps, ns, drops, errors = [], [], 0, []
+                    for r in range(a.runs if mode != "busy" or hops == 1 else 1):
+                        try:
+                            g, hs = run_chain(a, kind, hops, size, mode)
+                        except RuntimeError as e:
+                            errors.append(str(e))
+                            print(f"  {kind} {hops} hops {size}B {mode} run {r}: FAILED: {e}",
+                                  file=sys.stderr, flush=True)
+                            continue
+                        rx = sum(h["rx"] for h in hs)
+                        busy_ns = sum(h["busy_cycles"] * 1e9 / h["tsc_hz"] for h in hs)
+                        mpps.append(g["mpps"])
+                        ns.append(busy_ns / rx if rx else 0.0)
+                        drops += sum(h["drops"] for h in hs)
+                        print(f"  {kind} {hops} hops {size}B {mode} run {r}: "
+                              f"{g['mpps']:.2f} Mpps, {ns[-1]:.1f} busy ns/pkt/hop",
+                              file=sys.stderr, flush=True)
+                    m, ms = median(mpps)
+                    n, nsp = median(ns)
+                    rows.append({"path": kind, "mode": mode, "bytes": size, "hops": hops,
+                                 "runs": len(mpps), "mpps": round(m, 3),
+                                 "mpps_spread_pct": round(ms, 1),
+                                 "busy_ns_per_pkt_hop": round(n, 2),
+                                 "busy_ns_spread_pct": round(nsp, 1), "drops": drops,
+                                 "failed_runs": len(errors)})
+
+    print(f"\n{'path':<11} {'mode':<7} {'bytes':>5} {'hops':>4} {'Mpps':>7} {'spread':>7} "
+          f"{'ns/pkt/hop':>10} {'spread':>7} {'nfpath Mpps':>11} {'x Mpps':>7} {'x ns':>6}")
+    for (path, size, hops), r in sorted(nf.items(), key=lambda x: (x[0][1], x[0][0], x[0][2])):
+        print(f"{path:<11} {'busy' if hops == 1 or path == 'floor' else 'shared':<7} {size:>5} "
+              f"{hops:>4} {r['mpps']:>7.2f} {r['mpps_spread_pct']:>6.0f}% "
+              f"{r['busy_ns_per_pkt_hop']:>10.1f} {r['busy_ns_spread_pct']:>6.0f}%")
+    ratios = []
+    for r in rows:
+        ref = nf.get((f"nfpath-{r['hops']}", r["bytes"], r["hops"]))
+        xm = ref["mpps"] / r["mpps"] if ref and r["mpps"] > 0 else None
+        xn = (r["busy_ns_per_pkt_hop"] / ref["busy_ns_per_pkt_hop"]
+              if ref and ref["busy_ns_per_pkt_hop"] > 0 else None)
+        r["nfpath_mpps"] = ref["mpps"] if ref else None
+        r["ratio_nfpath_mpps"] = round(xm, 3) if xm else None
+        r["ratio_peer_ns_over_nfpath_ns"] = round(xn, 3) if xn else None
+        target = 1.5 if r["bytes"] <= 64 else 3.0
+        if xm is not None and r["mode"] == ("busy" if r["hops"] == 1 else "shared"):
+            ratios.append({"vs": r["path"], "bytes": r["bytes"], "hops": r["hops"],
+                           "nfpath_over_peer_mpps": round(xm, 3), "target": target,
+                           "met": xm >= target})
+        print(f"{r['path']:<11} {r['mode']:<7} {r['bytes']:>5} {r['hops']:>4} "
+              f"{r['mpps']:>7.2f} {r['mpps_spread_pct']:>6.0f}% "
+              f"{r['busy_ns_per_pkt_hop']:>10.1f} {r['busy_ns_spread_pct']:>6.0f}% "
+              f"{(ref['mpps'] if ref else 0):>11.2f} "
+              f"{(f'{xm:.2f}x' if xm else '-'):>7} {(f'{xn:.2f}x' if xn else '-'):>6}"
+              + (f"  ({r['failed_runs']} runs failed)" if r["failed_runs"] else ""))
+    busy_rows = [r for r in rows if r["mode"] == "busy" and r["hops"] > 1]
+    if busy_rows:
+        print("\nnote: 'busy' rows with more than one hop are busy-polling processes sharing "
+              "one CPU: each holds it for a whole scheduler slice while its neighbours' rings "
+              "fill, so they measure the scheduler, not the device; compare the 'shared' "
+              "rows (sched_yield when idle) with nfpath's shared-core mode.")
+    print("\nratios: x Mpps = nfpath Mpps / peer Mpps (targets 1.5x at 64 B, 3x at 1500 B); "
+          "x ns = peer busy ns / nfpath busy ns per packet per hop", flush=True)
+    failed = sum(r["failed_runs"] for r in rows)
+    print(json.dumps({"bench": "peers-chain", "runs": a.runs, "seconds": a.seconds,
+                      "cpus": {"generator": 0, "hops": 1 if peerlib.cpus() > 1 else 0},
+                      "nfpath": list(nf.values()), "peers": rows, "ratios": ratios,
+                      "failed_runs": failed,
+                      "elapsed_s": round(time.monotonic() - t_start, 1)}))
+    # A peer that never passed a packet is a broken harness, not a figure.
+    return 1 if any(r["runs"] == 0 or r["mpps"] <= 0 for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
