@@ -6,7 +6,8 @@
  *   gen   port 0 out, port 1 in (or --late-vdev, hot-plugged once --late-wait FILE exists):
  *         allocates packets, writes a 64-byte header into each (as nfpath-bench does), sends
  *         only what the port takes (the rest is kept and retried, never counted), collects
- *         what comes back; after --warmup S it counts for --seconds S and prints Mpps.
+ *         what comes back; --warmup S after the first packet came back (the whole chain
+ *         is up), it counts for --seconds S and prints Mpps.
  *   hop   port 0 in, port 1 out: reads each packet's 64-byte header and sends it on (retries a
  *         full port, then frees and counts drops); --yield gives the CPU away (sched_yield)
  *         after every empty poll, for several hops sharing one CPU. Counts busy TSC cycles on
@@ -176,10 +177,10 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 	struct rte_mbuf *pend[BURST], *rx[BURST];
 	unsigned int npend = 0, off = 0;
 	uint64_t seq = 0, sent = 0, got = 0, got0 = 0, sent0 = 0, loops = 0;
-	double t0 = now_s(), t_meas = t0 + o->warmup, t_end = t_meas + o->seconds, t = t0;
-	bool measuring = false;
+	/* Warm-up starts when the first packet has come back: every hop is up by then. */
+	double t0 = now_s(), t_first = 0, t_meas = 0, t = t0;
 
-	while (!stop && t < t_end) {
+	while (!stop) {
 		uint16_t n;
 
 		if (npend == 0 && rte_pktmbuf_alloc_bulk(pool, pend, BURST) == 0) {
@@ -206,25 +207,32 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 			got += n;
 			rte_pktmbuf_free_bulk(rx, n);
 		}
-		if ((++loops & 63) == 0) {
-			t = now_s();
-			if (!measuring && t >= t_meas) {
-				measuring = true;
-				got0 = got;
-				sent0 = sent;
-				t_meas = t;
-			}
+		if ((++loops & 63) != 0)
+			continue;
+		t = now_s();
+		if (t_first == 0 && got) {
+			t_first = t;
+		} else if (t_first == 0 && t - t0 > 30) {
+			fprintf(stderr, "peer-node: gen: nothing came back in 30 s\n");
+			break;
+		} else if (t_first > 0 && t_meas == 0 && t >= t_first + o->warmup) {
+			t_meas = t;
+			got0 = got;
+			sent0 = sent;
+		} else if (t_meas > 0 && t >= t_meas + o->seconds) {
+			break;
 		}
 	}
 	if (npend)
 		rte_pktmbuf_free_bulk(pend + off, npend);
 	t = now_s();
 	printf("{\"role\":\"gen\",\"bytes\":%u,\"seconds\":%.3f,\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
-	       ",\"mpps\":%.3f,\"tx_mpps\":%.3f}\n",
-	       o->size, t - t_meas, got - got0, sent - sent0,
-	       measuring ? (double)(got - got0) / (t - t_meas) / 1e6 : 0.0,
-	       measuring ? (double)(sent - sent0) / (t - t_meas) / 1e6 : 0.0);
-	return measuring && got > got0 ? 0 : 1;
+	       ",\"mpps\":%.3f,\"tx_mpps\":%.3f,\"first_back_s\":%.3f}\n",
+	       o->size, t_meas > 0 ? t - t_meas : 0.0, got - got0, sent - sent0,
+	       t_meas > 0 ? (double)(got - got0) / (t - t_meas) / 1e6 : 0.0,
+	       t_meas > 0 ? (double)(sent - sent0) / (t - t_meas) / 1e6 : 0.0,
+	       t_first > 0 ? t_first - t0 : -1.0);
+	return t_meas > 0 && got > got0 ? 0 : 1;
 }
 
 static int

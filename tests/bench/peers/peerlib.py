@@ -80,6 +80,11 @@ def stop(p, timeout=10, sig=signal.SIGTERM):
             p.wait()
     if p in _procs:
         _procs.remove(p)
+    if getattr(p, "prefix", None):
+        # --in-memory leaves no hugepage files, but the EAL still makes a runtime directory.
+        shutil.rmtree(f"/var/run/dpdk/{p.prefix}", ignore_errors=True)
+        for f in glob.glob(f"/dev/hugepages/{p.prefix}*"):
+            os.unlink(f)
     return p.returncode
 
 
@@ -109,7 +114,9 @@ def node(binary, name, cpu, vdevs, role_args, env=None):
     for v in vdevs:
         cmd += ["--vdev", v]
     cmd += ["--"] + role_args
-    return spawn(cmd, name, env)
+    p = spawn(cmd, name, env)
+    p.prefix = prefix
+    return p
 
 
 def wait_file(path, procs, timeout=30):
