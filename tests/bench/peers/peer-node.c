@@ -18,7 +18,10 @@
  * order. The orchestrating scripts (peers-chain.py, peers-vm.py) start and stop these.
  *
  * usage: peer-node EAL-ARGS -- --role gen|hop|sink [--size B] [--seconds S] [--warmup S]
- *        [--yield] [--late-vdev NAME,ARGS --late-wait FILE] [--ready-file FILE]
+ *        [--yield] [--late-vdev NAME,ARGS --late-wait FILE] [--ready-file FILE] [--linger]
+ *
+ * --linger: after the figures (or SIGUSR1, which stops polling), wait for SIGTERM before
+ * closing the ports, so that no process of a chain polls a peer that is going away.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,7 +34,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_bus_vdev.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -44,21 +46,23 @@
 #define BURST 32
 #define RING  1024
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, quit;
 static uint64_t sink_sum;
 
 struct opts {
 	const char *role, *late_vdev, *late_wait, *ready_file;
 	unsigned int size;
 	double seconds, warmup;
-	bool yield;
+	bool yield, linger;
 };
 
+/* SIGUSR1: stop polling (and with --linger, stay until SIGTERM); SIGTERM/SIGINT: stop, exit. */
 static void
 on_signal(int sig)
 {
-	(void)sig;
 	stop = 1;
+	if (sig != SIGUSR1)
+		quit = 1;
 }
 
 static double
@@ -78,6 +82,10 @@ parse(int argc, char **argv, struct opts *o)
 
 		if (!strcmp(a, "--yield")) {
 			o->yield = true;
+			continue;
+		}
+		if (!strcmp(a, "--linger")) {
+			o->linger = true;
 			continue;
 		}
 		if (!v) {
@@ -282,7 +290,7 @@ static int
 run_sink(const struct opts *o, uint16_t in)
 {
 	struct rte_mbuf *pkts[BURST];
-	uint64_t got = 0, got0 = 0;
+	uint64_t got = 0, got0 = 0, loops = 0;
 	double t0 = now_s(), t_first = 0, t_meas = 0, t = t0;
 
 	while (!stop) {
@@ -292,7 +300,7 @@ run_sink(const struct opts *o, uint16_t in)
 			got += n;
 			rte_pktmbuf_free_bulk(pkts, n);
 		}
-		if (n || (got & 0xff) == 0) {
+		if ((++loops & 63) == 0) {
 			t = now_s();
 			if (got && t_first == 0) {
 				t_first = t;
@@ -367,6 +375,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_signal);
 	setvbuf(stdout, NULL, _IOLBF, 0); /* the JSON line survives a later kill */
 	pool = rte_pktmbuf_pool_create("peer_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
@@ -408,6 +417,13 @@ main(int argc, char **argv)
 	} else {
 		r = 1;
 	}
+	/*
+	 * Closing a port tears down its peer's shared rings (memif unmaps them from the control
+	 * thread while the peer may still poll): with --linger every process of a chain first
+	 * stops polling (SIGUSR1), and only then are they all told to exit.
+	 */
+	while (o.linger && !quit)
+		usleep(10000);
 	RTE_ETH_FOREACH_DEV(p)
 	{
 		rte_eth_dev_stop(p);

@@ -61,10 +61,11 @@ on_exit(lambda: shutil.rmtree(WORK, ignore_errors=True))
 
 def spawn(cmd, log_name, env=None):
     """A child whose stdout goes to a file under WORK (read by last_json)."""
-    out = open(os.path.join(WORK, log_name + ".out"), "w+")
-    p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
-                         start_new_session=True)
-    p.out = out
+    path = os.path.join(WORK, log_name + ".out")
+    with open(path, "w") as out:
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
+                             start_new_session=True)
+    p.path = path
     p.name = log_name
     _procs.append(p)
     return p
@@ -89,9 +90,8 @@ def stop(p, timeout=10, sig=signal.SIGTERM):
 
 
 def output(p):
-    p.out.flush()
-    p.out.seek(0)
-    return p.out.read()
+    with open(p.path) as f:
+        return f.read()
 
 
 def last_json(p):
@@ -104,6 +104,26 @@ def last_json(p):
             except ValueError:
                 pass
     return None
+
+
+def wait_json(p, timeout):
+    """p's last JSON line once printed (p may keep running: --linger), or None."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        j = last_json(p)
+        if j is not None or p.poll() is not None:
+            return j if j is not None else last_json(p)
+        time.sleep(0.02)
+    return None
+
+
+def stop_all(procs, timeout=10):
+    """SIGTERM to all first, then wait for each: none outlives the others for long."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in procs:
+        stop(p, timeout=timeout)
 
 
 def node(binary, name, cpu, vdevs, role_args, env=None):

@@ -33,6 +33,7 @@ usage: peers-chain.py --node PEER_NODE --nfpath-bench NFPATH_BENCH --nf NF_BENCH
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -40,7 +41,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peerlib  # noqa: E402
-from peerlib import WORK, median, node, stop, last_json, wait_file  # noqa: E402
+from peerlib import WORK, median, node, wait_file  # noqa: E402
 
 KINDS = ("memif-copy", "memif-zc", "vhost")
 
@@ -70,36 +71,35 @@ def run_chain(a, kind, hops, size, mode):
         _, rx_last = link_vdevs(kind, tag, hops, 1, 1)
         gen = node(a.node, f"gen-{tag}", gen_cpu, [tx0],
                    ["--role", "gen", "--size", str(size), "--seconds", str(a.seconds),
-                    "--warmup", str(a.warmup), "--ready-file", ready[0],
+                    "--warmup", str(a.warmup), "--ready-file", ready[0], "--linger",
                     "--late-vdev", rx_last, "--late-wait", ready[hops]])
         procs.append(gen)
         wait_file(ready[0], procs)
         for i in range(1, hops + 1):
             _, rx = link_vdevs(kind, tag, i - 1, 1, 0)
             tx, _ = link_vdevs(kind, tag, i, 1, 0)
-            args = ["--role", "hop", "--ready-file", ready[i]]
+            args = ["--role", "hop", "--ready-file", ready[i], "--linger"]
             if mode != "busy":
                 args.append("--yield")
             procs.append(node(a.node, f"hop{i}-{tag}", hop_cpu, [rx, tx], args))
             wait_file(ready[i], procs)
-        try:
-            gen.wait(timeout=a.warmup + a.seconds + 60)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"{gen.name} did not finish")
-        res = last_json(gen)
-        if gen.returncode != 0 or res is None:
-            raise RuntimeError(f"{gen.name} failed ({gen.returncode}):\n{peerlib.output(gen)}")
-        hop_res = []
+        # The generator gives up by itself 30 s after start if nothing comes back.
+        res = peerlib.wait_json(gen, a.warmup + a.seconds + 60)
+        # Every process stops polling before any closes its ports (see peer-node --linger).
         for p in procs[1:]:
-            stop(p)
-            j = last_json(p)
+            if p.poll() is None:
+                p.send_signal(signal.SIGUSR1)
+        hop_res = [peerlib.wait_json(p, 15) for p in procs[1:]]
+        peerlib.stop_all(procs)
+        if res is None or gen.returncode != 0:
+            raise RuntimeError(f"{gen.name} failed ({gen.returncode}):\n{peerlib.output(gen)}")
+        for p, j in zip(procs[1:], hop_res):
             if j is None:
-                raise RuntimeError(f"{p.name} printed no figures:\n{peerlib.output(p)}")
-            hop_res.append(j)
+                raise RuntimeError(f"{p.name} printed no figures (exit {p.returncode}):\n"
+                                   + peerlib.output(p))
         return res, hop_res
     finally:
-        for p in procs:
-            stop(p, timeout=5)
+        peerlib.stop_all(procs, timeout=5)
 
 
 def nfpath_figures(a, sizes, chains):
