@@ -376,6 +376,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGUSR1, on_signal);
+	/* A vhost-user peer that already left must not kill us while we close (EPIPE instead). */
+	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0); /* the JSON line survives a later kill */
 	pool = rte_pktmbuf_pool_create("peer_pool", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
