@@ -83,9 +83,7 @@ def stop(p, timeout=10, sig=signal.SIGTERM):
         _procs.remove(p)
     if getattr(p, "prefix", None):
         # --in-memory leaves no hugepage files, but the EAL still makes a runtime directory.
-        shutil.rmtree(f"/var/run/dpdk/{p.prefix}", ignore_errors=True)
-        for f in glob.glob(f"/dev/hugepages/{p.prefix}*"):
-            os.unlink(f)
+        remove_prefix(p.prefix)
     return p.returncode
 
 
@@ -104,6 +102,16 @@ def last_json(p):
             except ValueError:
                 pass
     return None
+
+
+def remove_prefix(prefix):
+    """Hugepage files and the runtime directory of one EAL --file-prefix."""
+    for f in glob.glob(f"/dev/hugepages/{prefix}*"):
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
 
 
 def wait_json(p, timeout):

@@ -108,11 +108,19 @@ def nfpath_figures(a, sizes, chains):
     cmd = [a.nfpath_bench, "--nf", a.nf, "--runs", str(a.runs), "--seconds", str(a.seconds),
            "--sizes", ",".join(map(str, sizes)), "--chains", ",".join(map(str, chains))]
     print("+", " ".join(cmd), flush=True)
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=900)
-    print(p.stdout, flush=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    # nfpath-bench's EAL prefix is nfpath-bench-PID; it leaves its runtime directory behind.
+    peerlib.on_exit(lambda: peerlib.remove_prefix(f"nfpath-bench-{p.pid}"))
+    try:
+        out, _ = p.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise RuntimeError("nfpath-bench did not finish in 900 s")
+    print(out, flush=True)
     if p.returncode == peerlib.SKIP:
         peerlib.skip("nfpath-bench skipped")
-    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    lines = [l for l in out.splitlines() if l.startswith("{")]
     if p.returncode != 0 or not lines:
         raise RuntimeError(f"nfpath-bench failed ({p.returncode})")
     out = {}

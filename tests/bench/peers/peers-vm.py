@@ -23,7 +23,6 @@ usage: peers-vm.py --node PEER_NODE --dp NFPATH_DP [--classifier-bench BIN] [--r
        [--seconds 2] [--install] [--no-ovs] [--no-classifier]
 """
 import argparse
-import glob
 import json
 import os
 import shutil
@@ -34,7 +33,8 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peerlib  # noqa: E402
-from peerlib import WORK, median, node, on_exit, spawn, stop, last_json  # noqa: E402
+from peerlib import (WORK, last_json, median, node, on_exit, remove_prefix,  # noqa: E402
+                     spawn, stop)
 
 MAC = "00:00:00:00:00:00"   # what net_null,copy=1 frames carry (a zeroed template)
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
@@ -48,15 +48,6 @@ def switch_cpu():
 
 def vm_cpu():
     return 1 if peerlib.cpus() > 1 else 0
-
-
-def remove_prefix(prefix):
-    for f in glob.glob(f"/dev/hugepages/{prefix}*"):
-        try:
-            os.unlink(f)
-        except OSError:
-            pass
-    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
 
 
 def sink_runs(a, sock, label):
