@@ -379,7 +379,7 @@ int
 vfm_vf_get_config(struct vfm_ctx *ctx, const char *name, unsigned int vf,
 		  struct vfm_vf_config *ret_cfg)
 {
-	struct vfm_pf *pf;
+	struct vfm_pf *pf = NULL;
 	int r;
 
 	if (!ret_cfg)
@@ -543,7 +543,7 @@ int
 vfm_vf_set_config(struct vfm_ctx *ctx, const char *name, unsigned int vf,
 		  const struct vfm_vf_config *cfg)
 {
-	struct vfm_pf *pf;
+	struct vfm_pf *pf = NULL;
 	int r;
 
 	if (!cfg)
@@ -562,7 +562,7 @@ int
 vfm_vf_save(struct vfm_ctx *ctx, const char *name, unsigned int vf, struct vfm_vf_saved *ret_saved)
 {
 	struct vfm_vf_saved s;
-	struct vfm_pf *pf;
+	struct vfm_pf *pf = NULL;
 	int r;
 
 	if (!ret_saved)
@@ -598,7 +598,7 @@ out:
 static int
 write_vf_mtu(struct vfm_ctx *ctx, const char *pfname, unsigned int vf, int mtu)
 {
-	struct vfm_pf *pf;
+	struct vfm_pf *pf = NULL;
 	char path[PATH_MAX], val[16];
 	int r;
 
@@ -638,7 +638,7 @@ int
 vfm_vf_restore(struct vfm_ctx *ctx, const struct vfm_vf_saved *saved)
 {
 	char first_err[sizeof(ctx->err)] = "";
-	struct vfm_pf *pf;
+	struct vfm_pf *pf = NULL;
 	int r, ret = 0;
 
 	if (!ctx || !saved)

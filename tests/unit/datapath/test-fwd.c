@@ -42,6 +42,9 @@ inject(uint16_t port, uint16_t q, const uint8_t dst[6], uint16_t vlan, uint16_t 
 		assert_non_null(m);
 		p = (uint8_t *)rte_pktmbuf_append(m, len);
 		assert_non_null(p);
+		if (!p) {
+			return; /* not reached; tells gcc -O3 that p is valid below */
+		}
 		memset(p, 0, len);
 		if (len >= 14) {
 			memcpy(p, dst, 6);
