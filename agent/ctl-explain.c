@@ -5,8 +5,8 @@
  * slot, NUMA node, CPUs, and what the planner tried first. Offline, from the same inputs as
  * 'plan'.
  */
-#include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "ctl-plan.h"
 #include "ctl.h"
@@ -22,53 +22,25 @@ explain_usage(FILE *out)
 int
 ctl_explain(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"current", required_argument, NULL, 'c'},
-		{"settings", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *inventory = NULL, *current = NULL, *settings = NULL, *name;
 	const struct agent_decision *d;
 	struct agent_plan *plan = NULL;
-	bool json = false;
-	int c, ret;
+	struct ctl_plan_opts o;
+	const char *name;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'i':
-			inventory = optarg;
-			break;
-		case 'c':
-			current = optarg;
-			break;
-		case 's':
-			settings = optarg;
-			break;
-		case 'h':
-			explain_usage(stdout);
-			return CTL_EXIT_OK;
-		default:
-			explain_usage(stderr);
-			return CTL_EXIT_USAGE;
-		}
-	}
-	if (!inventory || argc - optind < 2) {
+	ret = ctl_plan_parse_opts(argc, argv, explain_usage, &o);
+	if (ret >= 0)
+		return ret;
+	if (!o.inventory || argc - optind < 2) {
 		fprintf(stderr, "nfpathctl explain: %s\n",
-			!inventory ? "--inventory FILE is required (nfpathd is not asked yet)"
-				   : "name a workload and at least one policy file or directory");
+			!o.inventory ? "--inventory FILE is required (nfpathd is not asked yet)"
+				     : "name a workload and at least one policy file or directory");
 		explain_usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
 	name = argv[optind];
 	ret = ctl_plan_run("explain", (const char *const *)argv + optind + 1,
-			   (size_t)(argc - optind - 1), inventory, settings, current, &plan);
+			   (size_t)(argc - optind - 1), o.inventory, o.settings, o.current, &plan);
 	if (ret != CTL_EXIT_OK)
 		return ret;
 	d = agent_plan_decision(plan, name);
@@ -78,7 +50,7 @@ ctl_explain(int argc, char **argv)
 			"validate' for its workloads)\n",
 			name);
 		ret = CTL_EXIT_FAIL;
-	} else if (json) {
+	} else if (o.json) {
 		if (agent_decision_print_json(d, stdout) < 0)
 			ret = CTL_EXIT_FAIL;
 	} else {

@@ -63,6 +63,47 @@ out:
 	return ret;
 }
 
+int
+ctl_plan_parse_opts(int argc, char **argv, void (*usage)(FILE *out), struct ctl_plan_opts *ret_opts)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"inventory", required_argument, NULL, 'i'},
+		{"current", required_argument, NULL, 'c'},
+		{"settings", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct ctl_plan_opts o = {0};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o.json = true;
+			break;
+		case 'i':
+			o.inventory = optarg;
+			break;
+		case 'c':
+			o.current = optarg;
+			break;
+		case 's':
+			o.settings = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CTL_EXIT_OK;
+		default:
+			usage(stderr);
+			return CTL_EXIT_USAGE;
+		}
+	}
+	*ret_opts = o;
+	return -1;
+}
+
 static void
 plan_usage(FILE *out)
 {
@@ -80,54 +121,25 @@ plan_usage(FILE *out)
 int
 ctl_plan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"inventory", required_argument, NULL, 'i'},
-		{"current", required_argument, NULL, 'c'},
-		{"settings", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *inventory = NULL, *current = NULL, *settings = NULL;
+	struct ctl_plan_opts o;
 	struct agent_plan *plan = NULL;
-	bool json = false;
-	int c, ret;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'i':
-			inventory = optarg;
-			break;
-		case 'c':
-			current = optarg;
-			break;
-		case 's':
-			settings = optarg;
-			break;
-		case 'h':
-			plan_usage(stdout);
-			return CTL_EXIT_OK;
-		default:
-			plan_usage(stderr);
-			return CTL_EXIT_USAGE;
-		}
-	}
-	if (!inventory || optind >= argc) {
+	ret = ctl_plan_parse_opts(argc, argv, plan_usage, &o);
+	if (ret >= 0)
+		return ret;
+	if (!o.inventory || optind >= argc) {
 		fprintf(stderr, "nfpathctl plan: %s\n",
-			!inventory ? "--inventory FILE is required (nfpathd is not asked yet)"
-				   : "name at least one policy file or directory");
+			!o.inventory ? "--inventory FILE is required (nfpathd is not asked yet)"
+				     : "name at least one policy file or directory");
 		plan_usage(stderr);
 		return CTL_EXIT_USAGE;
 	}
 	ret = ctl_plan_run("plan", (const char *const *)argv + optind, (size_t)(argc - optind),
-			   inventory, settings, current, &plan);
+			   o.inventory, o.settings, o.current, &plan);
 	if (ret != CTL_EXIT_OK)
 		return ret;
-	if (json) {
+	if (o.json) {
 		if (agent_plan_print_json(plan, stdout) < 0)
 			ret = CTL_EXIT_FAIL;
 	} else {

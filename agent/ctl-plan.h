@@ -6,7 +6,25 @@
 #ifndef AGENT_CTL_PLAN_H
 #define AGENT_CTL_PLAN_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "nfpath/agent-plan.h"
+
+/* The options 'plan' and 'explain' share. */
+struct ctl_plan_opts {
+	bool json;
+	const char *inventory; /* --inventory FILE (required) */
+	const char *settings;  /* --settings FILE, or NULL */
+	const char *current;   /* --current FILE, or NULL */
+};
+
+/*
+ * Parse those options. Returns -1 to go on (operands start at optind), or the exit code to
+ * return now: CTL_EXIT_OK after --help, CTL_EXIT_USAGE after a bad option ('usage' printed).
+ */
+int ctl_plan_parse_opts(int argc, char **argv, void (*usage)(FILE *out),
+			struct ctl_plan_opts *ret_opts);
 
 /*
  * Load the policy files/directories 'paths', the inventory file, (when not NULL) the node

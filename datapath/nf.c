@@ -438,6 +438,7 @@ dp_nf_deliver(struct dp_nf_table *t, uint16_t id, struct rte_mbuf **pkts, uint16
 	const struct dp_nf_chain *c = &t->shm->chains[id % DP_NF_MAX_CHAINS];
 	struct dp_nf_slot *to[DP_BURST_MAX];
 	uint16_t nout = 0, sent = 0, i = 0;
+	bool hash = false;
 	int active;
 
 	*ret_nout = 0;
@@ -450,12 +451,15 @@ dp_nf_deliver(struct dp_nf_table *t, uint16_t id, struct rte_mbuf **pkts, uint16
 		n = DP_BURST_MAX;
 	}
 	active = id < DP_NF_MAX_CHAINS && __atomic_load_n(&c->active, __ATOMIC_ACQUIRE);
+	/* Parse packets for the flow hash only when some hop of the chain has replicas to pick. */
+	for (uint32_t h = 0; active && h < c->nhops && !hash; h++)
+		hash = t->shm->services[c->hops[h]].nreplicas > 1;
 	for (uint16_t k = 0; k < n; k++) {
 		struct dp_meta *m = dp_nf_meta(t, pkts[k]);
 		int h = -1;
 
 		m->chain = id;
-		m->flow_hash = dp_nf_flow_hash(pkts[k]);
+		m->flow_hash = hash ? dp_nf_flow_hash(pkts[k]) : 0;
 		m->target = c->egress_port;
 		if (active)
 			h = dp_chain_next_live(t->shm, c, 0, m->flow_hash, &to[k]);

@@ -630,13 +630,35 @@ vf_bind(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const ch
 	return r ? -EIO : 0;
 }
 
+/*
+ * Remove directory 'devrel/sub' and, for each entry NAME in it, 'where/NAME' (a VF's netdevs
+ * under class/net, its IRQs under proc/irq).
+ */
+static void
+rm_listed(const struct sim *sim, const char *devrel, const char *sub, const char *where)
+{
+	char path[PATH_MAX], rel[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (vfm_path(path, sizeof(path), "%s/%s/%s", sim->root, devrel, sub) == 0 &&
+	    (d = opendir(path))) {
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(rel, sizeof(rel), "%s/%s", where, e->d_name);
+			rm_rel(sim, rel);
+		}
+		closedir(d);
+	}
+	snprintf(rel, sizeof(rel), "%s/%s", devrel, sub);
+	rm_rel(sim, rel);
+}
 static int
 vf_unbind(const struct sim *sim, const struct sim_pf *pf, unsigned int i)
 {
 	char pci[VFM_PCI_ADDR_STRLEN], devrel[96], rel[PATH_MAX], path[PATH_MAX];
 	char drv[64];
-	struct dirent *e;
-	DIR *d;
 
 	vf_pci(pf, i, pci, sizeof(pci));
 	dev_rel(pf, pci, devrel, sizeof(devrel));
@@ -647,32 +669,9 @@ vf_unbind(const struct sim *sim, const struct sim_pf *pf, unsigned int i)
 	unlink(path);
 	snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/%s", drv, pci);
 	rm_rel(sim, rel);
-	/* netdev */
-	if (vfm_path(path, sizeof(path), "%s/%s/net", sim->root, devrel) == 0 &&
-	    (d = opendir(path))) {
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(rel, sizeof(rel), "class/net/%s", e->d_name);
-			rm_rel(sim, rel);
-		}
-		closedir(d);
-	}
-	snprintf(rel, sizeof(rel), "%s/net", devrel);
-	rm_rel(sim, rel);
-	/* IRQs */
-	if (vfm_path(path, sizeof(path), "%s/%s/msi_irqs", sim->root, devrel) == 0 &&
-	    (d = opendir(path))) {
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(rel, sizeof(rel), "proc/irq/%s", e->d_name);
-			rm_rel(sim, rel);
-		}
-		closedir(d);
-	}
-	snprintf(rel, sizeof(rel), "%s/msi_irqs", devrel);
-	rm_rel(sim, rel);
+	/* Its netdevs and IRQs, and their entries elsewhere in the tree. */
+	rm_listed(sim, devrel, "net", "class/net");
+	rm_listed(sim, devrel, "msi_irqs", "proc/irq");
 	return 0;
 }
 
