@@ -2,29 +2,47 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The main job on its embedded default (README: the first command), on any Debian 12 machine,
-# no SR-IOV hardware needed. As root:
-#   1. a SIMULATED SR-IOV NIC (vf-manager's simulator: a sysfs-shaped tree, not hardware),
-#      listed by nfpath-vf;
-#   2. the demo policy checked (and planned, when nfpathctl plan is built);
-#   3. a network namespace with two veth pairs: the uplink and the egress of nfpath-dp;
-#   4. nfpath-dp (DPDK, real hugepages) and three NF processes chained zero-copy:
-#      firewall -> load balancer -> counter, for one service MAC;
-#   5. real traffic from the namespace for a few seconds, with a progress line;
-#   6. a summary: steering path per MAC, per-NF counters, drops by reason, and whether every
-#      frame sent is accounted for (delivered, or dropped with a reason). Non-zero exit if not.
+# no SR-IOV hardware needed. As root, driven by nfpathd and the demo policy
+# (policies/examples/demo-node.json: 6 VMs on 'auto', a chain firewall -> lb -> counter):
+#   1. a SIMULATED SR-IOV NIC, 4 VFs on NUMA node 0 (vf-manager's simulator: a sysfs-shaped
+#      tree with a fake /proc/irq, not hardware), listed by nfpath-vf;
+#   2. the policy checked and planned offline (nfpathctl validate, plan);
+#   3. a libvirt node with 6 running VMs (the test driver: test:///.../libvirt-node.xml);
+#   4. a network namespace with two veth pairs: nfpath-dp's uplink and its egress;
+#   5. nfpath-dp (DPDK, real hugepages, net_af_packet on both veths);
+#   6. nfpathd with the policy: it places the VMs (4 VFs, 2 vhost-user fallbacks), configures
+#      the VFs, pins vCPUs/emulators (libvirt) and VF IRQs (fake /proc/irq), creates NF slots,
+#      the chain and the steering; the demo waits until it reports the node converged;
+#   7. the three NF processes, attached to the slots nfpathd made (zero-copy, DPDK secondaries);
+#   8. real traffic from the namespace to the service MAC for a few seconds, with a progress line;
+#   9. a summary: placements (VF or software, and why), CPU and IRQ pins, steering (rte_flow or
+#      software), per-NF counters, drops by reason, and whether every frame is accounted for;
+#      its last line is machine-readable: demo-result: {"vf":4,"software":2,...,"unaccounted":0}.
+# Exit 0 only when every frame is accounted for and the VM placements are as expected.
 # Everything it creates is removed at exit, also on Ctrl-C, unless --keep.
 #
-# usage: scripts/demo.sh [--keep] [--seconds N] [--rate PPS]
+# usage: scripts/demo.sh [--keep] [--seconds N] [--rate PPS] [--expect-vf N]
+#                        [--expect-software N] [--converge-timeout SEC]
+#   --keep              leave everything running and print how to explore and stop it
+#   --seconds N         traffic duration (default 5)     --rate PPS  frames/s (default 20000)
+#   --expect-vf N       VMs that must get a VF (default 4)
+#   --expect-software N VMs that must fall back to vhost-user (default 2)
+#   --converge-timeout  seconds to wait for nfpathd to converge (default 30)
+# Environment: NFPATH_BUILD (build directory, default ./build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+src=$PWD
 
-keep=0 seconds=5 rate=20000
+keep=0 seconds=5 rate=20000 expect_vf=4 expect_sw=2 converge_timeout=30
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1 ;;
 	--seconds) seconds=$2; shift ;;
 	--rate) rate=$2; shift ;;
-	-h | --help) sed -n '3,17p' "$0"; exit 0 ;;
+	--expect-vf) expect_vf=$2; shift ;;
+	--expect-software) expect_sw=$2; shift ;;
+	--converge-timeout) converge_timeout=$2; shift ;;
+	-h | --help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -35,72 +53,123 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 build=${NFPATH_BUILD:-build}
-step() { printf '\n== %s\n' "$*"; }
-fail() { echo "demo: FAILED: $*" >&2; exit 1; }
+policy=policies/examples/demo-node.json
+sim_nic=vf-manager/sim-example.json
+inventory=policies/inventory/demo-simnic0.json
+libvirt_uri="test://$src/policies/demo/libvirt-node.xml"
+service_mac=02:00:00:00:5e:01
+backends=02:00:00:00:b0:01,02:00:00:00:b0:02,02:00:00:00:b0:03
+
+current_step="start"
+step() {
+	current_step=$*
+	printf '\n== %s\n' "$*"
+}
+# fail MESSAGE [LOG...]: names the step, shows the end of each log, exits non-zero (cleanup runs).
+fail() {
+	local msg=$1
+	shift
+	for log in "$@"; do
+		[ -s "$log" ] || continue
+		echo "--- last lines of $log:" >&2
+		tail -n 20 "$log" >&2
+	done
+	echo "demo: FAILED at step '$current_step': $msg" >&2
+	exit 1
+}
 
 step "build ($build)"
 [ -d "$build" ] || meson setup "$build" >/dev/null
-ninja -C "$build" >/dev/null
-echo "built: $build/datapath/nfpath-dp, $build/agent/nfpathctl, $build/vf-manager/nfpath-vf, example NFs"
+ninja -C "$build" >/dev/null || fail "the build failed (run: ninja -C $build)"
+echo "built: nfpathd, nfpathctl, nfpath-dp, nfpath-vf, the example NFs"
 
 tag=$$
 work=$(mktemp -d /tmp/nfpath-demo.XXXXXX)
 prefix=nfpath-demo-$tag
 ns=nfpdemo$tag
 up_host=ndu$tag up_ns=nsu$tag eg_host=nde$tag eg_ns=nse$tag
-sock=$work/dp.sock
+dp_sock=$work/dp.sock
+agent_sock=$work/nfpathd.sock
+sysroot=$work/sys
 pids=()
-service_mac=02:00:00:00:5e:01
-backends=02:00:00:00:b0:01,02:00:00:00:b0:02,02:00:00:00:b0:03
+
+# The cleanup, also written to $work/stop.sh for --keep.
+write_stop_script() {
+	cat >"$work/stop.sh" <<EOF
+#!/usr/bin/env bash
+# Stops what scripts/demo.sh started (pids: ${pids[*]:-none}) and removes what it created.
+for p in ${pids[*]:-}; do kill "\$p" 2>/dev/null; done
+for _ in \$(seq 50); do
+	alive=0
+	for p in ${pids[*]:-}; do kill -0 "\$p" 2>/dev/null && alive=1; done
+	[ \$alive = 0 ] && break
+	sleep 0.1
+done
+ip link del $up_host 2>/dev/null
+ip link del $eg_host 2>/dev/null
+ip netns del $ns 2>/dev/null
+rm -f /dev/hugepages/$prefix* 2>/dev/null
+rm -rf /var/run/dpdk/$prefix $work
+true
+EOF
+}
 
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	write_stop_script
 	if [ "$keep" = 1 ] && [ "$rc" = 0 ]; then
-		echo
-		echo "demo: --keep: left running. Explore with:"
-		echo "  scripts/dpctl.py $sock nf_list | python3 -m json.tool"
-		echo "  scripts/dpctl.py $sock stats | python3 -m json.tool"
-		echo "  dpdk-telemetry.py -f $prefix    (then /nfpath/stats, /nfpath/chains)"
-		echo "Stop it with: kill ${pids[*]:-}; ip netns del $ns; ip link del $up_host; ip link del $eg_host"
+		cat <<EOF
+
+demo: --keep: everything is left running. Explore with:
+  $build/agent/nfpathctl status --socket $agent_sock          (add --json for everything)
+  $build/agent/nfpathctl vfs --socket $agent_sock
+  $build/agent/nfpathctl stats --socket $agent_sock
+  python3 scripts/dpctl.py $dp_sock flow_list      (also: nf_list, chain_list, port_list, stats)
+  dpdk-telemetry.py -f $prefix      (then /nfpath/stats, /nfpath/flows, /nfpath/chains)
+  cat $sysroot/proc/irq/*/smp_affinity_list     (the simulated NIC's IRQ pins)
+  logs: $work/*.log
+Stop it and remove everything with: bash $work/stop.sh
+EOF
 		return
 	fi
-	for p in "${pids[@]:-}"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	# The NFs first, then nfpathd, then the datapath (kill in reverse start order).
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[i]}" 2>/dev/null || true
+		wait "${pids[i]}" 2>/dev/null || true
 	done
-	for p in "${pids[@]:-}"; do
-		[ -n "$p" ] && wait "$p" 2>/dev/null || true
-	done
-	ip link del "$up_host" 2>/dev/null || true
-	ip link del "$eg_host" 2>/dev/null || true
-	ip netns del "$ns" 2>/dev/null || true
-	rm -f /dev/hugepages/"$prefix"* 2>/dev/null || true
-	rm -rf /var/run/dpdk/"$prefix" "$work"
+	pids=()
+	write_stop_script
+	bash "$work/stop.sh"
 	[ "$rc" = 0 ] || echo "demo: cleaned up after a failure (exit $rc)" >&2
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'echo; echo "demo: interrupted" >&2; exit 130' INT TERM
 
-dpctl() { python3 scripts/dpctl.py "$sock" "$@"; }
+dpctl() { python3 scripts/dpctl.py "$dp_sock" "$@"; }
+ctl() { "$build/agent/nfpathctl" "$@"; }
 
-step "1. a SIMULATED SR-IOV NIC (vf-manager's simulator, not hardware)"
-"$build/vf-manager/nfpath-vf" --sim vf-manager/sim-example.json --sysfs-root "$work/sys" \
-	--sim-reset list || fail "nfpath-vf could not list the simulated NIC"
+step "1. a SIMULATED SR-IOV NIC (vf-manager's simulator: files in $sysroot, not hardware)"
+"$build/vf-manager/nfpath-vf" --sim "$sim_nic" --sysfs-root "$sysroot" --sim-reset list ||
+	fail "nfpath-vf could not create or list the simulated NIC from $sim_nic"
 
-step "2. the policy: 6 VMs on 'auto' sharing a NIC with 4 VFs"
-"$build/agent/nfpathctl" validate policies/examples/mixed-node.json || fail "policy invalid"
-if "$build/agent/nfpathctl" plan --help >/dev/null 2>&1 && [ -f policies/inventory/one-nic-4vfs.json ]; then
-	"$build/agent/nfpathctl" plan --inventory policies/inventory/one-nic-4vfs.json \
-		policies/examples/mixed-node.json || fail "planning failed"
-else
-	echo "(placement planning: nfpathctl plan is not built yet)"
-fi
+step "2. the policy $policy: 6 VMs on 'auto', 3 NFs, chain firewall -> lb -> counter"
+ctl validate "$policy" || fail "the demo policy is invalid"
+echo "offline plan on the inventory $inventory (what nfpathd will do):"
+ctl plan --inventory "$inventory" "$policy" >"$work/plan.txt" ||
+	fail "nfpathctl plan failed" "$work/plan.txt"
+grep -E 'add-vhost-port|set-chain|^plan:' "$work/plan.txt" | sed 's/^/  /'
+mkdir -p "$work/policies.d" "$work/state"
+cp "$policy" "$work/policies.d/"
 
-step "3. network namespace '$ns': uplink $up_host<->$up_ns, egress $eg_host<->$eg_ns"
-ip netns add "$ns"
+step "3. libvirt: a test-driver node with 6 running VMs ($libvirt_uri)"
+echo "nfpathd holds the only connection: the test driver keeps domains and pins in-process"
+
+step "4. network namespace '$ns': uplink $up_host<->$up_ns, egress $eg_host<->$eg_ns"
+ip netns add "$ns" || fail "cannot create a network namespace"
 for pair in "$up_host:$up_ns" "$eg_host:$eg_ns"; do
 	h=${pair%%:*} p=${pair##*:}
-	ip link add "$h" type veth peer name "$p"
+	ip link add "$h" type veth peer name "$p" || fail "cannot create veth pair $h/$p"
 	ip link set "$p" netns "$ns"
 	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
 	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$p.disable_ipv6=1"
@@ -109,69 +178,254 @@ for pair in "$up_host:$up_ns" "$eg_host:$eg_ns"; do
 done
 echo "ok"
 
-step "4. nfpath-dp and three NF processes (DPDK secondaries, zero-copy)"
-"$build/datapath/nfpath-dp" -p "net_af_packet0,iface=$up_host,qpairs=2" -q 2 -p "net_af_packet1,iface=$eg_host" \
-	--lcores 0@0 --idle-sleep 50 --file-prefix "$prefix" -s "$sock" \
-	--vhost-dir "$work/vhost" >"$work/dp.log" 2>&1 &
+step "5. nfpath-dp: uplink net_af_packet0 ($up_host), egress net_af_packet1 ($eg_host)"
+"$build/datapath/nfpath-dp" -p "net_af_packet0,iface=$up_host,qpairs=2" -q 2 \
+	-p "net_af_packet1,iface=$eg_host" --lcores 0@0 --idle-sleep 50 --file-prefix "$prefix" \
+	-s "$dp_sock" --vhost-dir "$work/vhost" >"$work/dp.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.05; done
-[ -S "$sock" ] || { cat "$work/dp.log"; fail "nfpath-dp did not start"; }
-for nf in fw lb cnt; do dpctl nf_add name="\"$nf\"" >/dev/null || fail "nf_add $nf"; done
-dpctl chain_set chain=1 hops='[{"nf":"fw"},{"nf":"lb"},{"nf":"cnt"},{"port":1}]' >/dev/null ||
-	fail "chain_set"
-flow=$(dpctl flow_add mac="\"$service_mac\"" chain=1) || fail "flow_add"
+for _ in $(seq 300); do [ -S "$dp_sock" ] && break; sleep 0.05; done
+[ -S "$dp_sock" ] || fail "nfpath-dp did not start" "$work/dp.log"
+echo "nfpath-dp up (file prefix $prefix, control socket $dp_sock)"
+
+step "6. nfpathd applies the policy (converge time-out ${converge_timeout}s)"
+"$build/agent/nfpathd" --policy-dir "$work/policies.d" --state-dir "$work/state" \
+	--control-socket "$agent_sock" --datapath-socket "$dp_sock" --libvirt-uri "$libvirt_uri" \
+	--vf-backend sim --sim-nic-file "$sim_nic" --sysfs-root "$sysroot" \
+	--procfs-root "$sysroot/proc" -v >"$work/nfpathd.log" 2>&1 &
+pids+=($!)
+nfpathd_pid=$!
+# Poll 'nfpathctl status --json' until .apply.converged; 'legacy' when this nfpathd has no
+# apply engine yet (its status has no "apply").
+state=
+deadline=$((SECONDS + converge_timeout))
+while [ $SECONDS -lt $deadline ]; do
+	kill -0 "$nfpathd_pid" 2>/dev/null || fail "nfpathd exited" "$work/nfpathd.log"
+	if ctl status --json --socket "$agent_sock" >"$work/status.json" 2>/dev/null; then
+		state=$(python3 - "$work/status.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+a = s.get("apply")
+if not s.get("ready"):
+    print("waiting")
+elif a is None:
+    print("legacy")
+elif a.get("converged"):
+    print("converged")
+else:
+    print("waiting")
+PY
+)
+		[ "$state" = converged ] || [ "$state" = legacy ] && break
+	fi
+	sleep 0.2
+done
+case $state in
+converged)
+	python3 - "$work/status.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+a = s["apply"]
+print(f"nfpathd converged: {a.get('actions')} actions, {a.get('changed')} changed; {s.get('summary')}")
+PY
+	applied=true
+	;;
+legacy)
+	applied=false
+	echo "NOTE: this nfpathd does not apply plans yet (its status has no 'apply'): the demo sets up"
+	echo "      the NF slots, the chain and its steering itself, and shows the OFFLINE plan's placements."
+	for nf in firewall lb counter; do
+		dpctl nf_add name="\"$nf\"" >/dev/null || fail "nf_add $nf" "$work/dp.log"
+	done
+	dpctl chain_set chain=1 \
+		hops='[{"nf":"firewall"},{"nf":"lb"},{"nf":"counter"},{"port":"net_af_packet1"}]' \
+		>/dev/null || fail "chain_set" "$work/dp.log"
+	dpctl flow_add mac="\"$service_mac\"" chain=1 >/dev/null || fail "flow_add" "$work/dp.log"
+	ctl plan --json --inventory "$inventory" "$policy" >"$work/plan.json"
+	;;
+*)
+	errors=$(python3 -c 'import json,sys; print("; ".join(json.load(open(sys.argv[1])).get("apply",{}).get("errors") or []) or "none reported")' \
+		"$work/status.json" 2>/dev/null || echo "no status answer")
+	fail "nfpathd did not converge within ${converge_timeout}s (apply errors: $errors)" \
+		"$work/nfpathd.log"
+	;;
+esac
+
+step "7. the NF processes attach to the slots (DPDK secondaries, zero-copy)"
+# The NF workloads and their CPUs, from nfpathd's placements (or the offline plan).
+nf_lines=$(python3 - "$work/status.json" "$work/plan.json" "$applied" <<'PY'
+import json, sys
+if sys.argv[3] == "true":
+    pl = json.load(open(sys.argv[1])).get("placements") or []
+else:
+    pl = json.load(open(sys.argv[2]))["decisions"]
+for p in pl:
+    if p.get("type") == "nf":
+        cpus = p.get("cpus") or ""
+        first = cpus.replace("-", ",").split(",")[0] if cpus else ""
+        print(p["workload"], p.get("place"), first)
+PY
+)
+[ -n "$nf_lines" ] || fail "no NF workloads in nfpathd's placements" "$work/nfpathd.log"
 eal=(--proc-type=secondary --file-prefix "$prefix" --no-pci --log-level '*:warning')
-cpu=$(($(nproc) > 1 ? 1 : 0))
-"$build/guest-lib/examples/nf-firewall" "${eal[@]}" --lcores "1@$cpu" -- --name fw --sleep \
-	--rules policies/demo/firewall.json >"$work/fw.log" 2>&1 &
-pids+=($!)
-"$build/guest-lib/examples/nf-lb" "${eal[@]}" --lcores "2@$cpu" -- --name lb --sleep \
-	--backends "$backends" >"$work/lb.log" 2>&1 &
-pids+=($!)
-"$build/guest-lib/examples/nf-counter" "${eal[@]}" --lcores "3@$cpu" -- --name cnt --sleep \
-	--dump "$work/flows.json" >"$work/cnt.log" 2>&1 &
-pids+=($!)
+lcore=1 n_nfs=0
+fallback_cpu=$(($(nproc) > 1 ? 1 : 0))
+while read -r name place cpu; do
+	[ "$place" = software ] || fail "NF '$name' is placed '$place', not on the software path"
+	[ -n "$cpu" ] || cpu=$fallback_cpu
+	case $name in
+	firewall) args=(--rules policies/demo/firewall.json) bin=nf-firewall ;;
+	lb) args=(--backends "$backends") bin=nf-lb ;;
+	counter) args=(--dump "$work/flows.json") bin=nf-counter ;;
+	*) fail "the demo has no NF program for workload '$name' (firewall, lb, counter)" ;;
+	esac
+	"$build/guest-lib/examples/$bin" "${eal[@]}" --lcores "$lcore@$cpu" -- --name "$name" \
+		--sleep "${args[@]}" >"$work/nf-$name.log" 2>&1 &
+	pids+=($!)
+	echo "  $name: $bin, pid $!, CPU $cpu"
+	lcore=$((lcore + 1)) n_nfs=$((n_nfs + 1))
+done <<<"$nf_lines"
+n=0
 for _ in $(seq 400); do
 	n=$(dpctl nf_list | python3 -c 'import json,sys; print(sum(n["state"]=="attached" for n in json.load(sys.stdin)["result"]["nfs"]))')
-	[ "$n" = 3 ] && break
+	[ "$n" = "$n_nfs" ] && break
 	sleep 0.05
 done
-[ "$n" = 3 ] || { tail "$work"/*.log; fail "the NFs did not attach"; }
-echo "nfpath-dp up; NFs attached: fw (nf-firewall) -> lb (nf-lb, 3 backends) -> cnt (nf-counter) -> port 1"
+[ "$n" = "$n_nfs" ] || fail "only $n of $n_nfs NFs attached" "$work"/nf-*.log "$work/dp.log"
+echo "all $n_nfs NFs attached"
 
-step "5. traffic: ${seconds}s at $rate frames/s from the namespace to $service_mac (40 flows)"
-sent_json=$(ip netns exec "$ns" python3 scripts/demo-traffic.py "$up_ns" "$service_mac" 40 \
-	"$seconds" "$rate")
+step "8. traffic: ${seconds}s at $rate frames/s from the namespace to $service_mac (40 flows)"
+ip netns exec "$ns" python3 scripts/demo-traffic.py "$up_ns" "$service_mac" 40 "$seconds" \
+	"$rate" "$dp_sock" >"$work/sent.json" || fail "the traffic generator failed"
 sleep 0.5
 
-step "6. summary"
-python3 - "$sent_json" "$flow" "$(dpctl nf_list)" "$(dpctl stats)" <<'PY'
-import json, sys
-sent = json.loads(sys.argv[1])
-flow = json.loads(sys.argv[2])["result"]
-nfs = {n["name"]: n for n in json.loads(sys.argv[3])["result"]["nfs"]}
-st = json.loads(sys.argv[4])["result"]
-print(f"steering: {flow['mac']} -> chain {flow['chain']}: {flow['path']}"
-      + (f" (rte_flow not available: {flow['reason']})" if flow["path"] == "software" else f" queue {flow['queue']}"))
-print(f"{'NF':6} {'rx':>9} {'tx':>9} {'out':>9} {'dropped(NF)':>12} {'dropped(other)':>15}")
-for name in ("fw", "lb", "cnt"):
-    s = nfs[name]["stats"]
+step "9. summary"
+ctl status --json --socket "$agent_sock" >"$work/status.json" ||
+	fail "nfpathctl status failed" "$work/nfpathd.log"
+dpctl nf_list >"$work/nf_list.json" || fail "nf_list failed" "$work/dp.log"
+dpctl stats >"$work/stats.json" || fail "stats failed" "$work/dp.log"
+dpctl flow_list >"$work/flow_list.json" || fail "flow_list failed" "$work/dp.log"
+dpctl chain_list >"$work/chain_list.json" || fail "chain_list failed" "$work/dp.log"
+if ! python3 - "$work" "$applied" "$expect_vf" "$expect_sw" "$service_mac" "$sysroot/proc" <<'PY'
+import json, os, sys
+work, applied, expect_vf, expect_sw, service_mac, procfs = sys.argv[1:7]
+applied = applied == "true"
+load = lambda name: json.load(open(os.path.join(work, name)))
+status = load("status.json")
+sent = load("sent.json")
+nfs = {n["name"]: n for n in load("nf_list.json")["result"]["nfs"]}
+stats = load("stats.json")["result"]
+flows = load("flow_list.json")["result"]["flows"]
+placements = status.get("placements") if applied else load("plan.json")["decisions"]
+placements = placements or []
+dash = lambda v: "-" if v in (None, "", []) else str(v)
+
+print("placements" + (" (applied by nfpathd):" if applied else
+                      " (OFFLINE plan: this nfpathd does not apply yet):"))
+print(f"  {'workload':9} {'type':4} {'place':9} {'where':34} {'NUMA':>4} {'CPUs':6} {'emul':5} reason")
+for p in placements:
+    if p.get("place") == "vf":
+        where = f"{p.get('pf')} VF {p.get('vf')}" + (f" ({p['pci']})" if p.get("pci") else "")
+    elif p.get("type") == "vm":
+        where = f"vhost-user {p['vhost']}" if p.get("vhost") else f"vhost-user port {dash(p.get('slot'))}"
+    elif p.get("place") == "software":
+        where = f"NF slot '{p['workload']}'"
+    else:
+        where = "-"
+    print(f"  {p['workload']:9} {p.get('type', '?'):4} {dash(p.get('place')):9} {where:34} "
+          f"{dash(p.get('numa_node')):>4} {dash(p.get('cpus')):6} {dash(p.get('emulator_cpus')):5} "
+          f"{dash(p.get('reason'))}")
+
+print("CPU and IRQ pins:")
+irq_bad = 0
+for p in placements:
+    parts = []
+    lv = p.get("libvirt")
+    if lv:
+        vcpus = " ".join(f"{i}->{c}" for i, c in enumerate(lv.get("vcpupin") or []))
+        parts.append(f"libvirt vcpupin {vcpus or '-'}, emulatorpin {dash(lv.get('emulatorpin'))}")
+    irqs = []
+    for q in p.get("irqs") or []:
+        try:
+            now = open(os.path.join(procfs, "irq", str(q["irq"]), "smp_affinity_list")).read().strip()
+        except OSError:
+            now = "?"
+        if q.get("managed"):
+            irqs.append(f"{q['irq']} managed (kernel's choice: {now})")
+        else:
+            ok = now == q.get("cpus")
+            irq_bad += not ok
+            irqs.append(f"{q['irq']}->{q.get('cpus')}" + ("" if ok else f" (file says {now}!)"))
+    if irqs:
+        parts.append("IRQs " + ", ".join(irqs))
+    if parts:
+        print(f"  {p['workload']:9} " + "; ".join(parts))
+if not any(p.get("libvirt") or p.get("irqs") for p in placements):
+    print("  (none reported)")
+
+print("steering (rte_flow = hardware queue; software = the classifier):")
+owner = {}
+for p in placements:
+    st = p.get("steering")
+    if st:
+        owner[(st.get("mac"), st.get("vlan") or 0)] = p["workload"]
+chain_names = {c.get("id"): c.get("name") for c in status.get("chains") or []}
+for f in flows:
+    who = owner.get((f["mac"], f.get("vlan") or 0))
+    who = f"'{who}'" if who else f"chain {f['chain']}" + (f" '{chain_names[f['chain']]}'" if f["chain"] in chain_names else "")
+    how = f"rte_flow, queue {f['queue']}" if f["path"] == "hardware" else f"software ({f.get('reason', '')})"
+    print(f"  {f['mac']}" + (f" vlan {f['vlan']}" if f.get("vlan") else "") + f" -> {who}: {how}")
+if not flows:
+    print("  (no flows)")
+
+chain = next((c for c in status.get("chains") or []), None)
+print("NFs" + (f" (chain '{chain['name']}' {chain.get('id')}: {chain.get('spec')})" if chain else "") + ":")
+print(f"  {'NF':9} {'rx':>9} {'tx':>9} {'out':>9} {'dropped(NF)':>12} {'dropped(other)':>15}")
+nf_decided = nf_other = 0
+dropped = {}
+for name, n in nfs.items():
+    s = n["stats"]
     other = s["drop_full"] + s["drop_down"] + s["drop_bad"]
-    print(f"{name:6} {s['rx']:>9} {s['tx']:>9} {s['out']:>9} {s['drop_action']:>12} {other:>15}")
-ports = {p["index"]: p for p in st["ports"]}
-egress = ports[1]["tx_pkts"]
-drops = {k: v for k, v in st["drops"].items() if v}
-nf_decided = sum(n["stats"]["drop_action"] for n in nfs.values())
-nf_other = sum(n["stats"]["drop_full"] + n["stats"]["drop_down"] + n["stats"]["drop_bad"] for n in nfs.values())
-uplink_rx = ports[0]["rx_pkts"]
-print(f"sent {sent['sent']} frames ({sent['denied_sources']} from sources the firewall denies); "
-      f"uplink received {uplink_rx}; egress port transmitted {egress}")
-print(f"dropped by NF decision (firewall): {nf_decided}; other NF drops: {nf_other}; "
-      f"datapath drops by reason: {drops or 'none'}")
-accounted = egress + nf_decided + nf_other + sum(drops.values())
-ok = uplink_rx == sent["sent"] and accounted == uplink_rx and nf_decided == sent["denied_sources"]
-print(f"every frame accounted for: {'yes' if ok else 'NO'} "
-      f"({egress} delivered + {nf_decided + nf_other + sum(drops.values())} dropped with a reason"
-      f" = {accounted} of {uplink_rx} received)")
-sys.exit(0 if ok else 1)
+    nf_decided += s["drop_action"]
+    nf_other += other
+    for k, v in (("decision", s["drop_action"]), ("ring_full", s["drop_full"]),
+                 ("down", s["drop_down"]), ("bad", s["drop_bad"])):
+        if v:
+            dropped[f"{name}.{k}"] = v
+    print(f"  {name:9} {s['rx']:>9} {s['tx']:>9} {s['out']:>9} {s['drop_action']:>12} {other:>15}")
+for k, v in stats["drops"].items():
+    if v:
+        dropped[f"datapath.{k}"] = v
+ports = {p["name"]: p for p in stats["ports"]}
+uplink_rx = ports["net_af_packet0"]["rx_pkts"]
+delivered = ports["net_af_packet1"]["tx_pkts"]
+total_dropped = sum(dropped.values())
+unaccounted = sent["sent"] - delivered - total_dropped
+print(f"traffic: sent {sent['sent']} frames ({sent['denied_sources']} from sources the firewall "
+      f"denies); uplink received {uplink_rx}; delivered on the egress port {delivered}")
+print(f"dropped by reason: {dropped or 'none'}")
+vms = [p for p in placements if p.get("type") == "vm"]
+n_vf = sum(p.get("place") == "vf" for p in vms)
+n_sw = sum(p.get("place") == "software" for p in vms)
+problems = []
+if unaccounted:
+    problems.append(f"{unaccounted} frames unaccounted for")
+if nf_decided != sent["denied_sources"]:
+    problems.append(f"the firewall dropped {nf_decided}, not the {sent['denied_sources']} it should")
+if (n_vf, n_sw) != (int(expect_vf), int(expect_sw)):
+    problems.append(f"VM placements {n_vf} VF + {n_sw} software, expected {expect_vf} + {expect_sw}")
+if irq_bad:
+    problems.append(f"{irq_bad} IRQ pins not in the fake /proc/irq")
+print(f"every frame accounted for: {'yes' if unaccounted == 0 else 'NO'} ({delivered} delivered + "
+      f"{total_dropped} dropped with a reason = {delivered + total_dropped} of {sent['sent']} sent)")
+print(f"VM placements: {n_vf} on VFs, {n_sw} on vhost-user (expected {expect_vf} + {expect_sw})")
+if problems:
+    print("demo: PROBLEMS: " + "; ".join(problems))
+result = {"applied": applied, "converged": bool((status.get("apply") or {}).get("converged")),
+          "vf": n_vf, "software": n_sw, "nf_software": sum(p.get("type") == "nf" and p.get("place") == "software" for p in placements),
+          "sent": sent["sent"], "delivered": delivered, "dropped": dropped, "unaccounted": unaccounted}
+print("demo-result: " + json.dumps(result, separators=(",", ":")))
+sys.exit(1 if problems else 0)
 PY
+then
+	fail "the summary found problems (see the PROBLEMS line above)"
+fi

@@ -8,7 +8,8 @@
 #      suites unit, integration, fuzz (corpus replay)
 #   4. clang build with warnings as errors and libFuzzer: bounded fuzzing runs (suite fuzz)
 #   5. packaging checks (scripts/check-packaging.sh: .deb build, units, completion, manifest)
-#   5b. the demo (scripts/demo.sh, plain gcc build): its summary must account for every frame
+#   5b. the demo (scripts/demo.sh, plain gcc build): its demo-result line must say 4 VF and
+#       2 software VM placements and every frame accounted for
 #   6. suite kernel-lab (a real kernel under QEMU) unless NFPATH_SKIP_KERNEL_LAB=1
 # Ends with one line "tests: N passed, N failed, N skipped" over every suite run.
 # Environment: NFPATH_BUILD_ROOT (default ./build-test), NFPATH_SUITES (override step 3's suites).
@@ -80,12 +81,31 @@ step "packaging: Debian package, systemd units, completion, Kubernetes manifest"
 if bash scripts/check-packaging.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 step "demo (README's first command, non-interactive, plain gcc build)"
-if NFPATH_BUILD="$root/gcc" bash scripts/demo.sh --seconds 2; then
+# Its last line, demo-result: {...}, must say 4 VMs on VFs, 2 on vhost-user, every frame
+# accounted for.
+demo_out=$(mktemp)
+if NFPATH_BUILD="$root/gcc" bash scripts/demo.sh --seconds 2 2>&1 | tee "$demo_out" &&
+	python3 - "$demo_out" <<'PY'; then
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.startswith("demo-result: ")]
+if not lines:
+    sys.exit("demo: no demo-result line in its output")
+r = json.loads(lines[-1].split(": ", 1)[1])
+bad = [f"{k} is {r.get(k)}, not {v}" for k, v in (("vf", 4), ("software", 2), ("unaccounted", 0))
+       if r.get(k) != v]
+if r.get("sent", 0) <= 0:
+    bad.append("no frames were sent")
+if bad:
+    sys.exit("demo: result check failed: " + "; ".join(bad))
+print(f"demo: result checked: {r['vf']} VF + {r['software']} software placements, "
+      f"{r['sent']} frames sent, {r['delivered']} delivered, {r['unaccounted']} unaccounted")
+PY
 	passed=$((passed + 1))
 else
 	echo "demo: FAILED"
 	failed=$((failed + 1))
 fi
+rm -f "$demo_out"
 
 if [ "${NFPATH_SKIP_KERNEL_LAB:-0}" != 1 ]; then
 	step "kernel-lab suite (real kernel under QEMU)"
