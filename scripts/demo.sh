@@ -301,6 +301,8 @@ sleep 0.5
 step "9. summary"
 ctl status --json --socket "$agent_sock" >"$work/status.json" ||
 	fail "nfpathctl status failed" "$work/nfpathd.log"
+ctl vfs --json --socket "$agent_sock" >"$work/vfs.json" ||
+	fail "nfpathctl vfs failed" "$work/nfpathd.log"
 dpctl nf_list >"$work/nf_list.json" || fail "nf_list failed" "$work/dp.log"
 dpctl stats >"$work/stats.json" || fail "stats failed" "$work/dp.log"
 dpctl flow_list >"$work/flow_list.json" || fail "flow_list failed" "$work/dp.log"
@@ -321,7 +323,7 @@ dash = lambda v: "-" if v in (None, "", []) else str(v)
 
 print("placements" + (" (applied by nfpathd):" if applied else
                       " (OFFLINE plan: this nfpathd does not apply yet):"))
-print(f"  {'workload':9} {'type':4} {'place':9} {'where':34} {'NUMA':>4} {'CPUs':6} {'emul':5} reason")
+print(f"  {'workload':9} {'type':4} {'place':9} {'where':34} {'NUMA':>4} {'CPUs':6} emulator")
 for p in placements:
     if p.get("place") == "vf":
         where = f"{p.get('pf')} VF {p.get('vf')}" + (f" ({p['pci']})" if p.get("pci") else "")
@@ -332,8 +334,29 @@ for p in placements:
     else:
         where = "-"
     print(f"  {p['workload']:9} {p.get('type', '?'):4} {dash(p.get('place')):9} {where:34} "
-          f"{dash(p.get('numa_node')):>4} {dash(p.get('cpus')):6} {dash(p.get('emulator_cpus')):5} "
-          f"{dash(p.get('reason'))}")
+          f"{dash(p.get('numa_node')):>4} {dash(p.get('cpus')):6} {dash(p.get('emulator_cpus'))}")
+    print(f"  {'':9} why: {dash(p.get('reason'))}")
+
+policy = {w["name"]: w for f in os.listdir(os.path.join(work, "policies.d"))
+          for w in json.load(open(os.path.join(work, "policies.d", f))).get("workloads", [])}
+problems = []
+print("VF configuration (nfpathctl vfs: nfpathd's read-back of the simulated NIC):")
+vf_owner = {(p.get("pf"), p.get("vf")): p["workload"] for p in placements if p.get("place") == "vf"}
+for pf in load("vfs.json").get("pfs", []):
+    for vf in pf.get("vfs", []):
+        who = vf_owner.get((pf.get("netdev"), vf["index"])) or vf_owner.get((pf.get("pf"), vf["index"]))
+        want = (policy.get(who) or {}).get("mac") if who else None
+        note = f"for '{who}'" if who else "free"
+        if applied and want and (vf.get("mac") or "").lower() != want.lower():
+            note += f" (policy says MAC {want}!)"
+            problems.append(f"VF {vf['index']} of {pf.get('netdev')} is not configured for '{who}'")
+        print(f"  {pf.get('netdev')} VF {vf['index']} ({vf.get('pci')}): mac {dash(vf.get('mac'))} "
+              f"vlan {vf.get('vlan', 0)}, {vf.get('irqs', 0)} IRQs, {note}")
+if applied:
+    port_names = {p["name"] for p in stats["ports"]}
+    for p in placements:
+        if p.get("type") == "vm" and p.get("place") == "software" and p.get("vhost") not in port_names:
+            problems.append(f"no vhost-user port {p.get('vhost')} on nfpath-dp for '{p['workload']}'")
 
 print("CPU and IRQ pins:")
 irq_bad = 0
@@ -406,7 +429,6 @@ print(f"dropped by reason: {dropped or 'none'}")
 vms = [p for p in placements if p.get("type") == "vm"]
 n_vf = sum(p.get("place") == "vf" for p in vms)
 n_sw = sum(p.get("place") == "software" for p in vms)
-problems = []
 if unaccounted:
     problems.append(f"{unaccounted} frames unaccounted for")
 if nf_decided != sent["denied_sources"]:
