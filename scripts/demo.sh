@@ -56,7 +56,6 @@ build=${NFPATH_BUILD:-build}
 policy=policies/examples/demo-node.json
 sim_nic=vf-manager/sim-example.json
 inventory=policies/inventory/demo-simnic0.json
-libvirt_uri="test://$src/policies/demo/libvirt-node.xml"
 service_mac=02:00:00:00:5e:01
 backends=02:00:00:00:b0:01,02:00:00:00:b0:02,02:00:00:00:b0:03
 
@@ -162,8 +161,15 @@ grep -E 'add-vhost-port|set-chain|^plan:' "$work/plan.txt" | sed 's/^/  /'
 mkdir -p "$work/policies.d" "$work/state"
 cp "$policy" "$work/policies.d/"
 
-step "3. libvirt: a test-driver node with 6 running VMs ($libvirt_uri)"
-echo "nfpathd holds the only connection: the test driver keeps domains and pins in-process"
+step "3. libvirt: a test-driver node with 6 running VMs (policies/demo/libvirt-node.xml)"
+# The node's CPU count follows this machine's, so that pins to any of its CPUs are valid.
+ncpu=$(nproc)
+sed -e "s|<active>[0-9]*</active>|<active>$ncpu</active>|" \
+	-e "s|<cores>[0-9]*</cores>|<cores>$ncpu</cores>|" policies/demo/libvirt-node.xml \
+	>"$work/libvirt-node.xml"
+libvirt_uri="test://$work/libvirt-node.xml"
+echo "$libvirt_uri: $(grep -c '<domain ' "$work/libvirt-node.xml") domains, $ncpu CPUs;" \
+	"nfpathd holds the only connection (the test driver keeps domains and pins in-process)"
 
 step "4. network namespace '$ns': uplink $up_host<->$up_ns, egress $eg_host<->$eg_ns"
 ip netns add "$ns" || fail "cannot create a network namespace"
