@@ -405,6 +405,12 @@ for f in flows:
     print(f"  {f['mac']}" + (f" vlan {f['vlan']}" if f.get("vlan") else "") + f" -> {who}: {how}")
 if not flows:
     print("  (no flows)")
+flow_keys = {(f["mac"], f.get("vlan") or 0) for f in flows}
+for mac_vlan, who in owner.items():
+    if mac_vlan not in flow_keys:
+        problems.append(f"nfpathd reports steering of {mac_vlan[0]} to '{who}', nfpath-dp has no such flow")
+if (service_mac, 0) not in flow_keys:
+    problems.append(f"nfpath-dp has no flow for the service MAC {service_mac}")
 
 chain = next((c for c in status.get("chains") or []), None)
 print("NFs" + (f" (chain '{chain['name']}' {chain.get('id')}: {chain.get('spec')})" if chain else "") + ":")
