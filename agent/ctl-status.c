@@ -403,3 +403,37 @@ ctl_apply(int argc, char **argv)
 	json_decref(res);
 	return r;
 }
+
+int
+ctl_domain_xml(int argc, char **argv)
+{
+	struct call_opts o = {0};
+	json_t *res = NULL, *args;
+	const char *name;
+	int r;
+
+	if (argc >= 2 && argv[1][0] != '-') {
+		name = argv[1];
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	} else {
+		name = NULL;
+	}
+	if (!name || parse_common(argc, argv, &o) < 0) {
+		fprintf(stderr, "usage: nfpathctl domain-xml DOMAIN [--json] [--socket PATH | "
+				"--settings FILE]\n");
+		return CTL_EXIT_USAGE;
+	}
+	args = json_pack("{s:s}", "name", name);
+	r = call_args(argv[0], &o, "domain_xml", args, &res);
+	json_decref(args);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (o.json)
+		print_json(res);
+	else
+		fputs(s_or(res, "xml", ""), stdout);
+	json_decref(res);
+	return CTL_EXIT_OK;
+}

@@ -28,5 +28,6 @@ int ctl_vfs(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 int ctl_reload(int argc, char **argv);
 int ctl_apply(int argc, char **argv);
+int ctl_domain_xml(int argc, char **argv);
 
 #endif /* AGENT_CTL_H */

@@ -9,8 +9,15 @@
 #include "daemon.h"
 
 const struct agent_ctl_op agent_daemon_ctl_ops[] = {
-	{"status", false}, {"vfs", false},     {"stats", false}, {"reload", true},
-	{"plan", false},   {"explain", false}, {"apply", true},
+	/* name, mutating (root or group nfpath only) */
+	{"status", false},     /* */
+	{"vfs", false},        /* */
+	{"stats", false},      /* */
+	{"reload", true},      /* */
+	{"plan", false},       /* with policy paths: privileged (checked in op_plan) */
+	{"explain", false},    /* */
+	{"apply", true},       /* */
+	{"domain_xml", false}, /* */
 };
 const size_t agent_daemon_n_ctl_ops =
 	sizeof(agent_daemon_ctl_ops) / sizeof(agent_daemon_ctl_ops[0]);
@@ -273,6 +280,26 @@ agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 				(json_int_t)d->apply.checked, "changed",
 				(json_int_t)d->apply.changed, "errors", d->apply.errors, "notes",
 				d->apply.notes);
+	} else if (strcmp(op, "domain_xml") == 0) {
+		const char *name = json_string_value(json_object_get(request, "name"));
+		char *xml = NULL;
+
+		if (!name) {
+			snprintf(err, errlen, "'name' (a libvirt domain) is required");
+			return -EINVAL;
+		}
+		if (!d->virt) {
+			snprintf(err, errlen, "libvirt is not connected (nfpathctl status)");
+			return -ENOTCONN;
+		}
+		r = agent_virt_get_xml(d->virt, name, &xml);
+		if (r < 0) {
+			snprintf(err, errlen, "domain '%s': %s", name,
+				 agent_virt_last_error(d->virt));
+			return r;
+		}
+		res = json_pack("{s:s,s:s}", "name", name, "xml", xml);
+		free(xml);
 	} else if (strcmp(op, "status") == 0) {
 		res = agent_daemon_status_json(d);
 	} else if (strcmp(op, "vfs") == 0) {
