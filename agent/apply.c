@@ -797,6 +797,18 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 	}
 	/* 2. The target. */
 	create_vfs(r);
+	for (size_t i = 0; i < plan->n_actions; i++) {
+		char cpus[256];
+
+		if (plan->actions[i].type != AGENT_ACT_PIN_DATAPATH)
+			continue;
+		vfm_cpuset_format(&plan->actions[i].cpus, cpus, sizeof(cpus));
+		apply_note(
+			r,
+			"nfpath-dp's lcores are fixed when it starts: the plan keeps CPUs %s for "
+			"it (start it with --lcores on them, see nfpath-dp.service)",
+			cpus);
+	}
 	for (size_t i = 0; i < plan->n_decisions; i++) {
 		const struct agent_decision *dec = &plan->decisions[i];
 		const struct agent_alloc_entry *e = agent_alloc_find(r->want, dec->workload);

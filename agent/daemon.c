@@ -458,6 +458,8 @@ vf_owned(void *opaque, const char *pf, unsigned int vf)
 static int
 node_inventory(struct agent_daemon *d, struct agent_inventory **ret_inv, char *err, size_t errlen)
 {
+	struct vfm_cpuset dp_cpus;
+	const char *dpc = json_string_value(json_object_get(d->dp_hello, "cpus"));
 	struct agent_node_sources src = {
 		.vfm = d->inv,
 		/* The simulator's tree has no CPUs: topology comes from the real /sys then. */
@@ -466,7 +468,9 @@ node_inventory(struct agent_daemon *d, struct agent_inventory **ret_inv, char *e
 				      : d->settings->sysfs_root,
 		.reserved = &d->settings->reserved_cpus,
 		.datapath_present = d->dp != NULL,
-		.datapath_lcores = NULL,
+		/* Where nfpath-dp's lcores run (its hello says): the planner keeps them. */
+		.datapath_lcores =
+			d->dp_up && dpc && vfm_cpulist_parse(dpc, &dp_cpus) == 0 ? &dp_cpus : NULL,
 		.virt = d->virt,
 		.vf_owned = vf_owned,
 		.opaque = d,

@@ -30,6 +30,8 @@ agent_inventory_from_node(const struct agent_node_sources *src, struct agent_inv
 	if (src->reserved)
 		inv->reserved = *src->reserved;
 	inv->datapath.present = src->datapath_present;
+	if (src->datapath_lcores)
+		inv->datapath.lcores = *src->datapath_lcores;
 	inv->pfs = calloc(src->vfm ? src->vfm->n_pfs + 1 : 1, sizeof(*inv->pfs));
 	for (size_t i = 0; src->vfm && i < src->vfm->n_pfs; i++) {
 		const struct vfm_pf *p = &src->vfm->pfs[i];
