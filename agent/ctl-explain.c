@@ -14,7 +14,8 @@
 static void
 explain_usage(FILE *out)
 {
-	fprintf(out, "usage: nfpathctl explain [--json] NAME --inventory FILE [--settings FILE] "
+	fprintf(out, "usage: nfpathctl explain [--json] [--socket PATH] NAME   (ask nfpathd)\n"
+		     "       nfpathctl explain [--json] NAME --inventory FILE [--settings FILE] "
 		     "[--current FILE] POLICY...\n"
 		     "  Prints why workload NAME is placed where it is (or why it is not).\n");
 }
@@ -31,10 +32,14 @@ ctl_explain(int argc, char **argv)
 	ret = ctl_plan_parse_opts(argc, argv, explain_usage, &o);
 	if (ret >= 0)
 		return ret;
+	if (!o.inventory && argc - optind == 1)
+		return ctl_plan_daemon("explain", &o, "explain", argv[optind], NULL, 0);
 	if (!o.inventory || argc - optind < 2) {
 		fprintf(stderr, "nfpathctl explain: %s\n",
-			!o.inventory ? "--inventory FILE is required (nfpathd is not asked yet)"
-				     : "name a workload and at least one policy file or directory");
+			!o.inventory
+				? "with --inventory, name a workload and policy files; without, "
+				  "name just the workload (nfpathd is asked)"
+				: "name a workload and at least one policy file or directory");
 		explain_usage(stderr);
 		return CTL_EXIT_USAGE;
 	}

@@ -71,6 +71,7 @@ ctl_plan_parse_opts(int argc, char **argv, void (*usage)(FILE *out), struct ctl_
 		{"inventory", required_argument, NULL, 'i'},
 		{"current", required_argument, NULL, 'c'},
 		{"settings", required_argument, NULL, 's'},
+		{"socket", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -92,6 +93,9 @@ ctl_plan_parse_opts(int argc, char **argv, void (*usage)(FILE *out), struct ctl_
 		case 's':
 			o.settings = optarg;
 			break;
+		case 'S':
+			o.socket = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return CTL_EXIT_OK;
@@ -108,7 +112,8 @@ static void
 plan_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: nfpathctl plan [--json] --inventory FILE [--settings FILE] [--current FILE] "
+		"usage: nfpathctl plan [--json] [--socket PATH] [POLICY...]   (ask nfpathd)\n"
+		"       nfpathctl plan [--json] --inventory FILE [--settings FILE] [--current FILE] "
 		"POLICY...\n"
 		"  Prints the actions the policy (files and directories, merged) would cause on the\n"
 		"  node described by the inventory, without applying them.\n"
@@ -128,10 +133,11 @@ ctl_plan(int argc, char **argv)
 	ret = ctl_plan_parse_opts(argc, argv, plan_usage, &o);
 	if (ret >= 0)
 		return ret;
-	if (!o.inventory || optind >= argc) {
-		fprintf(stderr, "nfpathctl plan: %s\n",
-			!o.inventory ? "--inventory FILE is required (nfpathd is not asked yet)"
-				     : "name at least one policy file or directory");
+	if (!o.inventory)
+		return ctl_plan_daemon("plan", &o, "plan", NULL, argv + optind,
+				       (size_t)(argc - optind));
+	if (optind >= argc) {
+		fprintf(stderr, "nfpathctl plan: name at least one policy file or directory\n");
 		plan_usage(stderr);
 		return CTL_EXIT_USAGE;
 	}

@@ -17,7 +17,16 @@ struct ctl_plan_opts {
 	const char *inventory; /* --inventory FILE (required) */
 	const char *settings;  /* --settings FILE, or NULL */
 	const char *current;   /* --current FILE, or NULL */
+	const char *socket;    /* --socket PATH: nfpathd's control socket (no --inventory) */
 };
+
+/*
+ * Without --inventory, 'plan' and 'explain' ask the running nfpathd (its live inventory and
+ * allocations): op "plan" with the policy paths (absolute; none = the policy in force), or
+ * "explain" with the name. Prints the answer (text, or JSON with --json). Returns an exit code.
+ */
+int ctl_plan_daemon(const char *cmd, const struct ctl_plan_opts *o, const char *op,
+		    const char *name, char *const *paths, size_t n);
 
 /*
  * Parse those options. Returns -1 to go on (operands start at optind), or the exit code to

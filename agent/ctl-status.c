@@ -13,6 +13,7 @@
 
 #include "nfpath/agent-settings.h"
 
+#include "ctl-plan.h"
 #include "ctl-sock.h"
 #include "ctl.h"
 
@@ -60,7 +61,8 @@ parse_common(int argc, char **argv, struct call_opts *o)
 
 /* Call 'op'; on success *ret_result is the daemon's result. Prints failures. */
 static int
-call(const char *cmd, const struct call_opts *o, const char *op, json_t **ret_result)
+call_args(const char *cmd, const struct call_opts *o, const char *op, json_t *args,
+	  json_t **ret_result)
 {
 	struct agent_settings *s = NULL;
 	char path[4096], err[1024];
@@ -80,7 +82,7 @@ call(const char *cmd, const struct call_opts *o, const char *op, json_t **ret_re
 		snprintf(path, sizeof(path), "%s", s->control_socket);
 		agent_settings_free(s);
 	}
-	r = agent_ctl_call(path, op, NULL, 10000, &reply, err, sizeof(err));
+	r = agent_ctl_call(path, op, args, 30000, &reply, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "nfpathctl %s: %s\n", cmd, err);
 		return CTL_EXIT_FAIL;
@@ -97,6 +99,12 @@ call(const char *cmd, const struct call_opts *o, const char *op, json_t **ret_re
 	*ret_result = json_incref(json_object_get(reply, "result"));
 	json_decref(reply);
 	return CTL_EXIT_OK;
+}
+
+static int
+call(const char *cmd, const struct call_opts *o, const char *op, json_t **ret_result)
+{
+	return call_args(cmd, o, op, NULL, ret_result);
 }
 
 static void
@@ -118,6 +126,52 @@ static long long
 i_of(json_t *o, const char *key)
 {
 	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static void
+print_apply_status(json_t *st)
+{
+	json_t *ap = json_object_get(st, "apply"), *v, *pl;
+	size_t i;
+
+	if (!json_is_object(ap))
+		return;
+	printf("apply:     %s, %lld steps checked, %lld changed (%lld applies, %lld not "
+	       "converged)\n",
+	       json_is_true(json_object_get(ap, "converged")) ? "converged" : "NOT converged",
+	       i_of(ap, "checked"), i_of(ap, "changed"), i_of(ap, "applies"),
+	       i_of(ap, "failed_applies"));
+	json_array_foreach(json_object_get(ap, "errors"), i, v)
+		printf("  error:   %s\n", json_string_value(v));
+	if (json_array_size(json_object_get(st, "placements")))
+		printf("%-12s %-3s %-9s %-22s %-5s %-8s %s\n", "WORKLOAD", "", "PATH", "WHERE",
+		       "NODE", "CPUS", "STEERING / IRQS");
+	json_array_foreach(json_object_get(st, "placements"), i, pl)
+	{
+		char where[64] = "-", extra[160] = "", node[16] = "-";
+		json_t *steer = json_object_get(pl, "steering");
+
+		if (json_is_string(json_object_get(pl, "pf")))
+			snprintf(where, sizeof(where), "%s#%lld %s", s_or(pl, "pf", "?"),
+				 i_of(pl, "vf"), s_or(pl, "pci", ""));
+		else if (json_is_string(json_object_get(pl, "vhost")))
+			snprintf(where, sizeof(where), "%s", s_or(pl, "vhost", ""));
+		else if (json_is_string(json_object_get(pl, "nf_slot")))
+			snprintf(where, sizeof(where), "slot %s", s_or(pl, "nf_slot", ""));
+		if (json_is_object(steer))
+			snprintf(extra, sizeof(extra), "%s: %s", s_or(steer, "mac", "?"),
+				 s_or(steer, "path", "?"));
+		else if (json_array_size(json_object_get(pl, "irqs")))
+			snprintf(extra, sizeof(extra), "%zu IRQs pinned",
+				 json_array_size(json_object_get(pl, "irqs")));
+		if (json_is_integer(json_object_get(pl, "numa_node")))
+			snprintf(node, sizeof(node), "%lld", i_of(pl, "numa_node"));
+		printf("%-12s %-3s %-9s %-22s %-5s %-8s %s\n", s_or(pl, "workload", "?"),
+		       s_or(pl, "type", "?"), s_or(pl, "place", "?"), where, node,
+		       s_or(pl, "cpus", "-"), extra);
+		if (!strcmp(s_or(pl, "place", ""), "none"))
+			printf("  why:     %s\n", s_or(pl, "reason", ""));
+	}
 }
 
 static void
@@ -171,6 +225,7 @@ print_status(json_t *st)
 	printf("journal:   %s, generation %lld, %lld saved VFs%s%s\n", s_or(jr, "path", "?"),
 	       i_of(jr, "generation"), i_of(jr, "vfs"),
 	       json_is_string(json_object_get(jr, "error")) ? ": " : "", s_or(jr, "error", ""));
+	print_apply_status(st);
 }
 
 static void
@@ -273,4 +328,112 @@ ctl_reload(int argc, char **argv)
 	r = json_is_true(json_object_get(res, "accepted")) ? CTL_EXIT_OK : CTL_EXIT_FAIL;
 	json_decref(res);
 	return r;
+}
+
+int
+ctl_plan_daemon(const char *cmd, const struct ctl_plan_opts *po, const char *op, const char *name,
+		char *const *paths, size_t n)
+{
+	struct call_opts o = {.json = po->json, .socket = po->socket, .settings = po->settings};
+	json_t *args = json_object(), *arr = json_array(), *res = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		char *abs = realpath(paths[i], NULL);
+
+		if (!abs) {
+			fprintf(stderr, "nfpathctl %s: %s: %s\n", cmd, paths[i], strerror(errno));
+			json_decref(arr);
+			json_decref(args);
+			return CTL_EXIT_FAIL;
+		}
+		json_array_append_new(arr, json_string(abs));
+		free(abs);
+	}
+	json_object_set_new(args, "paths", arr);
+	if (name)
+		json_object_set_new(args, "name", json_string(name));
+	r = call_args(cmd, &o, op, args, &res);
+	json_decref(args);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (o.json)
+		print_json(json_object_get(res, "json"));
+	else
+		fputs(s_or(res, "text", ""), stdout);
+	json_decref(res);
+	return CTL_EXIT_OK;
+}
+
+static void
+print_apply(json_t *res)
+{
+	json_t *v;
+	size_t i;
+
+	printf("%s: %lld steps checked, %lld changed\n",
+	       json_is_true(json_object_get(res, "converged")) ? "converged" : "NOT converged",
+	       i_of(res, "checked"), i_of(res, "changed"));
+	json_array_foreach(json_object_get(res, "errors"), i, v)
+		printf("  error: %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(res, "notes"), i, v)
+		printf("  note:  %s\n", json_string_value(v));
+}
+
+int
+ctl_apply(int argc, char **argv)
+{
+	struct call_opts o = {0};
+	json_t *res = NULL;
+	int r;
+
+	if (parse_common(argc, argv, &o) < 0) {
+		fprintf(stderr,
+			"usage: nfpathctl apply [--json] [--socket PATH | --settings FILE]\n");
+		return CTL_EXIT_USAGE;
+	}
+	r = call(argv[0], &o, "apply", &res);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (o.json)
+		print_json(res);
+	else
+		print_apply(res);
+	r = json_is_true(json_object_get(res, "converged")) ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+	json_decref(res);
+	return r;
+}
+
+int
+ctl_domain_xml(int argc, char **argv)
+{
+	struct call_opts o = {0};
+	json_t *res = NULL, *args;
+	const char *name;
+	int r;
+
+	if (argc >= 2 && argv[1][0] != '-') {
+		name = argv[1];
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	} else {
+		name = NULL;
+	}
+	if (!name || parse_common(argc, argv, &o) < 0) {
+		fprintf(stderr, "usage: nfpathctl domain-xml DOMAIN [--json] [--socket PATH | "
+				"--settings FILE]\n");
+		return CTL_EXIT_USAGE;
+	}
+	args = json_pack("{s:s}", "name", name);
+	r = call_args(argv[0], &o, "domain_xml", args, &res);
+	json_decref(args);
+	if (r != CTL_EXIT_OK)
+		return r;
+	if (o.json)
+		print_json(res);
+	else
+		fputs(s_or(res, "xml", ""), stdout);
+	json_decref(res);
+	return CTL_EXIT_OK;
 }

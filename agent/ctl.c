@@ -12,9 +12,13 @@
 static const struct ctl_command commands[] = {
 	{"validate", "[--json] [--settings FILE] FILE_OR_DIR...",
 	 "check policy files (and node settings) offline; exit 1 with every mistake", ctl_validate},
-	{"plan", "[--json] --inventory FILE [--settings FILE] [--current FILE] POLICY...",
-	 "print the actions a policy would cause on a node, without applying them", ctl_plan},
-	{"explain", "[--json] NAME --inventory FILE [--settings FILE] [--current FILE] POLICY...",
+	{"plan",
+	 "[--json] [--socket PATH] [POLICY...] | --inventory FILE [--current FILE] POLICY...",
+	 "print the actions a policy would cause (on this node: ask nfpathd; or on an inventory "
+	 "file), without applying them",
+	 ctl_plan},
+	{"explain",
+	 "[--json] [--socket PATH] NAME | NAME --inventory FILE [--current FILE] POLICY...",
 	 "print why a workload is where it is (VF or software, NUMA node, CPUs, what was tried)",
 	 ctl_explain},
 	{"status", "[--json] [--socket PATH | --settings FILE]",
@@ -23,6 +27,14 @@ static const struct ctl_command commands[] = {
 	{"vfs", "[--json] [--socket PATH | --settings FILE]", "the VFs nfpathd sees", ctl_vfs},
 	{"stats", "[--json] [--socket PATH | --settings FILE]",
 	 "the datapath's counters, through nfpathd", ctl_stats},
+	{"apply", "[--json] [--socket PATH | --settings FILE]",
+	 "converge now: plan and apply the policy in force (root or group nfpath); exit 1 when "
+	 "something is left undone",
+	 ctl_apply},
+	{"domain-xml", "DOMAIN [--json] [--socket PATH | --settings FILE]",
+	 "a libvirt domain's live XML as nfpathd's connection sees it (with test:/// the only "
+	 "view of its pins and interfaces)",
+	 ctl_domain_xml},
 	{"reload", "[--json] [--socket PATH | --settings FILE]",
 	 "reload the policy now (root or group nfpath); exit 1 when it is rejected", ctl_reload},
 };

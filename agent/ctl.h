@@ -27,5 +27,7 @@ int ctl_status(int argc, char **argv);
 int ctl_vfs(int argc, char **argv);
 int ctl_stats(int argc, char **argv);
 int ctl_reload(int argc, char **argv);
+int ctl_apply(int argc, char **argv);
+int ctl_domain_xml(int argc, char **argv);
 
 #endif /* AGENT_CTL_H */

@@ -2,16 +2,22 @@
 /* What nfpathd answers on its control socket (daemon.h, ctl-sock.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "daemon.h"
 
 const struct agent_ctl_op agent_daemon_ctl_ops[] = {
-	{"status", false},
-	{"vfs", false},
-	{"stats", false},
-	{"reload", true},
+	/* name, mutating (root or group nfpath only) */
+	{"status", false},     /* */
+	{"vfs", false},        /* */
+	{"stats", false},      /* */
+	{"reload", true},      /* */
+	{"plan", false},       /* with policy paths: privileged (checked in op_plan) */
+	{"explain", false},    /* */
+	{"apply", true},       /* */
+	{"domain_xml", false}, /* */
 };
 const size_t agent_daemon_n_ctl_ops =
 	sizeof(agent_daemon_ctl_ops) / sizeof(agent_daemon_ctl_ops[0]);
@@ -70,6 +76,24 @@ agent_daemon_status_json(struct agent_daemon *d)
 		      (json_int_t)(d->journal ? d->journal->generation : 0), "vfs",
 		      (json_int_t)(d->journal ? d->journal->n_vfs : 0), "error",
 		      str_or_null(d->journal_error));
+	if (o) {
+		json_object_set_new(o, "apply",
+				    json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:o}", "converged",
+					      d->converged, "applies", (json_int_t)d->applies,
+					      "failed_applies", (json_int_t)d->failed_applies,
+					      "checked", (json_int_t)d->apply.checked, "changed",
+					      (json_int_t)d->apply.changed, "errors",
+					      d->apply.errors, "notes", d->apply.notes,
+					      "plan_error", str_or_null(d->plan_error)));
+		json_object_set(o, "placements", d->apply.placements);
+		json_object_set(o, "chains", d->apply.chains);
+		if (d->plan)
+			json_object_set_new(o, "plan",
+					    json_pack("{s:I,s:I,s:I}", "vf",
+						      (json_int_t)d->plan->n_vf, "software",
+						      (json_int_t)d->plan->n_software, "unplaced",
+						      (json_int_t)d->plan->n_unplaced));
+	}
 	return o;
 }
 
@@ -108,6 +132,129 @@ vfs_json(const struct agent_daemon *d)
 	return json_pack("{s:o}", "pfs", arr ? arr : json_array());
 }
 
+/* Text that a FILE-printing function writes, as a JSON string. */
+static json_t *
+text_of(void (*print)(const void *, FILE *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *s;
+
+	if (!f)
+		return NULL;
+	print(arg, f);
+	fclose(f);
+	s = json_stringn(buf, len);
+	free(buf);
+	return s;
+}
+
+static void
+print_plan(const void *plan, FILE *f)
+{
+	agent_plan_print(plan, f);
+}
+
+static void
+print_decision(const void *dec, FILE *f)
+{
+	agent_decision_print(dec, f);
+}
+
+static int
+op_plan(struct agent_daemon *d, json_t *request, const struct agent_ctl_peer *peer, json_t **ret,
+	char *err, size_t errlen)
+{
+	json_t *paths = json_object_get(request, "paths");
+	struct agent_policy *pol = NULL;
+	struct agent_plan *plan = NULL;
+	int r;
+
+	if (json_array_size(paths)) {
+		struct agent_diags diags = {0};
+		const char **v = calloc(json_array_size(paths), sizeof(*v));
+		size_t i;
+		json_t *p;
+
+		if (!peer->privileged) {
+			snprintf(err, errlen,
+				 "planning other policy files needs root or group nfpath (nfpathd "
+				 "reads them); without files the policy in force is planned");
+			return -EPERM;
+		}
+		if (!v)
+			return -ENOMEM;
+		json_array_foreach(paths, i, p)
+		{
+			v[i] = json_string_value(p);
+			if (!v[i]) {
+				free(v);
+				snprintf(err, errlen, "'paths' must be strings");
+				return -EINVAL;
+			}
+		}
+		r = agent_policy_load_paths(v, json_array_size(paths), &pol, &diags);
+		free(v);
+		if (r < 0) {
+			char buf[1024];
+			size_t off = 0;
+
+			for (size_t k = 0; k < diags.n && off < errlen; k++) {
+				agent_diag_format(&diags.v[k], buf, sizeof(buf));
+				off += (size_t)snprintf(err + off, errlen - off, "%s%s",
+							k ? "\n" : "rejected:\n", buf);
+			}
+			agent_diags_clear(&diags);
+			return -EINVAL;
+		}
+		agent_diags_clear(&diags);
+	}
+	r = agent_daemon_plan(d, pol, &plan, err, errlen);
+	agent_policy_free(pol);
+	if (r < 0)
+		return r;
+	*ret = json_pack("{s:o,s:o}", "json", agent_plan_to_json(plan), "text",
+			 text_of(print_plan, plan));
+	agent_plan_free(plan);
+	return 0;
+}
+
+static int
+op_explain(struct agent_daemon *d, json_t *request, json_t **ret, char *err, size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(request, "name"));
+	const struct agent_decision *dec;
+	json_t *pl = NULL, *v, *o;
+	size_t i;
+
+	if (!name) {
+		snprintf(err, errlen, "'name' (a workload) is required");
+		return -EINVAL;
+	}
+	if (!d->plan) {
+		snprintf(err, errlen, "nothing planned yet (no policy in force: nfpathctl status)");
+		return -ENOENT;
+	}
+	dec = agent_plan_decision(d->plan, name);
+	if (!dec) {
+		snprintf(err, errlen, "no workload '%s' in the policy in force", name);
+		return -ENOENT;
+	}
+	json_array_foreach(d->apply.placements, i, v)
+	{
+		const char *w = json_string_value(json_object_get(v, "workload"));
+
+		if (w && strcmp(w, name) == 0)
+			pl = v;
+	}
+	o = agent_decision_to_json(dec);
+	if (o)
+		json_object_set(o, "applied", pl ? pl : json_null());
+	*ret = json_pack("{s:o,s:o}", "json", o, "text", text_of(print_decision, dec));
+	return 0;
+}
+
 int
 agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 			const struct agent_ctl_peer *peer, json_t **ret_result, char *err,
@@ -117,8 +264,43 @@ agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 	json_t *res = NULL;
 	int r;
 
-	(void)request;
-	if (strcmp(op, "status") == 0) {
+	if (strcmp(op, "plan") == 0) {
+		r = op_plan(d, request, peer, &res, err, errlen);
+		if (r < 0)
+			return r;
+	} else if (strcmp(op, "explain") == 0) {
+		r = op_explain(d, request, &res, err, errlen);
+		if (r < 0)
+			return r;
+	} else if (strcmp(op, "apply") == 0) {
+		agent_log(AGENT_LOG_INFO, "apply asked by pid %d (uid %u)", (int)peer->pid,
+			  (unsigned)peer->uid);
+		agent_daemon_converge(d, "nfpathctl apply");
+		res = json_pack("{s:b,s:I,s:I,s:O,s:O}", "converged", d->converged, "checked",
+				(json_int_t)d->apply.checked, "changed",
+				(json_int_t)d->apply.changed, "errors", d->apply.errors, "notes",
+				d->apply.notes);
+	} else if (strcmp(op, "domain_xml") == 0) {
+		const char *name = json_string_value(json_object_get(request, "name"));
+		char *xml = NULL;
+
+		if (!name) {
+			snprintf(err, errlen, "'name' (a libvirt domain) is required");
+			return -EINVAL;
+		}
+		if (!d->virt) {
+			snprintf(err, errlen, "libvirt is not connected (nfpathctl status)");
+			return -ENOTCONN;
+		}
+		r = agent_virt_get_xml(d->virt, name, &xml);
+		if (r < 0) {
+			snprintf(err, errlen, "domain '%s': %s", name,
+				 agent_virt_last_error(d->virt));
+			return r;
+		}
+		res = json_pack("{s:s,s:s}", "name", name, "xml", xml);
+		free(xml);
+	} else if (strcmp(op, "status") == 0) {
 		res = agent_daemon_status_json(d);
 	} else if (strcmp(op, "vfs") == 0) {
 		res = vfs_json(d);

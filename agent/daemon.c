@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "inventory-node.h"
 
 /* ---- logging --------------------------------------------------------------------------------- */
 
@@ -257,6 +258,8 @@ agent_daemon_reload(struct agent_daemon *d, const char *why)
 	return 0;
 }
 
+static int timer_arm(int fd, uint64_t first_usec, uint64_t interval_usec);
+
 /* ---- convergence ----------------------------------------------------------------------------- */
 
 static void
@@ -305,8 +308,7 @@ converge_datapath(struct agent_daemon *d)
 			  d->dp_seen_connects ? "; reconnected: flows, chains and ports to replay"
 					      : "");
 		d->dp_seen_connects = d->dp->connects;
-		/* Replay seam: the planner's datapath actions are re-sent through
-		 * agent_daemon_apply() once they exist. */
+		/* Replay: apply lists what the datapath has and sends what is missing. */
 	}
 }
 
@@ -365,7 +367,7 @@ static void
 make_status(struct agent_daemon *d)
 {
 	size_t pfs, vfs;
-	char pol[256], dp[160], lv[160];
+	char pol[256], dp[160], lv[160], ap[160];
 
 	count_vfs(d, &pfs, &vfs);
 	if (d->policy)
@@ -386,8 +388,15 @@ make_status(struct agent_daemon *d)
 		snprintf(lv, sizeof(lv), "libvirt %zu domains", d->virt_domains);
 	else
 		snprintf(lv, sizeof(lv), "libvirt unreachable");
-	snprintf(d->status, sizeof(d->status), "%s; %zu PFs, %zu VFs (%s); %s; %s", pol, pfs, vfs,
-		 d->vfm ? vfm_ctx_backend_name(d->vfm) : "?", dp, lv);
+	if (d->plan)
+		snprintf(ap, sizeof(ap), "%s: %zu on VFs, %zu software, %zu unplaced%s",
+			 d->converged ? "converged" : "NOT converged", d->plan->n_vf,
+			 d->plan->n_software, d->plan->n_unplaced,
+			 d->converged ? "" : " (nfpathctl status)");
+	else
+		snprintf(ap, sizeof(ap), "nothing applied");
+	snprintf(d->status, sizeof(d->status), "%s; %s; %zu PFs, %zu VFs (%s); %s; %s", pol, ap,
+		 pfs, vfs, d->vfm ? vfm_ctx_backend_name(d->vfm) : "?", dp, lv);
 }
 
 static void
@@ -415,31 +424,158 @@ journal_intent(struct agent_daemon *d)
 		d->journal_error[0] = '\0';
 }
 
-int
-agent_daemon_apply(struct agent_daemon *d, const struct agent_apply_action *actions, size_t n)
+/* VFs nfpathd owns: journalled originals, and those its allocations hold. */
+static bool
+vf_owned(void *opaque, const char *pf, unsigned int vf)
 {
-	/* The planner's actions go here: journal first (original VF states via
-	 * agent_journal_add_vf() + agent_journal_write()), then vf-manager, libvirt, IRQs and
-	 * the datapath. Until the planner exists, there is nothing to do. */
-	for (size_t i = 0; i < n; i++)
-		agent_log(AGENT_LOG_INFO, "apply: %s (not implemented yet)", actions[i].what);
-	(void)d;
-	return 0;
+	struct agent_daemon *d = opaque;
+	const struct vfm_pf *p = NULL;
+	json_t *allocs[2] = {d->journal->applied, d->journal->pending};
+
+	for (size_t i = 0; d->inv && i < d->inv->n_pfs; i++)
+		if (strcmp(d->inv->pfs[i].netdev, pf) == 0 || strcmp(d->inv->pfs[i].id, pf) == 0)
+			p = &d->inv->pfs[i];
+	if (agent_journal_find_vf(d->journal, pf, vf) ||
+	    (p && (agent_journal_find_vf(d->journal, p->id, vf) ||
+		   agent_journal_find_vf(d->journal, p->netdev, vf))))
+		return true;
+	for (size_t k = 0; k < 2; k++) {
+		json_t *w = json_object_get(allocs[k], "workloads"), *e;
+		size_t i;
+
+		json_array_foreach(w, i, e)
+		{
+			const char *epf = json_string_value(json_object_get(e, "pf"));
+
+			if (epf && json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
+			    (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0)))
+				return true;
+		}
+	}
+	return false;
+}
+
+static int
+node_inventory(struct agent_daemon *d, struct agent_inventory **ret_inv, char *err, size_t errlen)
+{
+	struct vfm_cpuset dp_cpus;
+	const char *dpc = json_string_value(json_object_get(d->dp_hello, "cpus"));
+	struct agent_node_sources src = {
+		.vfm = d->inv,
+		/* The simulator's tree has no CPUs: topology comes from the real /sys then. */
+		.sysfs_root = d->settings->vf_backend == AGENT_VF_BACKEND_SIM
+				      ? "/sys"
+				      : d->settings->sysfs_root,
+		.reserved = &d->settings->reserved_cpus,
+		.datapath_present = d->dp != NULL,
+		/* Where nfpath-dp's lcores run (its hello says): the planner keeps them. */
+		.datapath_lcores =
+			d->dp_up && dpc && vfm_cpulist_parse(dpc, &dp_cpus) == 0 ? &dp_cpus : NULL,
+		.virt = d->virt,
+		.vf_owned = vf_owned,
+		.opaque = d,
+	};
+
+	return agent_inventory_from_node(&src, ret_inv, err, errlen);
+}
+
+int
+agent_daemon_plan(struct agent_daemon *d, const struct agent_policy *policy,
+		  struct agent_plan **ret_plan, char *err, size_t errlen)
+{
+	struct agent_inventory *inv = NULL;
+	struct agent_alloc *cur;
+	int r;
+
+	if (!policy)
+		policy = d->policy;
+	if (!policy) {
+		snprintf(err, errlen, "no policy in force (see 'nfpathctl status')");
+		return -ENOENT;
+	}
+	r = node_inventory(d, &inv, err, errlen);
+	if (r < 0)
+		return r;
+	cur = agent_apply_current(d);
+	r = agent_plan(policy, inv, cur, ret_plan);
+	if (r < 0)
+		snprintf(err, errlen, "planner: %s", strerror(-r));
+	agent_alloc_free(cur);
+	agent_inventory_free(inv);
+	return r;
+}
+
+int
+agent_daemon_apply(struct agent_daemon *d)
+{
+	struct agent_inventory *inv = NULL;
+	struct agent_alloc *cur = NULL;
+	struct agent_plan *plan = NULL;
+	int r;
+
+	if (!d->policy) {
+		d->converged = false;
+		return 0;
+	}
+	r = node_inventory(d, &inv, d->plan_error, sizeof(d->plan_error));
+	if (r < 0) {
+		agent_log(AGENT_LOG_ERR, "inventory: %s", d->plan_error);
+		d->converged = false;
+		return r;
+	}
+	cur = agent_apply_current(d);
+	r = agent_plan(d->policy, inv, cur, &plan);
+	agent_alloc_free(cur);
+	if (r < 0) {
+		snprintf(d->plan_error, sizeof(d->plan_error), "planner: %s", strerror(-r));
+		agent_log(AGENT_LOG_ERR, "%s", d->plan_error);
+		agent_inventory_free(inv);
+		d->converged = false;
+		return r;
+	}
+	d->plan_error[0] = '\0';
+	agent_apply_result_clear(&d->apply);
+	agent_apply_result_init(&d->apply);
+	r = agent_apply(d, inv, plan, &d->apply);
+	d->applies++;
+	if (r < 0)
+		d->failed_applies++;
+	d->converged = r == 0;
+	if (d->apply.changed || r < 0)
+		agent_log(r < 0 ? AGENT_LOG_WARNING : AGENT_LOG_INFO,
+			  "apply: %lu steps checked, %lu changed, %zu failed: %s", d->apply.checked,
+			  d->apply.changed, json_array_size(d->apply.errors),
+			  r == 0 ? "converged" : "not converged (retrying)");
+	agent_plan_free(d->plan);
+	d->plan = plan;
+	agent_inventory_free(inv);
+	return r;
 }
 
 int
 agent_daemon_converge(struct agent_daemon *d, const char *why)
 {
+	unsigned int ready_after = d->opts.ready_timeout_sec ? d->opts.ready_timeout_sec : 60;
+
 	agent_log(AGENT_LOG_DEBUG, "converging (%s)", why);
 	converge_inventory(d);
 	converge_datapath(d);
 	converge_libvirt(d);
 	journal_intent(d);
-	agent_daemon_apply(d, NULL, 0);
+	agent_daemon_apply(d);
 	d->converges++;
 	d->last_converge = time(NULL);
 	make_status(d);
-	agent_notify_ready(&d->notify, d->status);
+	/* READY=1 once the node matches the policy (or there is none to match), or after the
+	 * time-out so that systemd does not kill a node agent that waits for a datapath. */
+	if (d->converged || !d->policy || time(NULL) - d->started >= (time_t)ready_after)
+		agent_notify_ready(&d->notify, d->status);
+	else
+		agent_notify_status(&d->notify, d->status);
+	/* Not converged: retry soon (a datapath or libvirt coming up), not at the next resync. */
+	if (!d->converged && d->policy && d->resync_fd >= 0)
+		timer_arm(d->resync_fd, 1000000,
+			  (uint64_t)(d->opts.resync_sec ? d->opts.resync_sec : 60) * 1000000);
 	agent_log(AGENT_LOG_DEBUG, "status: %s", d->status);
 	return 0;
 }
@@ -504,6 +640,7 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 	d->opts = *opts;
 	d->sig_fd = d->ino_fd = d->ino_wd = d->debounce_fd = d->resync_fd = d->watchdog_fd = -1;
 	d->started = time(NULL);
+	agent_apply_result_init(&d->apply);
 	agent_log_set_verbose(opts->verbose);
 	agent_notify_init(&d->notify);
 	r = load_settings(d);
@@ -533,7 +670,7 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 	agent_log(AGENT_LOG_INFO, "control socket %s", d->settings->control_socket);
 	agent_daemon_reload(d, "start");
 	agent_daemon_converge(d, "start");
-	agent_log(AGENT_LOG_INFO, "ready: %s", d->status);
+	agent_log(AGENT_LOG_INFO, "started: %s", d->status);
 	if (agent_notify_watchdog_interval(&d->notify)) {
 		uint64_t us = agent_notify_watchdog_interval(&d->notify);
 
@@ -684,6 +821,8 @@ agent_daemon_fini(struct agent_daemon *d)
 	agent_virt_close(d->virt);
 	agent_dp_client_free(d->dp);
 	json_decref(d->dp_hello);
+	agent_plan_free(d->plan);
+	agent_apply_result_clear(&d->apply);
 	agent_journal_free(d->journal);
 	vfm_inventory_free(d->inv);
 	vfm_ctx_free(d->vfm);

@@ -22,6 +22,7 @@
 #include "nfpath/agent-settings.h"
 #include "nfpath/vfm.h"
 
+#include "apply.h"
 #include "ctl-sock.h"
 #include "dp-client.h"
 #include "journal.h"
@@ -51,14 +52,7 @@ struct agent_daemon_options {
 	unsigned int resync_sec;  /* 0: default 60 */
 	unsigned int debounce_ms; /* policy directory changes settle this long (default 200) */
 	bool verbose;             /* <7> debug lines */
-};
-
-/*
- * What the planner hands to apply. Minimal stand-in until the planner's own action struct
- * (agent-plan.h, written separately) exists: agent_daemon_apply() will take that type instead.
- */
-struct agent_apply_action {
-	const char *what; /* human-readable, for logs and the journal's intent */
+	unsigned int ready_timeout_sec; /* READY=1 even if not converged after this (default 60) */
 };
 
 struct agent_daemon {
@@ -96,6 +90,13 @@ struct agent_daemon {
 	struct agent_notify notify;
 	struct agent_ctl_server *ctl;
 
+	/* the last plan and apply */
+	struct agent_plan *plan; /* NULL: none yet (no policy) */
+	struct agent_apply_result apply;
+	bool converged; /* the last apply left nothing undone */
+	unsigned long applies, failed_applies;
+	char plan_error[512];
+
 	unsigned long converges;
 	time_t last_converge;
 	char status[1024]; /* the last STATUS= line */
@@ -123,8 +124,13 @@ void agent_daemon_fini(struct agent_daemon *d);
 int agent_daemon_reload(struct agent_daemon *d, const char *why);
 int agent_daemon_converge(struct agent_daemon *d, const char *why);
 
-/* The apply seam: run the planner's actions (journalled first). Today: journals and logs. */
-int agent_daemon_apply(struct agent_daemon *d, const struct agent_apply_action *actions, size_t n);
+/* Build the inventory from the node, plan from the journal's allocation, apply (apply.h).
+ * Returns 0 (converged), -EAGAIN (steps failed, retried later), or another -errno. */
+int agent_daemon_apply(struct agent_daemon *d);
+/* Plan against the live node without applying: *ret_plan (agent_plan_free()). 'policy' NULL:
+ * the policy in force. */
+int agent_daemon_plan(struct agent_daemon *d, const struct agent_policy *policy,
+		      struct agent_plan **ret_plan, char *err, size_t errlen);
 
 /* Control socket (daemon-ctl.c). */
 extern const struct agent_ctl_op agent_daemon_ctl_ops[];

@@ -2,7 +2,9 @@
 /*
  * The apply journal (journal.h). Format, version 1:
  *   {"version":1,"generation":N,"intent":"...","vfs":[{"pf":"0000:3b:00.0","vf":0,
- *    "saved":"<vfm_vf_saved_format() text>"}]}
+ *    "saved":"<vfm_vf_saved_format() text>"}],"applied":ALLOC|null,"pending":ALLOC|null,
+ *    "ids":{"chain:web":3}}
+ * (ALLOC: an allocation as 'nfpathctl plan --json' prints it; absent members read as null/{}).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,12 @@ agent_journal_new(void)
 	if (!j)
 		return NULL;
 	j->intent = strdup("");
-	if (!j->intent) {
+	j->applied = json_null();
+	j->pending = json_null();
+	j->ids = json_object();
+	if (!j->intent || !j->ids) {
+		json_decref(j->ids);
+		free(j->intent);
 		free(j);
 		return NULL;
 	}
@@ -40,6 +47,9 @@ agent_journal_free(struct agent_journal *j)
 		return;
 	free(j->intent);
 	free(j->vfs);
+	json_decref(j->applied);
+	json_decref(j->pending);
+	json_decref(j->ids);
 	free(j);
 }
 
@@ -116,6 +126,9 @@ journal_to_json(const struct agent_journal *j)
 			goto fail;
 	}
 	if (json_object_set_new(root, "vfs", vfs))
+		goto fail_root;
+	if (json_object_set(root, "applied", j->applied) ||
+	    json_object_set(root, "pending", j->pending) || json_object_set(root, "ids", j->ids))
 		goto fail_root;
 	return root;
 fail:
@@ -267,6 +280,40 @@ journal_from_json(json_t *root, const char *path, struct agent_journal *j, char 
 		r = agent_journal_add_vf(j, &s);
 		if (r < 0)
 			return r;
+	}
+	v = json_object_get(root, "applied");
+	if (v && !json_is_object(v) && !json_is_null(v))
+		return corrupt(err, errlen, path, "'applied' is not an allocation object or null");
+	if (v) {
+		json_decref(j->applied);
+		j->applied = json_incref(v);
+	}
+	v = json_object_get(root, "pending");
+	if (v && !json_is_object(v) && !json_is_null(v))
+		return corrupt(err, errlen, path, "'pending' is not an allocation object or null");
+	if (v) {
+		json_decref(j->pending);
+		j->pending = json_incref(v);
+	}
+	v = json_object_get(root, "ids");
+	if (v) {
+		const char *k;
+		json_t *id;
+
+		if (!json_is_object(v))
+			return corrupt(err, errlen, path, "'ids' is not an object");
+		json_object_foreach(v, k, id)
+		{
+			if (!json_is_integer(id) || json_integer_value(id) < 0) {
+				snprintf(what, sizeof(what), "ids.%s is not a non-negative integer",
+					 k);
+				return corrupt(err, errlen, path, what);
+			}
+		}
+		json_decref(j->ids);
+		j->ids = json_deep_copy(v);
+		if (!j->ids)
+			return -ENOMEM;
 	}
 	return 0;
 }

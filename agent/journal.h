@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "nfpath/vfm.h"
 
 #define AGENT_JOURNAL_FILE    "journal.json"
@@ -20,6 +22,13 @@ struct agent_journal {
 	char *intent;             /* free text: the policy and plan being applied ("" none) */
 	struct vfm_vf_saved *vfs; /* original state of every VF nfpathd has changed */
 	size_t n_vfs;
+	/* The allocations (agent-plan.h, as JSON): 'applied' is the last one fully applied,
+	 * 'pending' the one being applied (null when none: a crash in between leaves it, and the
+	 * next start finishes or undoes it). 'ids' maps datapath objects nfpathd created to their
+	 * numbers ("chain:web" -> 3). Owned references; never NULL once loaded or created. */
+	json_t *applied;
+	json_t *pending;
+	json_t *ids;
 };
 
 /* An empty journal (generation 0, intent ""). NULL without memory. */

@@ -33,6 +33,8 @@ usage(FILE *out)
 		"      --reserved-cpus LIST   CPUs never given to workloads (0-1,8)\n"
 		"      --resync-interval SEC  periodic resync (default 60)\n"
 		"      --debounce-ms MS       let policy directory changes settle (default 200)\n"
+		"      --ready-timeout SEC    tell systemd READY=1 after this even when the node is\n"
+		"                             not converged yet (default 60; STATUS= says what is not)\n"
 		"  -f, --foreground           accepted; nfpathd always stays in the foreground\n"
 		"  -v, --verbose              debug messages (<7>)\n"
 		"  -h, --help                 this text\n"
@@ -48,6 +50,7 @@ enum {
 	OPT_RESERVED,
 	OPT_RESYNC,
 	OPT_DEBOUNCE,
+	OPT_READY,
 };
 
 static int
@@ -81,6 +84,7 @@ main(int argc, char **argv)
 		{"reserved-cpus", required_argument, NULL, OPT_RESERVED},
 		{"resync-interval", required_argument, NULL, OPT_RESYNC},
 		{"debounce-ms", required_argument, NULL, OPT_DEBOUNCE},
+		{"ready-timeout", required_argument, NULL, OPT_READY},
 		{"foreground", no_argument, NULL, 'f'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -131,6 +135,10 @@ main(int argc, char **argv)
 			break;
 		case OPT_DEBOUNCE:
 			if (parse_uint("--debounce-ms", optarg, 0, 60000, &o.debounce_ms))
+				return 2;
+			break;
+		case OPT_READY:
+			if (parse_uint("--ready-timeout", optarg, 1, 3600, &o.ready_timeout_sec))
 				return 2;
 			break;
 		case 'f':

@@ -251,3 +251,16 @@ agent_alloc_load(const char *path, struct agent_alloc **ret_alloc, struct agent_
 	free(text);
 	return r;
 }
+
+int
+agent_alloc_from_json(const json_t *o, struct agent_alloc **ret_alloc, struct agent_diags *diags)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	int r;
+
+	if (!text)
+		return -ENOMEM;
+	r = agent_alloc_load_buffer("allocation", text, strlen(text), ret_alloc, diags);
+	free(text);
+	return r;
+}

@@ -195,8 +195,8 @@ decision_json(const struct agent_decision *d)
 	return o;
 }
 
-static json_t *
-alloc_json(const struct agent_alloc *a)
+json_t *
+agent_alloc_to_json(const struct agent_alloc *a)
 {
 	json_t *o = json_object(), *w = json_array(), *c = json_array();
 
@@ -244,8 +244,8 @@ dump(json_t *o, FILE *out)
 	return r;
 }
 
-int
-agent_plan_print_json(const struct agent_plan *plan, FILE *out)
+json_t *
+agent_plan_to_json(const struct agent_plan *plan)
 {
 	json_t *o = json_object(), *acts = json_array(), *decs = json_array();
 
@@ -255,12 +255,24 @@ agent_plan_print_json(const struct agent_plan *plan, FILE *out)
 		json_array_append_new(decs, decision_json(&plan->decisions[i]));
 	set(o, "actions", acts);
 	set(o, "decisions", decs);
-	set(o, "allocations", alloc_json(plan->result));
+	set(o, "allocations", agent_alloc_to_json(plan->result));
 	set(o, "summary",
 	    json_pack("{s:I, s:I, s:I, s:I}", "actions", (json_int_t)plan->n_actions, "vf",
 		      (json_int_t)plan->n_vf, "software", (json_int_t)plan->n_software, "unplaced",
 		      (json_int_t)plan->n_unplaced));
-	return dump(o, out);
+	return o;
+}
+
+int
+agent_plan_print_json(const struct agent_plan *plan, FILE *out)
+{
+	return dump(agent_plan_to_json(plan), out);
+}
+
+json_t *
+agent_decision_to_json(const struct agent_decision *d)
+{
+	return decision_json(d);
 }
 
 void

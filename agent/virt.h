@@ -72,4 +72,26 @@ int agent_virt_event_fd(const struct agent_virt *v);
 int agent_virt_event_read(struct agent_virt *v, struct agent_virt_event *ret_ev);
 const char *agent_virt_event_name(int event); /* "started", "stopped", ... */
 
+/* TEMPORARY interface copy (helper virtxml writes the real one). */
+struct agent_virt_iface {
+	char type[16];
+	bool has_mac;
+	uint8_t mac[VFM_MAC_LEN];
+	bool has_pci;
+	struct vfm_pci_addr pci;
+	char socket[256];
+	uint16_t vlan;
+};
+int agent_virt_get_ifaces(struct agent_virt *v, const char *name, bool inactive,
+			  struct agent_virt_iface **ret, size_t *ret_n);
+int agent_virt_ensure_hostdev_iface(struct agent_virt *v, const char *name,
+				    const uint8_t mac[VFM_MAC_LEN], const struct vfm_pci_addr *vf,
+				    uint16_t vlan, bool *ret_live_skipped);
+int agent_virt_ensure_vhostuser_iface(struct agent_virt *v, const char *name,
+				      const uint8_t mac[VFM_MAC_LEN], const char *socket_path,
+				      bool *ret_live_skipped);
+int agent_virt_remove_iface(struct agent_virt *v, const char *name, const uint8_t mac[VFM_MAC_LEN],
+			    bool *ret_live_skipped);
+int agent_virt_set_numatune(struct agent_virt *v, const char *name, int node, bool strict);
+
 #endif /* AGENT_VIRT_H */

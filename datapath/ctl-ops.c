@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <rte_cycles.h>
+#include <rte_lcore.h>
 #include <rte_ethdev.h>
 
 #include "classifier.h"
@@ -131,10 +132,41 @@ chain_json(const struct dp *dp, const struct dp_chain *c)
 	return json_pack("{s:i, s:o}", "chain", (int)c->id, "hops", hops);
 }
 
+/* The CPUs this process's lcores may run on, as a kernel CPU list ("0-1"). */
+static json_t *
+lcore_cpus_json(void)
+{
+	bool cpus[CPU_SETSIZE] = {false};
+	char buf[512] = "";
+	size_t off = 0;
+	unsigned int lc;
+
+	RTE_LCORE_FOREACH(lc)
+	{
+		rte_cpuset_t cs = rte_lcore_cpuset(lc);
+
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &cs))
+				cpus[c] = true;
+	}
+	for (int c = 0; c < CPU_SETSIZE && off < sizeof(buf) - 16; c++) {
+		int e = c;
+
+		if (!cpus[c])
+			continue;
+		while (e + 1 < CPU_SETSIZE && cpus[e + 1])
+			e++;
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, e > c ? "%s%d-%d" : "%s%d",
+					off ? "," : "", c, e);
+		c = e;
+	}
+	return json_string(buf);
+}
+
 static json_t *
 op_hello(struct dp *dp)
 {
-	json_t *ops = json_array(), *ports = json_array();
+	json_t *ops = json_array(), *ports = json_array(), *o;
 
 	for (int i = 0; i < DP_CTL_OP_MAX; i++) {
 		json_array_append_new(ops, json_string(dp_ctl_op_name((enum dp_ctl_op)i)));
@@ -144,11 +176,14 @@ op_hello(struct dp *dp)
 			json_array_append_new(ports, port_json_full(dp, i));
 		}
 	}
-	return json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s,s], s:b, s:i}}",
-			 "version", DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(),
-			 "capabilities", "ops", ops, "ports", ports, "max_chains", DP_MAX_CHAINS,
-			 "max_hops", DP_CHAIN_MAX_HOPS, "max_flows", (int)dp->flows->size,
-			 "hop_kinds", "port", "nf", "vhost", 1, "max_nfs", DP_MAX_NFS);
+	o = json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s,s], s:b, s:i}}", "version",
+		      DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(), "capabilities",
+		      "ops", ops, "ports", ports, "max_chains", DP_MAX_CHAINS, "max_hops",
+		      DP_CHAIN_MAX_HOPS, "max_flows", (int)dp->flows->size, "hop_kinds", "port",
+		      "nf", "vhost", 1, "max_nfs", DP_MAX_NFS);
+	if (o)
+		json_object_set_new(o, "cpus", lcore_cpus_json());
+	return o;
 }
 
 static json_t *

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "nfpath/agent-diag.h"
 #include "nfpath/agent-inventory.h"
 #include "nfpath/agent-policy.h"
@@ -144,10 +146,18 @@ const struct agent_alloc_entry *agent_alloc_find(const struct agent_alloc *a, co
 int agent_alloc_load_buffer(const char *name, const char *text, size_t len,
 			    struct agent_alloc **ret_alloc, struct agent_diags *diags);
 int agent_alloc_load(const char *path, struct agent_alloc **ret_alloc, struct agent_diags *diags);
+/* The same from a parsed object, and back (NULL without memory; 'a' may be NULL: empty). */
+int agent_alloc_from_json(const json_t *o, struct agent_alloc **ret_alloc,
+			  struct agent_diags *diags);
+json_t *agent_alloc_to_json(const struct agent_alloc *a);
 
 /* Print the plan as text (one action a line, then a summary) or as one JSON object. */
 void agent_plan_print(const struct agent_plan *plan, FILE *out);
 int agent_plan_print_json(const struct agent_plan *plan, FILE *out);
+
+/* The same as JSON objects (NULL without memory). */
+json_t *agent_plan_to_json(const struct agent_plan *plan);
+json_t *agent_decision_to_json(const struct agent_decision *d);
 
 /* Print one decision as text or JSON. */
 void agent_decision_print(const struct agent_decision *d, FILE *out);

@@ -87,8 +87,9 @@ printf '{"numa_nodes": [{"id": 0, "cpus": "0-3"}], "pfs": [{"name": "p", "total_
 "$ctl" plan --inventory "$work/bad-inv.json" "$mixed" 2>"$work/err"
 check "bad inventory" 1 $?
 has "bad inventory: diagnostic" "pfs[0].total_vfs: must be an integer" "$(cat "$work/err")"
-"$ctl" plan "$mixed" 2>/dev/null
-check "plan without --inventory" 2 $?
+"$ctl" plan --socket "$work/no-such.sock" "$mixed" 2>"$work/err"
+check "plan without --inventory asks nfpathd; none runs" 1 $?
+has "plan without nfpathd: says where it looked" "no-such.sock" "$(cat "$work/err")"
 "$ctl" plan --inventory "$inv" 2>/dev/null
 check "plan without policy" 2 $?
 "$ctl" explain --inventory "$inv" 2>/dev/null

@@ -35,7 +35,8 @@ def policy(workloads):
     return json.dumps({
         "version": 1,
         "nics": [{"name": "uplink0", "pf": "simnic0", "max_vfs": 4}],
-        "workloads": [{"name": f"vm{i}", "type": "vm", "nic": "uplink0",
+        # test:///default has one domain, "test": every VM is an interface of it.
+        "workloads": [{"name": f"vm{i}", "type": "vm", "nic": "uplink0", "domain": "test",
                        "mac": f"52:54:00:10:00:{i + 1:02x}"} for i in range(workloads)],
     }, indent=1)
 
