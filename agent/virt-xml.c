@@ -149,18 +149,19 @@ read_doc(struct agent_virt *v, virDomainPtr d, const char *name, unsigned int fl
 
 	if (!xml)
 		return agent_virt_priv_fail(v, "domain '%s': cannot read its %s XML", name,
-					    flags & VIR_DOMAIN_XML_INACTIVE ? "persistent" : "live");
+					    flags & VIR_DOMAIN_XML_INACTIVE ? "persistent"
+									    : "live");
 	len = strlen(xml);
 	doc = len <= INT_MAX ? xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-					      XML_PARSE_NONET | XML_PARSE_NOBLANKS |
-						      XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+					     XML_PARSE_NONET | XML_PARSE_NOBLANKS |
+						     XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 			     : NULL;
 	free(xml);
 	if (!doc || !is_elem(xmlDocGetRootElement(doc), "domain")) {
 		xmlFreeDoc(doc);
-		return agent_virt_priv_error(v, -EINVAL,
-					     "domain '%s': libvirt's XML does not parse as a <domain>",
-					     name);
+		return agent_virt_priv_error(
+			v, -EINVAL, "domain '%s': libvirt's XML does not parse as a <domain>",
+			name);
 	}
 	*ret_doc = doc;
 	return 0;
@@ -225,9 +226,9 @@ live_cannot(void)
 struct iface {
 	struct agent_virt_iface pub;
 	xmlNodePtr node;
-	bool managed;	  /* managed='yes' */
+	bool managed;     /* managed='yes' */
 	bool unix_client; /* <source type='unix' mode='client'/> */
-	bool virtio;	  /* <model type='virtio'/> */
+	bool virtio;      /* <model type='virtio'/> */
 	unsigned int ntags;
 	bool trunk; /* <vlan trunk='yes'> or a tag with nativeMode */
 };
@@ -240,8 +241,10 @@ pci_parse(xmlNodePtr a, struct vfm_pci_addr *ret)
 	if (!attr_ulong(a, "domain", 0xffff, &dom) || !attr_ulong(a, "bus", 0xff, &bus) ||
 	    !attr_ulong(a, "slot", 0x1f, &slot) || !attr_ulong(a, "function", 7, &fn))
 		return false;
-	*ret = (struct vfm_pci_addr){
-		.domain = (uint32_t)dom, .bus = (uint8_t)bus, .dev = (uint8_t)slot, .func = (uint8_t)fn};
+	*ret = (struct vfm_pci_addr){.domain = (uint32_t)dom,
+				     .bus = (uint8_t)bus,
+				     .dev = (uint8_t)slot,
+				     .func = (uint8_t)fn};
 	return true;
 }
 
@@ -393,7 +396,7 @@ memory_shared(xmlDocPtr doc)
 		if (attr_is(c, "memAccess", "shared"))
 			shared++;
 		else if (has_attr(c, "memAccess"))
-			private++;
+		private++;
 	}
 	if (cells && shared == cells)
 		return true;
@@ -498,9 +501,11 @@ edit_ifaces(struct agent_virt *v, const char *name, xmlDocPtr doc, const struct 
 		if (strcmp(first.pub.type, want_type(w)) == 0) {
 			fill_iface(first.node, w, &ok); /* keeps the interface's other settings */
 		} else {
-			/* A path move: a new element; the guest keeps its PCI slot and boot order. */
+			/* A path move: a new element; the guest keeps its PCI slot and boot order.
+			 */
 			xmlNodePtr n = build_iface(w);
-			xmlNodePtr keep[2] = {child(first.node, "address"), child(first.node, "boot")};
+			xmlNodePtr keep[2] = {child(first.node, "address"),
+					      child(first.node, "boot")};
 
 			if (!n)
 				return -ENOMEM;
@@ -545,10 +550,11 @@ persistent_ifaces(struct agent_virt *v, virDomainPtr d, const char *name, const 
 		if (e == 0)
 			e = read_doc(v, d, name, flags, &doc);
 		if (e == 0 && edit_ifaces(v, name, doc, w) != 0)
-			e = agent_virt_priv_error(v, -EIO,
-						  "domain '%s': libvirt did not keep the %s interface "
-						  "as defined (check the domain's XML)",
-						  name, w->kind == WANT_NONE ? "removed" : want_type(w));
+			e = agent_virt_priv_error(
+				v, -EIO,
+				"domain '%s': libvirt did not keep the %s interface "
+				"as defined (check the domain's XML)",
+				name, w->kind == WANT_NONE ? "removed" : want_type(w));
 		if (e < 0)
 			r = e;
 	}
@@ -615,11 +621,12 @@ live_ifaces(struct agent_virt *v, virDomainPtr d, const char *name, const struct
 	}
 	attach = r >= 0 && !keep && w->kind != WANT_NONE;
 	if (attach && w->kind == WANT_VHOSTUSER && !memory_shared(doc)) {
-		agent_virt_priv_error(v, 0,
-				      "domain '%s' runs without shared memory (<memoryBacking><access "
-				      "mode='shared'/>): its vhost-user port for %s comes up at its "
-				      "next start (restart the domain)",
-				      name, w->socket);
+		agent_virt_priv_error(
+			v, 0,
+			"domain '%s' runs without shared memory (<memoryBacking><access "
+			"mode='shared'/>): its vhost-user port for %s comes up at its "
+			"next start (restart the domain)",
+			name, w->socket);
 		*skipped = true;
 		attach = false;
 	}
