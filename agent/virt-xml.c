@@ -147,6 +147,7 @@ read_doc(struct agent_virt *v, virDomainPtr d, const char *name, unsigned int fl
 	size_t len;
 	xmlDocPtr doc;
 
+	xmlInitParser(); /* idempotent; libxml2 wants it before use beside libvirt's threads */
 	if (!xml)
 		return agent_virt_priv_fail(v, "domain '%s': cannot read its %s XML", name,
 					    flags & VIR_DOMAIN_XML_INACTIVE ? "persistent"
