@@ -37,7 +37,7 @@ silent(void *opaque, virErrorPtr e)
 	(void)e; /* errors are read with virGetLastErrorMessage() where they happen */
 }
 
-static int
+__attribute__((format(printf, 2, 0))) static int
 vfail(struct agent_virt *v, const char *fmt, va_list ap)
 {
 	virErrorPtr e = virGetLastError();
