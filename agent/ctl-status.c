@@ -410,8 +410,17 @@ ctl_domain_xml(int argc, char **argv)
 	struct call_opts o = {0};
 	json_t *res = NULL, *args;
 	const char *name;
-	int r;
+	bool inactive = false;
+	int r, k = 1;
 
+	/* --inactive is this command's own option: take it out before the common ones. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--inactive") == 0)
+			inactive = true;
+		else
+			argv[k++] = argv[i];
+	}
+	argc = k;
 	if (argc >= 2 && argv[1][0] != '-') {
 		name = argv[1];
 		argv[1] = argv[0];
@@ -421,11 +430,12 @@ ctl_domain_xml(int argc, char **argv)
 		name = NULL;
 	}
 	if (!name || parse_common(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: nfpathctl domain-xml DOMAIN [--json] [--socket PATH | "
-				"--settings FILE]\n");
+		fprintf(stderr,
+			"usage: nfpathctl domain-xml DOMAIN [--inactive] [--json] [--socket "
+			"PATH | --settings FILE]\n");
 		return CTL_EXIT_USAGE;
 	}
-	args = json_pack("{s:s}", "name", name);
+	args = json_pack("{s:s,s:b}", "name", name, "inactive", inactive);
 	r = call_args(argv[0], &o, "domain_xml", args, &res);
 	json_decref(args);
 	if (r != CTL_EXIT_OK)

@@ -31,9 +31,9 @@ static const struct ctl_command commands[] = {
 	 "converge now: plan and apply the policy in force (root or group nfpath); exit 1 when "
 	 "something is left undone",
 	 ctl_apply},
-	{"domain-xml", "DOMAIN [--json] [--socket PATH | --settings FILE]",
-	 "a libvirt domain's live XML as nfpathd's connection sees it (with test:/// the only "
-	 "view of its pins and interfaces)",
+	{"domain-xml", "DOMAIN [--inactive] [--json] [--socket PATH | --settings FILE]",
+	 "a libvirt domain's live (or persistent) XML as nfpathd's connection sees it (with "
+	 "test:/// the only view of its pins and interfaces)",
 	 ctl_domain_xml},
 	{"reload", "[--json] [--socket PATH | --settings FILE]",
 	 "reload the policy now (root or group nfpath); exit 1 when it is rejected", ctl_reload},

@@ -292,7 +292,9 @@ agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 			snprintf(err, errlen, "libvirt is not connected (nfpathctl status)");
 			return -ENOTCONN;
 		}
-		r = agent_virt_get_xml(d->virt, name, &xml);
+		r = json_is_true(json_object_get(request, "inactive"))
+			    ? agent_virt_get_inactive_xml(d->virt, name, &xml)
+			    : agent_virt_get_xml(d->virt, name, &xml);
 		if (r < 0) {
 			snprintf(err, errlen, "domain '%s': %s", name,
 				 agent_virt_last_error(d->virt));

@@ -75,49 +75,6 @@ agent_inventory_from_node(const struct agent_node_sources *src, struct agent_inv
 }
 
 int
-agent_virt_get_ifaces(struct agent_virt *v, const char *name, bool inactive,
-		      struct agent_virt_iface **ret, size_t *ret_n)
-{
-	(void)v, (void)name, (void)inactive;
-	*ret = NULL;
-	*ret_n = 0;
-	return 0;
-}
-
-int
-agent_virt_ensure_hostdev_iface(struct agent_virt *v, const char *name,
-				const uint8_t mac[VFM_MAC_LEN], const struct vfm_pci_addr *vf,
-				uint16_t vlan, bool *ret_live_skipped)
-{
-	(void)v, (void)name, (void)mac, (void)vf, (void)vlan, (void)ret_live_skipped;
-	return 0;
-}
-
-int
-agent_virt_ensure_vhostuser_iface(struct agent_virt *v, const char *name,
-				  const uint8_t mac[VFM_MAC_LEN], const char *socket_path,
-				  bool *ret_live_skipped)
-{
-	(void)v, (void)name, (void)mac, (void)socket_path, (void)ret_live_skipped;
-	return 0;
-}
-
-int
-agent_virt_remove_iface(struct agent_virt *v, const char *name, const uint8_t mac[VFM_MAC_LEN],
-			bool *ret_live_skipped)
-{
-	(void)v, (void)name, (void)mac, (void)ret_live_skipped;
-	return 0;
-}
-
-int
-agent_virt_set_numatune(struct agent_virt *v, const char *name, int node, bool strict)
-{
-	(void)v, (void)name, (void)node, (void)strict;
-	return 0;
-}
-
-int
 agent_irqbalance_write(const char *path, const unsigned int *irqs, size_t n, char *err,
 		       size_t errlen)
 {

@@ -37,17 +37,14 @@ silent(void *opaque, virErrorPtr e)
 	(void)e; /* errors are read with virGetLastErrorMessage() where they happen */
 }
 
-__attribute__((format(printf, 2, 3))) static int
-fail(struct agent_virt *v, const char *fmt, ...)
+__attribute__((format(printf, 2, 0))) static int
+vfail(struct agent_virt *v, const char *fmt, va_list ap)
 {
 	virErrorPtr e = virGetLastError();
 	int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
 	char what[256];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	snprintf(v->err, sizeof(v->err), "libvirt %s: %s: %s", v->uri, what,
 		 virGetLastErrorMessage());
 	switch (code) {
@@ -66,6 +63,44 @@ fail(struct agent_virt *v, const char *fmt, ...)
 	default:
 		return -EIO;
 	}
+}
+
+__attribute__((format(printf, 2, 3))) static int
+fail(struct agent_virt *v, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfail(v, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+agent_virt_priv_fail(struct agent_virt *v, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vfail(v, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* An error that is not libvirt's: "libvirt URI: <text>", returns r. */
+int
+agent_virt_priv_error(struct agent_virt *v, int r, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(v->err, sizeof(v->err), "libvirt %s: %s", v->uri, what);
+	return r;
 }
 
 static bool event_impl_registered;
@@ -266,6 +301,12 @@ lookup(struct agent_virt *v, const char *name, int *ret_r)
 	if (!d)
 		*ret_r = fail(v, "domain '%s'", name);
 	return d;
+}
+
+virDomainPtr
+agent_virt_priv_lookup(struct agent_virt *v, const char *name, int *ret_r)
+{
+	return lookup(v, name, ret_r);
 }
 
 int
@@ -484,8 +525,8 @@ agent_virt_get_emulator_pin(struct agent_virt *v, const char *name, struct vfm_c
 	return r;
 }
 
-int
-agent_virt_get_xml(struct agent_virt *v, const char *name, char **ret_xml)
+static int
+get_xml(struct agent_virt *v, const char *name, unsigned int flags, char **ret_xml)
 {
 	int r = 0;
 	virDomainPtr d = lookup(v, name, &r);
@@ -493,13 +534,25 @@ agent_virt_get_xml(struct agent_virt *v, const char *name, char **ret_xml)
 
 	if (!d)
 		return r;
-	xml = virDomainGetXMLDesc(d, 0);
+	xml = virDomainGetXMLDesc(d, flags);
 	if (!xml)
 		r = fail(v, "domain '%s': cannot read its XML", name);
 	else
 		*ret_xml = xml;
 	virDomainFree(d);
 	return r;
+}
+
+int
+agent_virt_get_xml(struct agent_virt *v, const char *name, char **ret_xml)
+{
+	return get_xml(v, name, 0, ret_xml);
+}
+
+int
+agent_virt_get_inactive_xml(struct agent_virt *v, const char *name, char **ret_xml)
+{
+	return get_xml(v, name, VIR_DOMAIN_XML_INACTIVE, ret_xml);
 }
 
 int

@@ -56,6 +56,13 @@ def first_converge(lab):
               f"vm{i}: live XML pins both vCPUs to {p['cpus']}: {pins}")
         check(f"<emulatorpin cpuset='{p['emulator_cpus']}'/>" in xml,
               f"vm{i}: live XML pins the emulator to {p['emulator_cpus']}")
+        cfg = lab.ctl_json("domain-xml", f"vm{i}", "--inactive")["xml"]
+        dom, bus, slot, fn = re.match(r"(\w+):(\w+):(\w+)\.(\w)", p["pci"]).groups()
+        iface = re.search(r"<interface type='hostdev' managed='yes'>.*?</interface>", cfg, re.S)
+        check(iface and f"<mac address='{vm_mac(i)}'/>" in iface.group(0) and
+              f"bus='0x{bus}' slot='0x{slot}' function='0x{fn}'" in iface.group(0),
+              f"vm{i}: persistent config has the VF {p['pci']} as a managed hostdev interface "
+              f"with its MAC")
     irqban = open(os.path.join(lab.state, "irqbalance-banned")).read() \
         if os.path.exists(os.path.join(lab.state, "irqbalance-banned")) else ""
     for i in (5, 6):
@@ -66,6 +73,12 @@ def first_converge(lab):
               ("hardware", "software"), f"vm{i}: MAC steered ({p['steering']['path']})")
         xml = lab.ctl_json("domain-xml", f"vm{i}")["xml"]
         check("<vcpupin vcpu='0'" in xml, f"vm{i}: pinned too")
+        cfg = lab.ctl_json("domain-xml", f"vm{i}", "--inactive")["xml"]
+        iface = re.search(r"<interface type='vhostuser'>.*?</interface>", cfg, re.S)
+        check(iface and f"<mac address='{vm_mac(i)}'/>" in iface.group(0) and
+              f"path='{p['vhost_socket']}'" in iface.group(0) and "<access mode='shared'/>" in cfg,
+              f"vm{i}: persistent config has a vhost-user interface on {p['vhost_socket']} and "
+              f"shared memory")
     ds = lab.dp_state()
     check(ds["nfs"] == ["counter", "fw"], f"datapath: NF slots {ds['nfs']}")
     check("net_vhost_vm5" in ds["ports"] and "net_vhost_vm6" in ds["ports"],
@@ -135,6 +148,11 @@ def main():
         check("net_vhost_vm5" not in ds3["ports"] and "net_vhost_vm6" in ds3["ports"],
               f"vm5's vhost-user port removed, vm6's kept: {ds3['ports']}")
         check(vm_mac(5) not in [f[0] for f in ds3["flows"]], "vm5's steering removed")
+        cfg5 = lab.ctl_json("domain-xml", "vm5", "--inactive")["xml"]
+        check("type='hostdev'" in cfg5 and "type='vhostuser'" not in cfg5,
+              "vm5's domain: the vhost-user interface was replaced by the VF")
+        cfg1 = lab.ctl_json("domain-xml", "vm1", "--inactive")["xml"]
+        check("<interface" not in cfg1, "vm1's domain: its VF interface was removed")
         xml1 = lab.ctl_json("domain-xml", "vm1")["xml"]
         check(re.search(r"<vcpupin vcpu='0' cpuset='0-1'/>", xml1) or "vcpupin" not in xml1,
               "vm1 left the policy: its vCPUs may run on every CPU again")
