@@ -235,7 +235,8 @@ converged)
 import json, sys
 s = json.load(open(sys.argv[1]))
 a = s["apply"]
-print(f"nfpathd converged: {a.get('checked')} steps checked, {a.get('changed')} changed")
+print(f"nfpathd converged after {a.get('applies')} apply runs (the last checked {a.get('checked')} "
+      f"steps and changed {a.get('changed')})")
 print(f"  {s.get('summary')}")
 for n in a.get("notes") or []:
     print(f"  note: {n}")
@@ -305,8 +306,10 @@ ctl status --json --socket "$agent_sock" >"$work/status.json" ||
 "$build/vf-manager/nfpath-vf" --sim "$sim_nic" --sysfs-root "$sysroot" --procfs-root "$sysroot/proc" \
 	--json list >"$work/vfs.json" || fail "nfpath-vf list failed"
 for dom in vm1 vm2 vm3 vm4 vm5 vm6; do
-	ctl domain-xml "$dom" --socket "$agent_sock" >"$work/domain-$dom.xml" 2>/dev/null ||
-		rm -f "$work/domain-$dom.xml"
+	ctl domain-xml "$dom" --socket "$agent_sock" >"$work/domain-$dom.xml" ||
+		fail "nfpathctl domain-xml $dom failed" "$work/nfpathd.log"
+	ctl domain-xml "$dom" --inactive --socket "$agent_sock" >"$work/domain-$dom-inactive.xml" ||
+		fail "nfpathctl domain-xml --inactive $dom failed" "$work/nfpathd.log"
 done
 dpctl nf_list >"$work/nf_list.json" || fail "nf_list failed" "$work/dp.log"
 dpctl stats >"$work/stats.json" || fail "stats failed" "$work/dp.log"
@@ -362,28 +365,44 @@ for p in placements:
     if p.get("type") == "vm" and p.get("place") == "software" and p.get("vhost") not in port_names:
         problems.append(f"no vhost-user port {p.get('vhost')} on nfpath-dp for '{p['workload']}'")
 
-print("libvirt interfaces (nfpathctl domain-xml: the live XML in nfpathd's connection):")
+print("libvirt interfaces (nfpathctl domain-xml: the domains in nfpathd's connection):")
+
+
+def interfaces(path):
+    """[(type, pci or socket path, mac)] of a domain XML file."""
+    out = []
+    for i in ET.parse(path).getroot().iter("interface"):
+        mac = i.find("mac")
+        src = i.find("source")
+        addr = i.find("source/address")
+        where = None
+        if addr is not None and addr.get("bus"):
+            where = (f"{int(addr.get('domain', '0'), 0):04x}:{int(addr.get('bus'), 0):02x}:"
+                     f"{int(addr.get('slot'), 0):02x}.{int(addr.get('function'), 0)}")
+        elif src is not None:
+            where = src.get("path")
+        out.append((i.get("type"), where, mac.get("address") if mac is not None else None))
+    return out
+
+
 for p in placements:
     if p.get("type") != "vm":
         continue
-    path = os.path.join(work, f"domain-{(p.get('libvirt') or {}).get('domain') or p['workload']}.xml")
-    if not os.path.exists(path):
-        print(f"  {p['workload']:9} (no live XML)")
-        continue
-    ifs = []
-    for i in ET.parse(path).getroot().iter("interface"):
-        mac = i.find("mac")
-        addr = i.find("source/address")
-        sock = i.find("source")
-        desc = f"{i.get('type')}"
-        if addr is not None and addr.get("bus"):
-            desc += f" {int(addr.get('domain', '0'), 0):04x}:{int(addr.get('bus'), 0):02x}:{int(addr.get('slot'), 0):02x}.{int(addr.get('function'), 0)}"
-        elif sock is not None and sock.get("path"):
-            desc += f" {sock.get('path')}"
-        if mac is not None:
-            desc += f" mac {mac.get('address')}"
-        ifs.append(desc)
-    print(f"  {p['workload']:9} " + ("; ".join(ifs) if ifs else "no <interface> in the live XML"))
+    dom = (p.get("libvirt") or {}).get("domain") or p["workload"]
+    live = interfaces(os.path.join(work, f"domain-{dom}.xml"))
+    persistent = interfaces(os.path.join(work, f"domain-{dom}-inactive.xml"))
+    ifs, where_from = (live, "live") if live else (persistent, "persistent config only: the test driver cannot attach live")
+    want_mac = (policy.get(p["workload"]) or {}).get("mac", "").lower()
+    if p.get("place") == "vf":
+        want = ("hostdev", p.get("pci"))
+    else:
+        want = ("vhostuser", p.get("vhost_socket"))
+    ok = any(t == want[0] and (want[1] is None or w == want[1]) and (m or "").lower() == want_mac
+             for t, w, m in ifs)
+    if not ok:
+        problems.append(f"domain '{dom}' has no {want[0]} interface {want[1]} with MAC {want_mac}")
+    desc = "; ".join(f"{t} {w} mac {m}" for t, w, m in ifs) or "no <interface>"
+    print(f"  {dom:9} {desc} ({where_from})")
 
 print("CPU and IRQ pins:")
 irq_bad = 0
