@@ -437,6 +437,35 @@ test_pf_without_vfs(void **state)
 	agent_inventory_free(inv);
 }
 
+/* A netdevsim PF (Linux 6.1 as the simulator shows it): no PCI address, VFs without PCI
+ * functions, no NUMA node. */
+static void
+test_netdevsim_pf(void **state)
+{
+	struct env *e = *state;
+	struct agent_inventory *inv;
+	const struct agent_inv_pf *pf;
+
+	make_no_numa(e);
+	open_sim(e, "{\"pfs\": [{\"name\": \"eni1np1\", \"netdevsim\": 1, \"total_vfs\": 4, "
+		    "\"num_vfs\": 2}]}");
+	load_vfm(e);
+	inv = build(e, NULL);
+	assert_int_equal(inv->n_pfs, 1);
+	pf = agent_inventory_pf(inv, "eni1np1");
+	assert_non_null(pf);
+	assert_false(pf->has_pci);
+	assert_int_equal(pf->numa_node, -1);
+	assert_int_equal(pf->total_vfs, 4);
+	assert_int_equal(pf->n_vfs, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(pf->vfs[i].index, i);
+		assert_false(pf->vfs[i].has_pci);
+		assert_false(pf->vfs[i].in_use);
+	}
+	agent_inventory_free(inv);
+}
+
 /* ---- libvirt domains ---- */
 
 #define DOM_XML                                                                                    \
@@ -567,6 +596,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pfs_and_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pf_on_missing_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pf_without_vfs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_netdevsim_pf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feeds_plan, setup, teardown),
 	};
