@@ -12,9 +12,6 @@
 
 #include "apply.h"
 
-/* The file (in the state directory) that lists the IRQs nfpathd pins, for irqbalance. */
-#define AGENT_IRQBALANCE_FILE "irqbalance-banned"
-
 struct apply_run {
 	struct agent_daemon *d;
 	const struct agent_policy *p;

@@ -655,12 +655,15 @@ ensure_entry(struct apply_run *r, const struct agent_alloc_entry *e)
 		ensure_vm(r, e, sock[0] ? sock : NULL);
 }
 
-/* The IRQs nfpathd pinned, kept out of irqbalance's hands (irqbalance.h). */
+/* The IRQs nfpathd pinned, kept out of irqbalance's hands (irqbalance.h): listed beside the
+ * control socket (/run/nfpath/irqbalance-banned by default, what nfpath's irqbalance policy
+ * script reads), and irqbalance told to rescan when the list changed. */
 static void
 irqbalance_commit(struct apply_run *r)
 {
 	size_t n = json_array_size(r->irqs_owned), i;
 	unsigned int *irqs = calloc(n + 1, sizeof(*irqs));
+	const char *sock = r->d->settings->control_socket, *slash = strrchr(sock, '/');
 	char path[4096], err[512];
 	json_t *v;
 	int ret;
@@ -671,12 +674,19 @@ irqbalance_commit(struct apply_run *r)
 	{
 		irqs[i] = (unsigned int)json_integer_value(v);
 	}
-	snprintf(path, sizeof(path), "%s/%s", r->d->settings->state_dir, AGENT_IRQBALANCE_FILE);
+	snprintf(path, sizeof(path), "%.*s/irqbalance-banned", slash ? (int)(slash - sock) : 1,
+		 slash ? sock : ".");
 	ret = agent_irqbalance_write(path, irqs, n, err, sizeof(err));
-	if (ret < 0)
+	if (ret < 0) {
 		apply_note(r, "%s", err);
-	else if (ret > 0)
-		apply_changed(r, "%s: %zu IRQs banned from irqbalance", path, n);
+	} else if (ret > 0) {
+		int sig = agent_irqbalance_rescan(vfm_ctx_procfs_root(r->d->vfm), err, sizeof(err));
+
+		apply_changed(r, "%s: %zu IRQs kept from irqbalance (%s)", path, n,
+			      sig > 0    ? "irqbalance told to rescan"
+			      : sig == 0 ? "irqbalance not running"
+					 : err);
+	}
 	free(irqs);
 }
 

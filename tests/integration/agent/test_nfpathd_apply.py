@@ -63,8 +63,11 @@ def first_converge(lab):
               f"bus='0x{bus}' slot='0x{slot}' function='0x{fn}'" in iface.group(0),
               f"vm{i}: persistent config has the VF {p['pci']} as a managed hostdev interface "
               f"with its MAC")
-    irqban = open(os.path.join(lab.state, "irqbalance-banned")).read() \
-        if os.path.exists(os.path.join(lab.state, "irqbalance-banned")) else ""
+    # Beside the control socket (/run/nfpath/irqbalance-banned by default).
+    with open(os.path.join(lab.tmp, "irqbalance-banned")) as f:
+        banned = sorted(int(x) for x in f.read().split() if x.isdigit())
+    pinned = sorted(q["irq"] for i in range(1, 5) for q in pl[f"vm{i}"]["irqs"])
+    check(banned == pinned, f"irqbalance-banned lists exactly the 8 pinned IRQs: {banned}")
     for i in (5, 6):
         p = pl[f"vm{i}"]
         check(p["vhost"] == f"net_vhost_vm{i}" and p["vhost_socket"],
@@ -91,7 +94,6 @@ def first_converge(lab):
           f"chain web: fw -> counter -> net_ring0 ({web['hops']})")
     check(any(c[0] == web["id"] and '"fw"' in c[1] for c in ds["chains"]),
           f"datapath has chain {web['id']} through the NFs")
-    print(f"irqbalance file: {irqban.strip()!r}")
     return st, ds
 
 
