@@ -15,6 +15,7 @@
 
 #include "ctl-msg.h"
 #include "flow.h"
+#include "nf.h"
 
 static struct dp *tel_dp;
 
@@ -139,6 +140,17 @@ tel_chains(const char *cmd, const char *params, struct rte_tel_data *d)
 		w = snprintf(line, sizeof(line), "chain %u pkts %lu bytes %lu hops", c,
 			     (unsigned long)s->chain_pkts[c], (unsigned long)s->chain_bytes[c]);
 		for (uint32_t h = 0; h < ch->n_hops && w > 0 && (size_t)w < sizeof(line); h++) {
+			if (ch->hops[h].type == DP_HOP_NF && dp->nf) {
+				/* an NF chain: its NF hops (by service), then the egress port */
+				const struct dp_nf_chain *nc =
+					&dp->nf->shm->chains[ch->hops[h].nf % DP_NF_MAX_CHAINS];
+
+				for (uint32_t k = 0;
+				     k < nc->nhops && w > 0 && (size_t)w < sizeof(line); k++)
+					w += snprintf(line + w, sizeof(line) - (size_t)w, " nf:%s",
+						      dp->nf->shm->services[nc->hops[k]].name);
+				continue;
+			}
 			w += snprintf(line + w, sizeof(line) - (size_t)w, " port:%s",
 				      dp->ports[ch->hops[h].port].name);
 		}

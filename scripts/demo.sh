@@ -494,8 +494,13 @@ if unaccounted:
                "kernel's AF_PACKET ring, which DPDK cannot count; the machine was too busy: "
                "rerun, or lower --rate)")
     problems.append(f"{unaccounted} frames unaccounted for{why}")
-if not unaccounted and nf_decided != sent["denied_sources"]:
-    problems.append(f"the firewall dropped {nf_decided}, not the {sent['denied_sources']} it should")
+# The firewall drops exactly the denied sources' frames, unless some of those were dropped with
+# another reason before they reached it (a full ring on a busy machine): then fewer.
+denied = sent["denied_sources"]
+if not unaccounted and not (nf_decided <= denied and denied - nf_decided <=
+                            total_dropped - nf_decided):
+    problems.append(f"the firewall dropped {nf_decided} frames; {denied} came from denied "
+                    "sources and no other drop explains the difference")
 if (n_vf, n_sw) != (int(expect_vf), int(expect_sw)):
     problems.append(f"VM placements {n_vf} VF + {n_sw} software, expected {expect_vf} + {expect_sw}")
 if irq_bad:

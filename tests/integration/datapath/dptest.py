@@ -147,6 +147,18 @@ def netns_teardown(ns, links):
     subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
+def telemetry(prefix, cmd):
+    """One DPDK telemetry command against nfpath-dp's file prefix; returns its value."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(5)
+    s.connect(f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2")
+    json.loads(s.recv(1 << 16))  # greeting
+    s.send(cmd.encode())
+    r = json.loads(s.recv(1 << 20))
+    s.close()
+    return r[cmd]
+
+
 def check(cond, what):
     if not cond:
         raise AssertionError(what)

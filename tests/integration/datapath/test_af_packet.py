@@ -10,13 +10,12 @@ separately (see 'foreign').
 Also reads the counters through DPDK telemetry (/nfpath/stats)."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import (Datapath, check, need_root_and_hugepages, netns_setup,  # noqa: E402
+from dptest import (Datapath, check, need_root_and_hugepages, netns_setup, telemetry,  # noqa: E402
                     netns_teardown, skip)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,17 +32,6 @@ def setup_net():
 
 def teardown_net():
     netns_teardown(NS, LINKS)
-
-
-def telemetry(prefix, cmd):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.settimeout(5)
-    s.connect(f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2")
-    json.loads(s.recv(1 << 16))  # greeting
-    s.send(cmd.encode())
-    r = json.loads(s.recv(1 << 20))
-    s.close()
-    return r[cmd]
 
 
 def main():

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dptest import (Datapath, check, need_root_and_hugepages, netns_setup,  # noqa: E402
+from dptest import (Datapath, check, need_root_and_hugepages, netns_setup, telemetry,  # noqa: E402
                     netns_teardown, skip)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -124,6 +124,9 @@ def main():
         check([h.get("nf", h.get("port")) for h in ch["hops"]] ==
               ["swap1", "fwd", "swap2", "net_af_packet1"], f"chain 1 reads back: {ch['hops']}")
         c.ok("chain_set", chain=2, hops=[{"nf": "fw"}, {"port": 1}])
+        tel = telemetry(dp.prefix, "/nfpath/chains")
+        check(any(x.endswith("hops nf:swap1 nf:fwd nf:swap2 port:net_af_packet1")
+                  for x in tel["chains"]), f"telemetry /nfpath/chains names the NF hops: {tel}")
         c.ok("flow_add", mac=MAC_A, chain=1)
         c.ok("flow_add", mac=MAC_B, chain=2)
 
