@@ -40,8 +40,11 @@ const struct agent_inv_pf *
 agent_inventory_pf(const struct agent_inventory *inv, const char *name)
 {
 	struct vfm_pci_addr addr;
-	bool is_pci = vfm_pci_addr_parse(name, &addr) == 0;
+	bool is_pci;
 
+	if (!name) /* a NIC without a PF (datapath port only) */
+		return NULL;
+	is_pci = vfm_pci_addr_parse(name, &addr) == 0;
 	for (size_t i = 0; i < inv->n_pfs; i++) {
 		const struct agent_inv_pf *pf = &inv->pfs[i];
 

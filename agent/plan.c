@@ -457,6 +457,11 @@ why_no_vf(const struct planner *pl, const struct ws *s, struct strbuf *sb)
 	unsigned first, last;
 
 	if (!s->pf) {
+		if (!s->nic->pf) {
+			strbuf_printf(sb, "NIC '%s' has no PF (a datapath port only): no VFs",
+				      s->nic->name);
+			return;
+		}
 		strbuf_printf(sb, "PF '%s' of NIC '%s' is not in the inventory", s->nic->pf,
 			      s->nic->name);
 		return;

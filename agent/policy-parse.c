@@ -204,10 +204,33 @@ static int
 read_pf(struct jr *r, json_t *obj, struct agent_nic *nic)
 {
 	const char *s, *hash;
-	int k = jr_string(r, obj, "pf", true, &s);
+	int k = jr_string(r, obj, "pf", false, &s);
 	size_t saved;
 	char *pf;
 
+	if (k == 0) {
+		/* No PF: a datapath port only (an uplink for software-placed traffic or a chain's
+		 * egress). Then what configures VFs makes no sense. */
+		static const char *const vf_only[] = {"max_vfs", "vf_driver", "mtu"};
+
+		if (!json_object_get(obj, "uplink"))
+			jr_error(
+				r, false,
+				"a NIC needs 'pf' (an SR-IOV PF) or 'uplink' (a datapath port), or "
+				"both (add one)");
+		for (size_t i = 0; i < sizeof(vf_only) / sizeof(vf_only[0]); i++) {
+			if (json_object_get(obj, vf_only[i])) {
+				saved = jr_push_key(r, vf_only[i]);
+				jr_error(
+					r, false,
+					"'%s' is about a PF and its VFs; this NIC has no 'pf' (add "
+					"one, or remove '%s')",
+					vf_only[i], vf_only[i]);
+				jr_pop(r, saved);
+			}
+		}
+		return 0;
+	}
 	if (k != 1)
 		return k;
 	hash = strchr(s, '#');

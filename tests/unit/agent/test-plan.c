@@ -310,6 +310,35 @@ test_vf_only_unplaced(void **state)
 	agent_policy_free(p);
 }
 
+/* A NIC without a PF is a datapath port only: 'auto' goes to software, 'vf' is unplaced with
+ * the reason, and a chain may leave through it. */
+static void
+test_nic_without_pf(void **state)
+{
+	struct agent_policy *p = pol(
+		"{\"nics\": [{\"name\": \"n0\", \"uplink\": \"net_af_packet0\"}],"
+		" \"workloads\": [" VM("a", "01", "vf", "") "," VM("b", "02", "auto", "") "," NF(
+			"fw", "software",
+			"") "],"
+			    " \"chains\": [{\"name\": \"c\", \"match\": {\"dst_mac\": \"02:00:00:00:00:01\"},"
+			    "   \"hops\": [\"fw\"], \"egress\": \"n0\"}]}");
+	struct agent_inventory *inv = inv_of(INV1);
+	struct agent_plan *plan = run(p, inv, NULL);
+	const struct agent_decision *a = dec(plan, "a");
+
+	(void)state;
+	assert_int_equal(a->place, AGENT_PLACE_NONE);
+	assert_true(tried_has(a, "has no PF") || strstr(a->reason, "has no PF"));
+	assert_int_equal(dec(plan, "b")->place, AGENT_PLACE_SOFTWARE);
+	assert_int_equal(dec(plan, "fw")->place, AGENT_PLACE_SOFTWARE);
+	assert_int_equal(count(plan, AGENT_ACT_CREATE_VFS), 0);
+	assert_int_equal(count(plan, AGENT_ACT_SET_CHAIN), 1);
+	assert_stable(p, inv, plan);
+	agent_plan_free(plan);
+	agent_inventory_free(inv);
+	agent_policy_free(p);
+}
+
 /* VFs that do not exist yet are created first; max_vfs caps a NIC below its range. */
 static void
 test_create_vfs_and_max(void **state)
@@ -791,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_auto_fallback),
 		cmocka_unit_test(test_mixed_exhaustion),
 		cmocka_unit_test(test_vf_only_unplaced),
+		cmocka_unit_test(test_nic_without_pf),
 		cmocka_unit_test(test_create_vfs_and_max),
 		cmocka_unit_test(test_create_vfs_range),
 		cmocka_unit_test(test_affinity_required),

@@ -131,6 +131,12 @@ static const struct policy_case cases[] = {
 	  "  {\"name\": \"b\", \"type\": \"vm\", \"nic\": \"n0\", \"mac\": \"52:54:00:00:00:01\", \"cores\": 2}]}"},
 	 {"a.json:2:56: workloads[0].domain: only for type 'vm' (an NF is a process, not a libvirt domain; remove it)",
 	  "a.json:3:72: workloads[1].cores: only for type 'nf' (a VM's vCPUs come from its libvirt domain; remove it)"}},
+	{"nic_without_pf",
+	 {"{\"nics\": [\n  {\"name\": \"a\"},\n"
+	  "  {\"name\": \"b\", \"uplink\": \"net_af_packet1\", \"max_vfs\": 2, \"mtu\": 9000}]}"},
+	 {"a.json:2:3: nics[0]: a NIC needs 'pf' (an SR-IOV PF) or 'uplink' (a datapath port), or both (add one)",
+	  "a.json:3:56: nics[1].max_vfs: 'max_vfs' is about a PF and its VFs; this NIC has no 'pf' (add one, or remove 'max_vfs')",
+	  "a.json:3:66: nics[1].mtu: 'mtu' is about a PF and its VFs; this NIC has no 'pf' (add one, or remove 'mtu')"}},
 	{"bad_pf",
 	 {"{\"nics\": [\n  {\"name\": \"a\", \"pf\": \"0000:3b:00.9\"},\n"
 	  "  {\"name\": \"b\", \"pf\": \"a/b\"},\n"
