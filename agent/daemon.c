@@ -568,10 +568,15 @@ agent_daemon_converge(struct agent_daemon *d, const char *why)
 	make_status(d);
 	/* READY=1 once the node matches the policy (or there is none to match), or after the
 	 * time-out so that systemd does not kill a node agent that waits for a datapath. */
-	if (d->converged || !d->policy || time(NULL) - d->started >= (time_t)ready_after)
+	/* STATUS= only when it changed: a resync every few seconds need not reach systemd. */
+	if (!d->notify.ready_sent &&
+	    (d->converged || !d->policy || time(NULL) - d->started >= (time_t)ready_after)) {
 		agent_notify_ready(&d->notify, d->status);
-	else
+		snprintf(d->status_sent, sizeof(d->status_sent), "%s", d->status);
+	} else if (strcmp(d->status, d->status_sent) != 0) {
 		agent_notify_status(&d->notify, d->status);
+		snprintf(d->status_sent, sizeof(d->status_sent), "%s", d->status);
+	}
 	/* Not converged: retry soon (a datapath or libvirt coming up), not at the next resync. */
 	if (!d->converged && d->policy && d->resync_fd >= 0)
 		timer_arm(d->resync_fd, 1000000,
@@ -750,7 +755,7 @@ handle_virt_events(struct agent_daemon *d)
 int
 agent_daemon_run(struct agent_daemon *d)
 {
-	enum { F_SIG, F_INO, F_DEBOUNCE, F_RESYNC, F_WATCHDOG, F_VIRT, F_CTL };
+	enum { F_SIG, F_INO, F_DEBOUNCE, F_RESYNC, F_WATCHDOG, F_VIRT, F_DP, F_CTL };
 	struct pollfd fds[F_CTL + 1 + AGENT_CTL_MAX_CLIENT];
 
 	while (!d->stop) {
@@ -764,6 +769,8 @@ agent_daemon_run(struct agent_daemon *d)
 		fds[F_WATCHDOG] = (struct pollfd){.fd = d->watchdog_fd, .events = POLLIN};
 		fds[F_VIRT] = (struct pollfd){.fd = d->virt ? agent_virt_event_fd(d->virt) : -1,
 					      .events = POLLIN};
+		/* Between requests the datapath never writes: readable = it went away. */
+		fds[F_DP] = (struct pollfd){.fd = d->dp ? d->dp->fd : -1, .events = POLLIN};
 		nctl = agent_ctl_server_pollfds(d->ctl, &fds[F_CTL], AGENT_CTL_MAX_CLIENT + 1);
 		r = poll(fds, F_CTL + nctl, -1);
 		if (r < 0) {
@@ -800,6 +807,14 @@ agent_daemon_run(struct agent_daemon *d)
 		}
 		if (fds[F_VIRT].revents && d->virt)
 			handle_virt_events(d);
+		if (fds[F_DP].revents && d->dp) {
+			agent_log(AGENT_LOG_WARNING,
+				  "datapath: connection to %s closed (nfpath-dp stopped?); "
+				  "reconnecting",
+				  d->dp->path);
+			agent_dp_client_close(d->dp);
+			agent_daemon_converge(d, "datapath connection closed");
+		}
 		agent_ctl_server_dispatch(d->ctl, &fds[F_CTL], nctl);
 	}
 	agent_notify_stopping(&d->notify, "stopping");

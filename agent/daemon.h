@@ -99,7 +99,8 @@ struct agent_daemon {
 
 	unsigned long converges;
 	time_t last_converge;
-	char status[1024]; /* the last STATUS= line */
+	char status[1024];      /* the current summary */
+	char status_sent[1024]; /* the last STATUS= sent to systemd */
 
 	/* main loop */
 	int sig_fd, ino_fd, ino_wd, debounce_fd, resync_fd, watchdog_fd;

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "datapath"))
@@ -122,6 +123,8 @@ class Lab:
             self.notify.settimeout(0.2)
             env["NOTIFY_SOCKET"] = path
             self.msgs = []
+            # Read it all the time, as systemd does: sd_notify() blocks once the queue is full.
+            threading.Thread(target=self._drain, args=(self.notify,), daemon=True).start()
         cmd = [self.nfpathd, "--vf-backend", "sim", "--sim-nic-file", self.sim_file,
                "--sysfs-root", self.sim_root, "--policy-dir", self.pol,
                "--state-dir", self.state, "--control-socket", self.ctl,
@@ -134,18 +137,24 @@ class Lab:
         self.d = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         return self.d
 
+    def _drain(self, sock):
+        while True:
+            try:
+                self.msgs.append(sock.recv(4096).decode())
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
     def wait_ready(self, timeout=60):
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            try:
-                m = self.notify.recv(4096).decode()
-                self.msgs.append(m)
+            for m in list(self.msgs):
                 if "READY=1" in m:
                     return m
-            except socket.timeout:
-                pass
             if self.d.poll() is not None:
                 raise AssertionError(f"nfpathd exited with {self.d.returncode}")
+            time.sleep(0.01)
         raise AssertionError(f"no READY=1 in {timeout} s; got {self.msgs[-5:]}")
 
     def ctl_json(self, *args, ok=True):
