@@ -33,45 +33,54 @@ agent_apply_result_clear(struct agent_apply_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+enum msg_kind { MSG_PROBLEM, MSG_NOTE, MSG_CHANGED };
+
+/* Log one line of the run and keep it where 'nfpathctl status/apply' shows it. */
+__attribute__((format(printf, 3, 0))) static void
+apply_vmsg(struct apply_run *r, enum msg_kind kind, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	agent_log(kind == MSG_PROBLEM ? AGENT_LOG_ERR : AGENT_LOG_INFO, "apply: %s", line);
+	if (kind == MSG_CHANGED) {
+		r->res->changed++;
+		return;
+	}
+	json_array_append_new(kind == MSG_PROBLEM ? r->res->errors : r->res->notes,
+			      json_string(line));
+	if (kind == MSG_PROBLEM && r->pl)
+		json_array_append_new(json_object_get(r->pl, "errors"), json_string(line));
+}
+
 void
 apply_problem(struct apply_run *r, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	apply_vmsg(r, MSG_PROBLEM, fmt, ap);
 	va_end(ap);
-	agent_log(AGENT_LOG_ERR, "apply: %s", line);
-	json_array_append_new(r->res->errors, json_string(line));
-	if (r->pl)
-		json_array_append_new(json_object_get(r->pl, "errors"), json_string(line));
 }
 
 void
 apply_note(struct apply_run *r, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	apply_vmsg(r, MSG_NOTE, fmt, ap);
 	va_end(ap);
-	agent_log(AGENT_LOG_INFO, "apply: %s", line);
-	json_array_append_new(r->res->notes, json_string(line));
 }
 
 void
 apply_changed(struct apply_run *r, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	apply_vmsg(r, MSG_CHANGED, fmt, ap);
 	va_end(ap);
-	r->res->changed++;
-	agent_log(AGENT_LOG_INFO, "apply: %s", line);
 }
 
 json_t *

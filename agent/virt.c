@@ -65,18 +65,6 @@ vfail(struct agent_virt *v, const char *fmt, va_list ap)
 	}
 }
 
-__attribute__((format(printf, 2, 3))) static int
-fail(struct agent_virt *v, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vfail(v, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 int
 agent_virt_priv_fail(struct agent_virt *v, const char *fmt, ...)
 {
@@ -147,12 +135,12 @@ events_start(struct agent_virt *v)
 	}
 	v->timer_id = virEventAddTimeout(100, on_timeout, NULL, NULL);
 	if (v->timer_id < 0)
-		return fail(v, "cannot add the event loop's timer");
+		return agent_virt_priv_fail(v, "cannot add the event loop's timer");
 	v->callback_id =
 		virConnectDomainEventRegisterAny(v->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 						 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), v, NULL);
 	if (v->callback_id < 0)
-		return fail(v, "cannot subscribe to domain lifecycle events");
+		return agent_virt_priv_fail(v, "cannot subscribe to domain lifecycle events");
 	if (pthread_create(&v->thread, NULL, event_thread, v) != 0) {
 		snprintf(v->err, sizeof(v->err), "libvirt events: cannot start the event thread");
 		return -EAGAIN;
@@ -272,7 +260,7 @@ agent_virt_list_domains(struct agent_virt *v, char ***ret_names, size_t *ret_n)
 
 	n = virConnectListAllDomains(v->conn, &doms, 0);
 	if (n < 0)
-		return fail(v, "cannot list domains");
+		return agent_virt_priv_fail(v, "cannot list domains");
 	names = calloc((size_t)n + 1, sizeof(*names));
 	for (i = 0; i < n; i++) {
 		if (names)
@@ -299,7 +287,7 @@ lookup(struct agent_virt *v, const char *name, int *ret_r)
 	virDomainPtr d = virDomainLookupByName(v->conn, name);
 
 	if (!d)
-		*ret_r = fail(v, "domain '%s'", name);
+		*ret_r = agent_virt_priv_fail(v, "domain '%s'", name);
 	return d;
 }
 
@@ -315,7 +303,7 @@ agent_virt_define_xml(struct agent_virt *v, const char *xml)
 	virDomainPtr d = virDomainDefineXML(v->conn, xml);
 
 	if (!d)
-		return fail(v, "cannot define the domain");
+		return agent_virt_priv_fail(v, "cannot define the domain");
 	virDomainFree(d);
 	return 0;
 }
@@ -327,7 +315,7 @@ agent_virt_define_xml(struct agent_virt *v, const char *xml)
 		if (!d_)                                                                           \
 			return r_;                                                                 \
 		if ((call) < 0)                                                                    \
-			r_ = fail(v, "domain '%s': cannot %s", name, what);                        \
+			r_ = agent_virt_priv_fail(v, "domain '%s': cannot %s", name, what);        \
 		virDomainFree(d_);                                                                 \
 		return r_;                                                                         \
 	} while (0)
@@ -359,7 +347,7 @@ agent_virt_is_active(struct agent_virt *v, const char *name)
 	if (!d)
 		return r;
 	a = virDomainIsActive(d);
-	r = a < 0 ? fail(v, "domain '%s': state", name) : a;
+	r = a < 0 ? agent_virt_priv_fail(v, "domain '%s': state", name) : a;
 	virDomainFree(d);
 	return r;
 }
@@ -373,7 +361,7 @@ agent_virt_vcpu_count(struct agent_virt *v, const char *name)
 	if (!d)
 		return r;
 	n = virDomainGetVcpusFlags(d, VIR_DOMAIN_AFFECT_CURRENT);
-	r = n < 0 ? fail(v, "domain '%s': vCPU count", name) : n;
+	r = n < 0 ? agent_virt_priv_fail(v, "domain '%s': vCPU count", name) : n;
 	virDomainFree(d);
 	return r;
 }
@@ -442,7 +430,7 @@ agent_virt_pin_vcpu(struct agent_virt *v, const char *name, unsigned int vcpu,
 	d = lookup(v, name, &r);
 	if (d) {
 		if (virDomainPinVcpuFlags(d, vcpu, map, len, pin_flags(v, d)) < 0)
-			r = fail(v, "domain '%s': cannot pin vCPU %u", name, vcpu);
+			r = agent_virt_priv_fail(v, "domain '%s': cannot pin vCPU %u", name, vcpu);
 		virDomainFree(d);
 	}
 	free(map);
@@ -461,7 +449,8 @@ agent_virt_pin_emulator(struct agent_virt *v, const char *name, const struct vfm
 	d = lookup(v, name, &r);
 	if (d) {
 		if (virDomainPinEmulator(d, map, len, pin_flags(v, d)) < 0)
-			r = fail(v, "domain '%s': cannot pin the emulator threads", name);
+			r = agent_virt_priv_fail(v, "domain '%s': cannot pin the emulator threads",
+						 name);
 		virDomainFree(d);
 	}
 	free(map);
@@ -480,7 +469,7 @@ agent_virt_get_vcpu_pin(struct agent_virt *v, const char *name, unsigned int vcp
 		return r;
 	n = virDomainGetVcpusFlags(d, VIR_DOMAIN_AFFECT_CURRENT);
 	if (n < 0) {
-		r = fail(v, "domain '%s': vCPU count", name);
+		r = agent_virt_priv_fail(v, "domain '%s': vCPU count", name);
 		goto out;
 	}
 	if (vcpu >= (unsigned int)n) {
@@ -495,7 +484,7 @@ agent_virt_get_vcpu_pin(struct agent_virt *v, const char *name, unsigned int vcp
 		goto out;
 	}
 	if (virDomainGetVcpuPinInfo(d, n, maps, len, 0) < 0)
-		r = fail(v, "domain '%s': cannot read vCPU pins", name);
+		r = agent_virt_priv_fail(v, "domain '%s': cannot read vCPU pins", name);
 	else
 		map_to_cpuset(maps + (size_t)vcpu * (size_t)len, v->max_cpus, ret_cpus);
 	free(maps);
@@ -516,7 +505,8 @@ agent_virt_get_emulator_pin(struct agent_virt *v, const char *name, struct vfm_c
 	d = lookup(v, name, &r);
 	if (d) {
 		if (virDomainGetEmulatorPinInfo(d, map, len, 0) < 0)
-			r = fail(v, "domain '%s': cannot read the emulator pin", name);
+			r = agent_virt_priv_fail(v, "domain '%s': cannot read the emulator pin",
+						 name);
 		else
 			map_to_cpuset(map, v->max_cpus, ret_cpus);
 		virDomainFree(d);
@@ -536,7 +526,7 @@ get_xml(struct agent_virt *v, const char *name, unsigned int flags, char **ret_x
 		return r;
 	xml = virDomainGetXMLDesc(d, flags);
 	if (!xml)
-		r = fail(v, "domain '%s': cannot read its XML", name);
+		r = agent_virt_priv_fail(v, "domain '%s': cannot read its XML", name);
 	else
 		*ret_xml = xml;
 	virDomainFree(d);

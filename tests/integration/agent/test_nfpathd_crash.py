@@ -68,7 +68,7 @@ def reference(bins):
         lab.wait_ready()
         took = time.monotonic() - t0
         write_over(os.path.join(lab.pol, "10-node.json"), POLICY_B)
-        lab.wait_status(lambda s: s["policy"]["generation"] == 2 and s["apply"]["converged"],
+        lab.wait_status(lambda s: s["policy"]["workloads"] == 5 and s["apply"]["converged"],
                         "the reference node converges on POLICY_B")
         return normalized(lab), took
     finally:
