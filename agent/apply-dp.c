@@ -504,11 +504,9 @@ spec_match(const char *spec, uint8_t mac[VFM_MAC_LEN], unsigned int *vlan)
 void
 apply_dp_remove_stale_chains(struct apply_run *r)
 {
-	const struct agent_alloc *olds[2] = {r->applied, r->pending};
-
-	for (size_t k = 0; k < 2; k++) {
-		for (size_t i = 0; olds[k] && i < olds[k]->n_chains; i++) {
-			const struct agent_alloc_chain *c = &olds[k]->chains[i];
+	for (size_t k = 0; k < r->n_olds; k++) {
+		for (size_t i = 0; i < r->olds[k]->n_chains; i++) {
+			const struct agent_alloc_chain *c = &r->olds[k]->chains[i];
 			const struct agent_alloc_chain *now = NULL;
 			uint8_t mac[VFM_MAC_LEN], nmac[VFM_MAC_LEN];
 			unsigned int vlan = 0, nvlan = 0, id;

@@ -11,14 +11,17 @@
 #include "nfpath/vfm.h"
 
 #include "apply.h"
+#include "journal.h"
 
 struct apply_run {
 	struct agent_daemon *d;
 	const struct agent_policy *p;
 	const struct agent_inventory *inv;
 	const struct agent_plan *plan;
-	const struct agent_alloc *want;        /* plan->result */
-	struct agent_alloc *applied, *pending; /* from the journal (NULL: none) */
+	const struct agent_alloc *want; /* plan->result */
+	/* What may be on the node from before (journal): applied, pending, orphaned targets. */
+	struct agent_alloc *olds[2 + AGENT_JOURNAL_ORPHANS_MAX];
+	size_t n_olds;
 	struct agent_apply_result *res;
 	json_t *pl;                 /* the placement being filled, or NULL */
 	json_t *irqs_owned;         /* IRQs pinned in this run */

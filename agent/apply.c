@@ -733,16 +733,15 @@ journal_alloc(json_t *o)
 	return a;
 }
 
-/* Old entries (applied, then pending) that the target does not have, each once. */
+/* Old entries (applied, pending, orphaned targets) that the target does not have, each once. */
 static size_t
 collect_stale(struct apply_run *r, const struct agent_alloc_entry **out, size_t max)
 {
-	const struct agent_alloc *olds[2] = {r->applied, r->pending};
 	size_t n = 0;
 
-	for (size_t k = 0; k < 2; k++) {
-		for (size_t i = 0; olds[k] && i < olds[k]->n; i++) {
-			const struct agent_alloc_entry *e = &olds[k]->entries[i];
+	for (size_t k = 0; k < r->n_olds; k++) {
+		for (size_t i = 0; i < r->olds[k]->n; i++) {
+			const struct agent_alloc_entry *e = &r->olds[k]->entries[i];
 			const struct agent_alloc_entry *now =
 				agent_alloc_find(r->want, e->workload);
 			bool dup = false;
@@ -766,7 +765,7 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		.d = d, .p = d->policy, .inv = inv, .plan = plan, .want = plan->result, .res = res};
 	struct apply_run *r = &run;
 	const struct agent_alloc_entry **stale = NULL;
-	size_t n_stale;
+	size_t n_stale, n_old_entries = 0;
 	json_t *want_json;
 	int ret = 0;
 
@@ -774,8 +773,24 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		for (unsigned c = 0; c < VFM_CPUSET_MAX; c++)
 			if (vfm_cpuset_isset(&inv->numa[i].cpus, c))
 				vfm_cpuset_set(&run.all_cpus, c);
-	run.applied = journal_alloc(d->journal->applied);
-	run.pending = journal_alloc(d->journal->pending);
+	{
+		json_t *o;
+		size_t k;
+		struct agent_alloc *a;
+
+		if ((a = journal_alloc(d->journal->applied)))
+			run.olds[run.n_olds++] = a;
+		if ((a = journal_alloc(d->journal->pending)))
+			run.olds[run.n_olds++] = a;
+		json_array_foreach(d->journal->orphans, k, o)
+		{
+			if (run.n_olds < sizeof(run.olds) / sizeof(run.olds[0]) &&
+			    (a = journal_alloc(o)))
+				run.olds[run.n_olds++] = a;
+		}
+		for (k = 0; k < run.n_olds; k++)
+			n_old_entries += run.olds[k]->n;
+	}
 	run.irqs_owned = json_array();
 
 	/* 0. Journal the target before touching anything. */
@@ -787,8 +802,20 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 	if (!json_equal(want_json, d->journal->applied) || json_is_object(d->journal->pending)) {
 		json_t *old_pending = d->journal->pending;
 
-		/* Keep an interrupted apply's target: its entries are still to be removed or
-		 * finished; the new target replaces it only when it differs. */
+		/* An interrupted apply's target that this one replaces (the policy changed in
+		 * between) may have left things on the node: keep it as an orphan until they are
+		 * taken down. */
+		if (json_is_object(old_pending) && !json_equal(old_pending, want_json)) {
+			if (json_array_size(d->journal->orphans) >= AGENT_JOURNAL_ORPHANS_MAX) {
+				agent_log(
+					AGENT_LOG_WARNING,
+					"journal: more than %d interrupted targets; the oldest is "
+					"forgotten",
+					AGENT_JOURNAL_ORPHANS_MAX);
+				json_array_remove(d->journal->orphans, 0);
+			}
+			json_array_append(d->journal->orphans, old_pending);
+		}
 		d->journal->pending = json_incref(want_json);
 		json_decref(old_pending);
 		if (apply_journal_save(r) < 0) {
@@ -798,15 +825,13 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		}
 	}
 	apply_dp_begin(r);
-	stale = calloc((r->applied ? r->applied->n : 0) + (r->pending ? r->pending->n : 0) + 1,
-		       sizeof(*stale));
+	stale = calloc(n_old_entries + 1, sizeof(*stale));
 	if (!stale) {
 		json_decref(want_json);
 		ret = -ENOMEM;
 		goto out;
 	}
-	n_stale = collect_stale(
-		r, stale, (r->applied ? r->applied->n : 0) + (r->pending ? r->pending->n : 0));
+	n_stale = collect_stale(r, stale, n_old_entries);
 
 	/* 1. Workloads that left, and chains that left the policy. */
 	apply_dp_remove_stale_chains(r);
@@ -854,6 +879,7 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		json_decref(old);
 		json_decref(d->journal->pending);
 		d->journal->pending = json_null();
+		json_array_clear(d->journal->orphans);
 		apply_journal_save(r);
 	}
 	json_decref(want_json);
@@ -862,7 +888,7 @@ out:
 	apply_dp_end(r);
 	free(stale);
 	json_decref(run.irqs_owned);
-	agent_alloc_free(run.applied);
-	agent_alloc_free(run.pending);
+	for (size_t k = 0; k < run.n_olds; k++)
+		agent_alloc_free(run.olds[k]);
 	return ret;
 }

@@ -3,7 +3,7 @@
  * The apply journal (journal.h). Format, version 1:
  *   {"version":1,"generation":N,"intent":"...","vfs":[{"pf":"0000:3b:00.0","vf":0,
  *    "saved":"<vfm_vf_saved_format() text>"}],"applied":ALLOC|null,"pending":ALLOC|null,
- *    "ids":{"chain:web":3}}
+ *    "ids":{"chain:web":3},"orphans":[ALLOC...]}
  * (ALLOC: an allocation as 'nfpathctl plan --json' prints it; absent members read as null/{}).
  */
 #include <errno.h>
@@ -31,8 +31,10 @@ agent_journal_new(void)
 	j->applied = json_null();
 	j->pending = json_null();
 	j->ids = json_object();
-	if (!j->intent || !j->ids) {
+	j->orphans = json_array();
+	if (!j->intent || !j->ids || !j->orphans) {
 		json_decref(j->ids);
+		json_decref(j->orphans);
 		free(j->intent);
 		free(j);
 		return NULL;
@@ -50,6 +52,7 @@ agent_journal_free(struct agent_journal *j)
 	json_decref(j->applied);
 	json_decref(j->pending);
 	json_decref(j->ids);
+	json_decref(j->orphans);
 	free(j);
 }
 
@@ -128,7 +131,8 @@ journal_to_json(const struct agent_journal *j)
 	if (json_object_set_new(root, "vfs", vfs))
 		goto fail_root;
 	if (json_object_set(root, "applied", j->applied) ||
-	    json_object_set(root, "pending", j->pending) || json_object_set(root, "ids", j->ids))
+	    json_object_set(root, "pending", j->pending) || json_object_set(root, "ids", j->ids) ||
+	    json_object_set(root, "orphans", j->orphans))
 		goto fail_root;
 	return root;
 fail:
@@ -314,6 +318,23 @@ journal_from_json(json_t *root, const char *path, struct agent_journal *j, char 
 		j->ids = json_deep_copy(v);
 		if (!j->ids)
 			return -ENOMEM;
+	}
+	v = json_object_get(root, "orphans");
+	if (v) {
+		size_t k;
+		json_t *o;
+
+		if (!json_is_array(v))
+			return corrupt(err, errlen, path, "'orphans' is not an array");
+		json_array_foreach(v, k, o)
+		{
+			if (!json_is_object(o))
+				return corrupt(
+					err, errlen, path,
+					"'orphans' holds something that is not an allocation");
+		}
+		json_decref(j->orphans);
+		j->orphans = json_incref(v);
 	}
 	return 0;
 }

@@ -29,7 +29,14 @@ struct agent_journal {
 	json_t *applied;
 	json_t *pending;
 	json_t *ids;
+	/* Targets of interrupted applies that a newer target replaced before they were finished
+	 * (the policy changed between a crash and the restart): an array of allocations whose
+	 * entries may still exist on the node, taken down by the next apply. */
+	json_t *orphans;
 };
+
+/* At most this many orphaned targets are kept (older ones are dropped, with a warning). */
+#define AGENT_JOURNAL_ORPHANS_MAX 8
 
 /* An empty journal (generation 0, intent ""). NULL without memory. */
 struct agent_journal *agent_journal_new(void);

@@ -132,6 +132,34 @@ test_write_reload(void **state)
 	assert_int_equal(agent_journal_remove_vf(k, "0000:3b:00.0", 0), 1);
 	assert_int_equal(agent_journal_remove_vf(k, "0000:3b:00.0", 0), 0);
 	assert_int_equal(k->n_vfs, 1);
+	/* A first journal has no allocations: applied and pending null, no ids, no orphans. */
+	assert_true(json_is_null(k->applied) && json_is_null(k->pending));
+	assert_int_equal(json_object_size(k->ids), 0);
+	assert_int_equal(json_array_size(k->orphans), 0);
+	agent_journal_free(j);
+	agent_journal_free(k);
+}
+
+/* The allocations (applied, pending, orphaned targets) and chain ids survive a reload. */
+static void
+test_allocations(void **state)
+{
+	struct agent_journal *j = agent_journal_new(), *k = NULL;
+	char err[512];
+
+	(void)state;
+	json_decref(j->applied);
+	j->applied = json_pack("{s:[],s:[],s:s}", "workloads", "chains", "datapath_cpus", "0");
+	json_decref(j->pending);
+	j->pending = json_pack("{s:[{s:s}]}", "workloads", "name", "vm1");
+	json_array_append_new(j->orphans, json_pack("{s:[{s:s}]}", "workloads", "name", "vm9"));
+	json_object_set_new(j->ids, "chain:web", json_integer(3));
+	assert_int_equal(agent_journal_write(dir, j, err, sizeof(err)), 0);
+	assert_int_equal(agent_journal_load(dir, &k, NULL, err, sizeof(err)), 0);
+	assert_true(json_equal(k->applied, j->applied));
+	assert_true(json_equal(k->pending, j->pending));
+	assert_true(json_equal(k->orphans, j->orphans));
+	assert_int_equal(json_integer_value(json_object_get(k->ids, "chain:web")), 3);
 	agent_journal_free(j);
 	agent_journal_free(k);
 }
@@ -190,6 +218,15 @@ test_corrupt(void **state)
 		       "\"pf 0000:3b:00.0\\nvf 0\\nbogus line\"}]}",
 		       "vfs[0].saved: line");
 	expect_corrupt("{\"version\":1,\"version\":1}", "duplicate");
+	expect_corrupt("{\"version\":1,\"generation\":1,\"intent\":\"\",\"vfs\":[],"
+		       "\"pending\":[1]}",
+		       "'pending'");
+	expect_corrupt("{\"version\":1,\"generation\":1,\"intent\":\"\",\"vfs\":[],"
+		       "\"ids\":{\"chain:x\":-1}}",
+		       "ids.chain:x");
+	expect_corrupt("{\"version\":1,\"generation\":1,\"intent\":\"\",\"vfs\":[],"
+		       "\"orphans\":[3]}",
+		       "'orphans'");
 }
 
 static void
@@ -213,6 +250,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_missing_is_enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allocations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_before_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
