@@ -166,7 +166,7 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 	pid_t pids[MAX_CHAIN];
 	uint16_t last = (uint16_t)dp_nf_slot_find(t, names[hops - 1]);
 	struct rte_ring *first;
-	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0;
+	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0, wakeups = 0, retries = 0;
 	int r;
 
 	r = dp_nf_chain_set(t, 0, names, hops, 0, DP_ON_DOWN_DROP);
@@ -192,6 +192,8 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		drops -= ns->drop_full;
 		busy -= ns->busy_cycles;
 		pk -= ns->rx;
+		wakeups -= ns->wakeups;
+		retries -= ns->retries;
 	}
 	t0 = now_ns();
 	t_end = t0 + (uint64_t)(seconds * 1e9);
@@ -218,9 +220,15 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		drops += ns->drop_full;
 		busy += ns->busy_cycles;
 		pk += ns->rx;
+		wakeups += ns->wakeups;
+		retries += ns->retries;
 	}
 	*ret_ns = pk ? (double)busy * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0;
 	*ret_drops = drops;
+	fprintf(stderr,
+		"    %u NFs: %" PRIu64 " packets through NFs, %" PRIu64 " wakeups, %" PRIu64
+		" enqueue retries, %" PRIu64 " ring-full drops\n",
+		hops, pk, wakeups, retries, drops);
 	/* Drain what is left in the chain. */
 	for (unsigned int i = 0; i < MAX_CHAIN; i++) {
 		uint16_t n;
