@@ -224,7 +224,7 @@ wake_consumer(struct nfp_nf *nf, struct dp_nf_slot *to, struct rte_ring *r)
 }
 
 /*
- * Shared-core mode, out of work: if the only NF feeding us sleeps until our ring has room
+ * Out of work: if the only NF feeding us sleeps until our ring has room
  * (room_sleep()), wake it. The fence pairs with the one in room_sleep(): either it sees the
  * room our dequeues made, or we see it asleep.
  */
@@ -321,8 +321,10 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
 	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
-	if (k == 0 && nf->conf.sleep_when_idle) {
-		/* Out of work: let the consumers we deferred, and a producer waiting for room, run.
+	if (k == 0) {
+		/*
+		 * Out of work: let the consumers we deferred, and a producer waiting for room, run
+		 * (in either mode: a shared-core producer may feed a busy-polling consumer).
 		 */
 		if (nf->owed)
 			flush_wakes(nf);

@@ -9,10 +9,13 @@
  *            shared-core sleep mode when more than one), each reading the header; the
  *            generator collects the chain's egress and frees it.
  * For each it prints Mpps at the end of the path and the consumers' busy time per packet per
- * hop: TSC time spent on non-empty bursts (receive, read, hand on or free) divided by packets,
+ * hop: TSC time spent on non-empty polls (receive, read, hand on or free) divided by packets,
  * counted the same way by the floor consumer and by libnfpath (dp_nf_stats.busy_cycles), so
- * idle polling is not counted; median and spread over --runs runs, then one JSON line. The
- * generator is usually the bottleneck for Mpps, so busy ns per hop is the figure that
+ * idle polling is not counted; and CPU ns per packet: the CPU time the scheduler gave all
+ * the consumer processes (/proc/PID/schedstat: idle polls, sleeps and yields included) per
+ * packet out of the path, which bounds NFs sharing one CPU and is not inflated by other
+ * programs' load. Median and spread over --runs runs, then one JSON line. The generator is
+ * usually the bottleneck for Mpps with one hop, so busy ns per hop is the figure that
  * compares a hop's cost.
  *
  * usage: nfpath-bench --nf PATH [--seconds S] [--runs R] [--sizes 64,1500] [--chains 1,2,4,8]
