@@ -61,12 +61,8 @@ static volatile sig_atomic_t nfp_signalled;
  * poll), or after NFP_WAKE_MAX_BURSTS of our bursts, whichever comes first; not after every
  * burst. On one CPU each wake-up then carries a batch worth a context switch.
  */
-#ifndef NFP_WAKE_BATCH
-#define NFP_WAKE_BATCH 256
-#endif
-#ifndef NFP_WAKE_MAX_BURSTS
+#define NFP_WAKE_BATCH      256
 #define NFP_WAKE_MAX_BURSTS 64
-#endif
 
 static int
 check_abi(const struct dp_shm *shm)
@@ -223,46 +219,6 @@ wake_consumer(struct nfp_nf *nf, struct dp_nf_slot *to, struct rte_ring *r)
 	dp_slot_wake(to);
 }
 
-/*
- * Out of work: if the only NF feeding us sleeps until our ring has room
- * (room_sleep()), wake it. The fence pairs with the one in room_sleep(): either it sees the
- * room our dequeues made, or we see it asleep.
- */
-static void
-wake_blocked_producer(struct nfp_nf *nf)
-{
-	uint32_t p = __atomic_load_n(&nf->slot->rx_sole_producer, __ATOMIC_ACQUIRE);
-	struct dp_nf_slot *ps;
-
-	if (p == 0 || p > DP_MAX_NFS)
-		return;
-	ps = &nf->shm->slots[p - 1];
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&ps->sleeping, __ATOMIC_RELAXED) == DP_SLEEP_ROOM) {
-		__atomic_fetch_add(&ps->wake, 1, __ATOMIC_RELEASE);
-		syscall(SYS_futex, &ps->wake, FUTEX_WAKE, 1, NULL, NULL, 0);
-	}
-}
-
-/*
- * Shared-core mode: ring 'r', which only we feed, is full. Sleep until its consumer has
- * emptied it (wake_blocked_producer()) rather than yield again and again to NFs that may not
- * be the one that drains it; 1 ms at most.
- */
-static void
-room_sleep(struct nfp_nf *nf, struct rte_ring *r)
-{
-	struct dp_nf_slot *s = nf->slot;
-	const struct timespec ts = {.tv_sec = 0, .tv_nsec = 1000 * 1000};
-	uint32_t w = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
-
-	__atomic_store_n(&s->sleeping, DP_SLEEP_ROOM, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (rte_ring_free_count(r) == 0 && !nf->stop && !nfp_signalled)
-		syscall(SYS_futex, &s->wake, FUTEX_WAIT, w, &ts, NULL, 0);
-	__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELEASE);
-}
-
 /* The burst is over: nothing is held. rx_head first, so it is never stale while n is 0. */
 static void
 burst_done(struct dp_nf_slot *s)
@@ -321,15 +277,8 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
 	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
-	if (k == 0) {
-		/*
-		 * Out of work: let the consumers we deferred, and a producer waiting for room, run
-		 * (in either mode: a shared-core producer may feed a busy-polling consumer).
-		 */
-		if (nf->owed)
-			flush_wakes(nf);
-		wake_blocked_producer(nf);
-	}
+	if (k == 0 && nf->owed)
+		flush_wakes(nf); /* out of work: let the consumers we deferred run */
 	memcpy(pkts, s->inflight, k * sizeof(*pkts));
 	/*
 	 * Start every packet's cache misses at once, before anything waits on one: its dp_meta
@@ -464,12 +413,10 @@ handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int r
 			dp_slot_wake(to);
 		}
 		s->stats.retries++;
-		if (!nf->conf.sleep_when_idle)
-			rte_pause();
-		else if (sp && to != DEST_OUT && k == 0)
-			room_sleep(nf, r);
-		else
+		if (nf->conf.sleep_when_idle)
 			sched_yield();
+		else
+			rte_pause();
 	}
 }
 
@@ -540,7 +487,7 @@ idle_sleep(struct nfp_nf *nf)
 	const struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
 	uint32_t w = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
 
-	__atomic_store_n(&s->sleeping, DP_SLEEP_IDLE, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
 	/* Pairs with the fence in dp_slot_wake(): either we see the packet or they see us. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (rte_ring_empty((struct rte_ring *)s->rx) && !nf->stop && !nfp_signalled)

@@ -57,17 +57,6 @@ enum dp_nf_state {
 	DP_NF_DEAD = 3,     /* its process died; the datapath is reclaiming its packets */
 };
 
-/*
- * dp_nf_slot.sleeping: 0 while the NF runs; otherwise it waits on its 'wake' futex word, which
- * producers wake when they give it packets (any non-zero value), and, for ROOM, its next NF
- * when that NF has emptied the ring only this NF feeds (shared-core mode, libnfpath).
- */
-enum dp_sleep {
-	DP_SLEEP_NONE = 0,
-	DP_SLEEP_IDLE = 1, /* no packets to process */
-	DP_SLEEP_ROOM = 2, /* the next ring is full */
-};
-
 /* What a chain does with packets for a hop whose NF is not attached. */
 enum dp_on_down {
 	DP_ON_DOWN_DROP = 0,   /* drop them, counted per chain */
@@ -104,7 +93,7 @@ struct dp_nf_slot {
 	uint32_t state;      /* enum dp_nf_state */
 	int32_t pid;         /* process that attached, 0 when none */
 	uint32_t generation; /* bumped by every attach */
-	uint32_t sleeping;   /* enum dp_sleep: why the NF waits on 'wake' (futex word below) */
+	uint32_t sleeping;   /* 1 while the NF waits on 'wake' (futex word below) */
 	uint32_t wake;       /* futex word producers bump to wake a sleeping NF */
 	/*
 	 * Set by the datapath from the chains: slot id + 1 of the only NF that feeds this slot's

@@ -196,7 +196,7 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 	uint16_t last = (uint16_t)dp_nf_slot_find(t, names[hops - 1]);
 	struct rte_ring *first;
 	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0, wakeups = 0, retries = 0;
-	uint64_t cpu = 0;
+	uint64_t cpu = 0, nf_drops[MAX_CHAIN], nf_retries[MAX_CHAIN];
 	int r;
 
 	r = dp_nf_chain_set(t, 0, names, hops, 0, DP_ON_DOWN_DROP);
@@ -224,6 +224,8 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		pk -= ns->rx;
 		wakeups -= ns->wakeups;
 		retries -= ns->retries;
+		nf_drops[i] = ns->drop_full;
+		nf_retries[i] = ns->retries;
 	}
 	for (unsigned int i = 0; i < hops; i++)
 		cpu -= cpu_ns(pids[i]);
@@ -257,13 +259,18 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		pk += ns->rx;
 		wakeups += ns->wakeups;
 		retries += ns->retries;
+		nf_drops[i] = ns->drop_full - nf_drops[i];
+		nf_retries[i] = ns->retries - nf_retries[i];
 	}
 	*ret_ns = pk ? (double)busy * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0;
 	*ret_drops = drops;
 	fprintf(stderr,
 		"    %u NFs: %" PRIu64 " packets through NFs, %" PRIu64 " wakeups, %" PRIu64
-		" enqueue retries, %" PRIu64 " ring-full drops\n",
+		" enqueue retries, %" PRIu64 " ring-full drops; per NF, retries/drops:",
 		hops, pk, wakeups, retries, drops);
+	for (unsigned int i = 0; i < hops; i++)
+		fprintf(stderr, " %" PRIu64 "/%" PRIu64, nf_retries[i], nf_drops[i]);
+	fprintf(stderr, "\n");
 	/* Drain what is left in the chain. */
 	for (unsigned int i = 0; i < MAX_CHAIN; i++) {
 		uint16_t n;
