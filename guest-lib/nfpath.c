@@ -41,10 +41,7 @@ struct nfp_nf {
 	struct nfp_conf conf;     /* as attached */
 	volatile int stop;        /* set by nfp_stop() */
 	bool prefetchw;           /* the CPU has PREFETCHW (else a read prefetch) */
-	uint64_t owed;            /* shared-core mode: slots (bit = id) fed by us, wake deferred */
-	uint32_t owed_bursts;     /* bursts handed on since 'owed' became non-zero */
 };
-_Static_assert(DP_MAX_NFS <= 64, "nfp_nf.owed has one bit per slot");
 
 static volatile sig_atomic_t nfp_signalled;
 
@@ -54,15 +51,6 @@ static volatile sig_atomic_t nfp_signalled;
 
 /* How often a full next ring is retried before its packets are dropped. */
 #define NFP_ENQUEUE_RETRIES 256
-
-/*
- * Shared-core mode: a sleeping consumer is woken once this many packets (at most half its
- * ring) wait for it, when its ring is full, when we run out of work ourselves (an empty
- * poll), or after NFP_WAKE_MAX_BURSTS of our bursts, whichever comes first; not after every
- * burst. On one CPU each wake-up then carries a batch worth a context switch.
- */
-#define NFP_WAKE_BATCH      256
-#define NFP_WAKE_MAX_BURSTS 64
 
 static int
 check_abi(const struct dp_shm *shm)
@@ -185,40 +173,6 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	return 0;
 }
 
-/* Wake every consumer whose wake-up we deferred (those asleep; the others cost a load). */
-static void
-flush_wakes(struct nfp_nf *nf)
-{
-	uint64_t m = nf->owed;
-
-	nf->owed = 0;
-	nf->owed_bursts = 0;
-	while (m) {
-		dp_slot_wake(&nf->shm->slots[__builtin_ctzll(m)]);
-		m &= m - 1;
-	}
-}
-
-/* We just enqueued to 'to' (ring 'r'): wake its NF now, or later (see NFP_WAKE_BATCH). */
-static inline void
-wake_consumer(struct nfp_nf *nf, struct dp_nf_slot *to, struct rte_ring *r)
-{
-	uint64_t bit = 1ull << to->id;
-
-	if (nf->conf.sleep_when_idle) {
-		uint32_t batch = rte_ring_get_capacity(r) / 2;
-
-		if (batch > NFP_WAKE_BATCH)
-			batch = NFP_WAKE_BATCH;
-		if (rte_ring_count(r) < batch) {
-			nf->owed |= bit;
-			return;
-		}
-	}
-	nf->owed &= ~bit;
-	dp_slot_wake(to);
-}
-
 /* The burst is over: nothing is held. rx_head first, so it is never stale while n is 0. */
 static void
 burst_done(struct dp_nf_slot *s)
@@ -249,7 +203,6 @@ nfp_detach(struct nfp_nf *nf)
 
 	if (!nf)
 		return 0;
-	flush_wakes(nf);
 	release_burst(nf);
 	if (__atomic_compare_exchange_n(&nf->slot->state, &expect, DP_NF_WAITING, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -277,8 +230,6 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
 	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
-	if (k == 0 && nf->owed)
-		flush_wakes(nf); /* out of work: let the consumers we deferred run */
 	memcpy(pkts, s->inflight, k * sizeof(*pkts));
 	/*
 	 * Start every packet's cache misses at once, before anything waits on one: its dp_meta
@@ -402,16 +353,10 @@ handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int r
 		} else {
 			k += rte_ring_mp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
 		}
-		if (k == run || tries == NFP_ENQUEUE_RETRIES) {
-			if (k && to != DEST_OUT)
-				wake_consumer(nf, to, r);
-			return k;
-		}
-		/* Full: its consumer must run before a retry can succeed. */
-		if (to != DEST_OUT) {
-			nf->owed &= ~(1ull << to->id);
+		if (k && to != DEST_OUT)
 			dp_slot_wake(to);
-		}
+		if (k == run || tries == NFP_ENQUEUE_RETRIES)
+			return k;
 		s->stats.retries++;
 		if (nf->conf.sleep_when_idle)
 			sched_yield();
@@ -467,8 +412,6 @@ nfp_tx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 		i = j;
 	}
 	burst_done(s);
-	if (nf->owed && ++nf->owed_bursts >= NFP_WAKE_MAX_BURSTS)
-		flush_wakes(nf);
 	return (int)sent;
 }
 
