@@ -16,12 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_memzone.h>
 #include <rte_mempool.h>
 #include <rte_cycles.h>
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "nfpath/dp-hop.h"
@@ -35,6 +40,7 @@ struct nfp_nf {
 	struct rte_mempool *pool; /* the datapath's packet pool */
 	struct nfp_conf conf;     /* as attached */
 	volatile int stop;        /* set by nfp_stop() */
+	bool prefetchw;           /* the CPU has PREFETCHW (else a read prefetch) */
 };
 
 static volatile sig_atomic_t nfp_signalled;
@@ -53,6 +59,33 @@ check_abi(const struct dp_shm *shm)
 	    shm->shm_size != sizeof(struct dp_shm) || shm->slot_size != sizeof(struct dp_nf_slot))
 		return -EPROTO;
 	return 0;
+}
+
+/* Does this CPU have PREFETCHW (CPUID 0x80000001 ECX bit 8)? */
+static bool
+has_prefetchw(void)
+{
+#if defined(__x86_64__)
+	unsigned int a, b, c, d;
+
+	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));
+#else
+	return false;
+#endif
+}
+
+/* Fetch a cache line we are about to write, in exclusive state when the CPU can. */
+static inline void
+prefetch_for_write(const struct nfp_nf *nf, const void *p)
+{
+#if defined(__x86_64__)
+	if (nf->prefetchw) {
+		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+		return;
+	}
+#endif
+	(void)nf;
+	rte_prefetch0(p);
 }
 
 static int
@@ -124,6 +157,7 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	nf->shm = shm;
 	nf->slot = slot;
 	nf->pool = rte_mempool_lookup(shm->mempool);
+	nf->prefetchw = has_prefetchw();
 	if (conf)
 		nf->conf = *conf;
 	else
@@ -197,6 +231,16 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
 	memcpy(pkts, s->inflight, k * sizeof(*pkts));
+	/*
+	 * Start every packet's cache misses at once, before anything waits on one: its dp_meta
+	 * line (in the mbuf's second cache line), which the hand-off rewrites, for writing: one
+	 * ownership transfer from the previous hop's CPU instead of a shared read and then an
+	 * upgrade; and its first data line, which handlers read.
+	 */
+	for (unsigned int i = 0; i < k; i++) {
+		prefetch_for_write(nf, nfp_pkt_meta(pkts[i]));
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	}
 	s->stats.rx += k;
 	return (int)k;
 }
@@ -401,7 +445,6 @@ nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 	struct sigaction sa = {.sa_handler = on_signal};
 	uint32_t idle = 0;
-	uint64_t t0;
 
 	if (!nf || !handler)
 		return -EINVAL;
@@ -409,6 +452,8 @@ nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	while (!nf->stop && !nfp_signalled) {
+		/* Busy time: the whole non-empty poll, receive included. */
+		uint64_t t0 = rte_rdtsc();
 		int n = nfp_rx_burst(nf, pkts, DP_BURST_MAX);
 
 		if (n < 0)
@@ -421,7 +466,6 @@ nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
 			continue;
 		}
 		idle = 0;
-		t0 = rte_rdtsc();
 		handler(pkts, (unsigned int)n, arg);
 		nfp_tx_burst(nf, pkts, (unsigned int)n);
 		nf->slot->stats.busy_cycles += rte_rdtsc() - t0;

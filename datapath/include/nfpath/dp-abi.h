@@ -73,7 +73,7 @@ struct dp_nf_stats {
 	uint64_t drop_down;   /* the next hop was down and the chain says drop */
 	uint64_t drop_bad;    /* an action named a missing NF, port or chain */
 	uint64_t wakeups;     /* times the NF woke from sleep (shared-core mode) */
-	uint64_t busy_cycles; /* TSC cycles spent on non-empty bursts (handler + hand-off) */
+	uint64_t busy_cycles; /* TSC cycles of non-empty polls: receive, handler, hand-off */
 	uint64_t retries;     /* enqueue retries while the next ring was full */
 	uint64_t reserved[6]; /* zero */
 };

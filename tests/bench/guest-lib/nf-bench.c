@@ -64,15 +64,18 @@ run_floor(const char *ring_name)
 		fprintf(stderr, "nf-bench: no ring '%s' or stats memzone\n", ring_name);
 		return 1;
 	}
-	stats = mz->addr; /* [0] busy TSC cycles, [1] packets: the same accounting as nfp_run */
+	/*
+	 * [0] busy TSC cycles, [1] packets: the same accounting as nfp_run, the whole non-empty
+	 * poll from before the dequeue to after the last packet is gone (here: freed).
+	 */
+	stats = mz->addr;
 	signal(SIGTERM, on_signal);
 	while (!stop) {
+		uint64_t t0 = rte_rdtsc();
 		unsigned int n = rte_ring_sc_dequeue_burst(r, (void **)pkts, 32, NULL);
-		uint64_t t0;
 
 		if (!n)
 			continue;
-		t0 = rte_rdtsc();
 		for (unsigned int i = 0; i < n; i++)
 			s += read_header(pkts[i]);
 		rte_pktmbuf_free_bulk(pkts, n);

@@ -9,10 +9,13 @@
  *            shared-core sleep mode when more than one), each reading the header; the
  *            generator collects the chain's egress and frees it.
  * For each it prints Mpps at the end of the path and the consumers' busy time per packet per
- * hop: TSC time spent on non-empty bursts (receive, read, hand on or free) divided by packets,
+ * hop: TSC time spent on non-empty polls (receive, read, hand on or free) divided by packets,
  * counted the same way by the floor consumer and by libnfpath (dp_nf_stats.busy_cycles), so
- * idle polling is not counted; median and spread over --runs runs, then one JSON line. The
- * generator is usually the bottleneck for Mpps, so busy ns per hop is the figure that
+ * idle polling is not counted; and CPU ns per packet: the CPU time the scheduler gave all
+ * the consumer processes (/proc/PID/schedstat: idle polls, sleeps and yields included) per
+ * packet out of the path, which bounds NFs sharing one CPU and is not inflated by other
+ * programs' load. Median and spread over --runs runs, then one JSON line. The generator is
+ * usually the bottleneck for Mpps with one hop, so busy ns per hop is the figure that
  * compares a hop's cost.
  *
  * usage: nfpath-bench --nf PATH [--seconds S] [--runs R] [--sizes 64,1500] [--chains 1,2,4,8]
@@ -50,7 +53,7 @@ static int runs = 3;
 struct result {
 	char config[16];
 	unsigned int size, hops;
-	double mpps[MAX_RUNS], ns_hop[MAX_RUNS];
+	double mpps[MAX_RUNS], ns_hop[MAX_RUNS], cpu_ns[MAX_RUNS];
 	uint64_t drops;
 };
 
@@ -61,6 +64,29 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * CPU time the scheduler gave process 'pid' (its main thread, where the NF runs), in ns, from
+ * /proc/PID/schedstat; 0 when unreadable. Unlike wall time it does not grow while other
+ * programs hold the CPU, and unlike busy time it counts everything: idle polls, sleeps and
+ * wakeups, yields.
+ */
+static uint64_t
+cpu_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
 }
 
 static pid_t
@@ -120,14 +146,15 @@ make_burst(struct rte_mempool *pool, struct rte_mbuf **pkts, unsigned int size, 
 }
 
 static int
-run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double *ret_ns)
+run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double *ret_ns,
+	  double *ret_cpu_ns)
 {
 	struct rte_ring *r = rte_ring_create("bench_floor", 1024, (int)rte_socket_id(),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 	const struct rte_memzone *mz =
 		rte_memzone_reserve("bench_floor_stats", 64, (int)rte_socket_id(), 0);
 	struct rte_mbuf *pkts[BURST];
-	uint64_t sent = 0, t0, t_end, *st;
+	uint64_t sent = 0, t0, t_end, *st, cpu;
 	pid_t pid;
 
 	if (!r || !mz)
@@ -135,6 +162,7 @@ run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double 
 	st = mz->addr;
 	pid = spawn(1, "-f", "bench_floor", 0);
 	usleep(300000);
+	cpu = cpu_ns(pid);
 	t0 = now_ns();
 	__atomic_store_n(&st[0], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&st[1], 0, __ATOMIC_RELAXED);
@@ -149,6 +177,7 @@ run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double 
 		sent += BURST;
 	}
 	*ret_mpps = (double)sent / ((double)(now_ns() - t0) / 1e3);
+	*ret_cpu_ns = sent ? (double)(cpu_ns(pid) - cpu) / (double)sent : 0;
 	stop_all(&pid, 1);
 	*ret_ns = st[1] ? (double)st[0] * 1e9 / (double)rte_get_tsc_hz() / (double)st[1] : 0;
 	rte_memzone_free(mz);
@@ -158,7 +187,7 @@ run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double 
 
 static int
 run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *ret_mpps,
-	  double *ret_ns, uint64_t *ret_drops)
+	  double *ret_ns, double *ret_cpu_ns, uint64_t *ret_drops)
 {
 	static const char *const names[MAX_CHAIN] = {"b0", "b1", "b2", "b3",
 						     "b4", "b5", "b6", "b7"};
@@ -166,7 +195,8 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 	pid_t pids[MAX_CHAIN];
 	uint16_t last = (uint16_t)dp_nf_slot_find(t, names[hops - 1]);
 	struct rte_ring *first;
-	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0;
+	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0, wakeups = 0, retries = 0;
+	uint64_t cpu = 0, nf_drops[MAX_CHAIN], nf_retries[MAX_CHAIN];
 	int r;
 
 	r = dp_nf_chain_set(t, 0, names, hops, 0, DP_ON_DOWN_DROP);
@@ -192,7 +222,13 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		drops -= ns->drop_full;
 		busy -= ns->busy_cycles;
 		pk -= ns->rx;
+		wakeups -= ns->wakeups;
+		retries -= ns->retries;
+		nf_drops[i] = ns->drop_full;
+		nf_retries[i] = ns->retries;
 	}
+	for (unsigned int i = 0; i < hops; i++)
+		cpu -= cpu_ns(pids[i]);
 	t0 = now_ns();
 	t_end = t0 + (uint64_t)(seconds * 1e9);
 	while (now_ns() < t_end) {
@@ -211,6 +247,9 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		}
 	}
 	*ret_mpps = (double)got / ((double)(now_ns() - t0) / 1e3);
+	for (unsigned int i = 0; i < hops; i++)
+		cpu += cpu_ns(pids[i]);
+	*ret_cpu_ns = got ? (double)cpu / (double)got : 0;
 	stop_all(pids, hops);
 	for (unsigned int i = 0; i < hops; i++) {
 		const struct dp_nf_stats *ns = &t->shm->slots[i].stats;
@@ -218,9 +257,20 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		drops += ns->drop_full;
 		busy += ns->busy_cycles;
 		pk += ns->rx;
+		wakeups += ns->wakeups;
+		retries += ns->retries;
+		nf_drops[i] = ns->drop_full - nf_drops[i];
+		nf_retries[i] = ns->retries - nf_retries[i];
 	}
 	*ret_ns = pk ? (double)busy * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0;
 	*ret_drops = drops;
+	fprintf(stderr,
+		"    %u NFs: %" PRIu64 " packets through NFs, %" PRIu64 " wakeups, %" PRIu64
+		" enqueue retries, %" PRIu64 " ring-full drops; per NF, retries/drops:",
+		hops, pk, wakeups, retries, drops);
+	for (unsigned int i = 0; i < hops; i++)
+		fprintf(stderr, " %" PRIu64 "/%" PRIu64, nf_retries[i], nf_drops[i]);
+	fprintf(stderr, "\n");
 	/* Drain what is left in the chain. */
 	for (unsigned int i = 0; i < MAX_CHAIN; i++) {
 		uint16_t n;
@@ -337,9 +387,9 @@ main(int argc, char **argv)
 		fl->size = sizes[si];
 		fl->hops = 1;
 		for (int r = 0; r < runs; r++) {
-			run_floor(pool, sizes[si], &fl->mpps[r], &fl->ns_hop[r]);
-			fprintf(stderr, "  floor %uB run %d: %.2f Mpps\n", sizes[si], r,
-				fl->mpps[r]);
+			run_floor(pool, sizes[si], &fl->mpps[r], &fl->ns_hop[r], &fl->cpu_ns[r]);
+			fprintf(stderr, "  floor %uB run %d: %.2f Mpps, %.1f CPU ns/pkt\n",
+				sizes[si], r, fl->mpps[r], fl->cpu_ns[r]);
 		}
 		for (int ci = 0; ci < nchains; ci++) {
 			struct result *rs = &res[nres++];
@@ -352,23 +402,26 @@ main(int argc, char **argv)
 				uint64_t d = 0;
 
 				run_chain(&t, chains[ci], sizes[si], &rs->mpps[r], &rs->ns_hop[r],
-					  &d);
+					  &rs->cpu_ns[r], &d);
 				rs->drops += d;
-				fprintf(stderr, "  %s %uB run %d: %.2f Mpps\n", rs->config,
-					sizes[si], r, rs->mpps[r]);
+				fprintf(stderr, "  %s %uB run %d: %.2f Mpps, %.1f CPU ns/pkt\n",
+					rs->config, sizes[si], r, rs->mpps[r], rs->cpu_ns[r]);
 			}
 		}
 	}
 
-	printf("\n%-10s %6s %5s %12s %8s %14s %8s %10s\n", "path", "bytes", "hops", "Mpps(median)",
-	       "spread", "busy ns/pkt/hop", "spread", "ring-full");
+	printf("\n%-10s %6s %5s %12s %8s %14s %8s %10s %12s\n", "path", "bytes", "hops",
+	       "Mpps(median)", "spread", "busy ns/pkt/hop", "spread", "ring-full", "CPU ns/pkt");
 	for (int i = 0; i < nres; i++) {
-		double sm, sn, m = median(res[i].mpps, runs, &sm),
-			       n = median(res[i].ns_hop, runs, &sn);
+		double sm, sn, sc, m = median(res[i].mpps, runs, &sm),
+				   n = median(res[i].ns_hop, runs, &sn),
+				   c = median(res[i].cpu_ns, runs, &sc);
 
-		printf("%-10s %6u %5u %12.2f %7.0f%% %14.1f %7.0f%% %10" PRIu64 "\n", res[i].config,
-		       res[i].size, res[i].hops, m, sm, n, sn, res[i].drops);
+		printf("%-10s %6u %5u %12.2f %7.0f%% %14.1f %7.0f%% %10" PRIu64 " %12.1f\n",
+		       res[i].config, res[i].size, res[i].hops, m, sm, n, sn, res[i].drops, c);
 	}
+	printf("\nCPU ns/pkt: CPU time of all the path's consumer processes (scheduler's count) per "
+	       "packet out of the path.");
 	printf("\nratios (median busy ns per hop, nfpath / floor):");
 	for (int i = 0; i < nres; i++) {
 		double s, floor_ns = 0;
@@ -383,14 +436,16 @@ main(int argc, char **argv)
 	printf("\n{\"bench\":\"nfpath-chain\",\"runs\":%d,\"seconds\":%.1f,\"results\":[", runs,
 	       seconds);
 	for (int i = 0; i < nres; i++) {
-		double sm, sn, m = median(res[i].mpps, runs, &sm),
-			       n = median(res[i].ns_hop, runs, &sn);
+		double sm, sn, sc, m = median(res[i].mpps, runs, &sm),
+				   n = median(res[i].ns_hop, runs, &sn),
+				   c = median(res[i].cpu_ns, runs, &sc);
 
 		printf("%s{\"path\":\"%s\",\"bytes\":%u,\"hops\":%u,\"mpps\":%.3f,"
 		       "\"mpps_spread_pct\":%.1f,\"busy_ns_per_pkt_hop\":%.2f,"
-		       "\"busy_ns_spread_pct\":%.1f,\"ring_full_drops\":%" PRIu64 "}",
+		       "\"busy_ns_spread_pct\":%.1f,\"ring_full_drops\":%" PRIu64 ","
+		       "\"cpu_ns_per_pkt\":%.2f,\"cpu_ns_spread_pct\":%.1f}",
 		       i ? "," : "", res[i].config, res[i].size, res[i].hops, m, sm, n, sn,
-		       res[i].drops);
+		       res[i].drops, c, sc);
 	}
 	printf("]}\n");
 	dp_nf_table_fini(&t);

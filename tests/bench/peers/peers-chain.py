@@ -22,7 +22,8 @@ more than one hop), to show why that is not a meaningful configuration: each pro
 the CPU for a whole scheduler slice while the others' rings fill.
 
 Figures: Mpps at the generator (end of the chain) and the hops' busy ns per packet per hop
-(TSC time on non-empty bursts / packets, the accounting of nfpath-bench and libnfpath).
+(TSC time of non-empty polls, receive included, / packets: the accounting of nfpath-bench and
+libnfpath).
 Ratios: nfpath Mpps / peer Mpps, and peer busy ns / nfpath busy ns (how much cheaper an nfpath
 hop is). Last line: one JSON object with every figure.
 
