@@ -39,8 +39,6 @@ void apply_changed(struct apply_run *r, const char *fmt, ...) __attribute__((for
 json_t *apply_cpus_json(const struct vfm_cpuset *c);
 void apply_mac_str(const uint8_t mac[VFM_MAC_LEN], char buf[VFM_MAC_STRLEN]);
 int apply_journal_save(struct apply_run *r);
-const struct vfm_pf *apply_vfm_pf(const struct agent_daemon *d, const char *name);
-const struct vfm_vf *apply_vfm_vf(const struct vfm_pf *pf, unsigned int index);
 
 /* apply-dp.c */
 void apply_dp_begin(struct apply_run *r);

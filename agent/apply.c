@@ -86,7 +86,7 @@ apply_changed(struct apply_run *r, const char *fmt, ...)
 json_t *
 apply_cpus_json(const struct vfm_cpuset *c)
 {
-	char buf[256];
+	char buf[4096];
 
 	if (!vfm_cpuset_count(c) || vfm_cpuset_format(c, buf, sizeof(buf)) < 0)
 		return json_null();
@@ -701,26 +701,7 @@ irqbalance_commit(struct apply_run *r)
 
 /* ---- the whole ------------------------------------------------------------------------------- */
 
-struct agent_alloc *
-agent_apply_current(struct agent_daemon *d)
-{
-	struct agent_diags diags = {0};
-	struct agent_alloc *a = NULL;
-	json_t *o = json_is_object(d->journal->pending) ? d->journal->pending : d->journal->applied;
-
-	if (!json_is_object(o))
-		return NULL;
-	if (agent_alloc_from_json(o, &a, &diags) < 0) {
-		agent_log(AGENT_LOG_WARNING,
-			  "journal %s: its allocation cannot be read (%zu problems); planning from "
-			  "scratch",
-			  d->journal_path, diags.n);
-		a = NULL;
-	}
-	agent_diags_clear(&diags);
-	return a;
-}
-
+/* An allocation the journal holds (NULL when it holds none or it cannot be read). */
 static struct agent_alloc *
 journal_alloc(json_t *o)
 {
@@ -730,6 +711,19 @@ journal_alloc(json_t *o)
 	if (json_is_object(o) && agent_alloc_from_json(o, &a, &diags) < 0)
 		a = NULL;
 	agent_diags_clear(&diags);
+	return a;
+}
+
+struct agent_alloc *
+agent_apply_current(struct agent_daemon *d)
+{
+	json_t *o = json_is_object(d->journal->pending) ? d->journal->pending : d->journal->applied;
+	struct agent_alloc *a = journal_alloc(o);
+
+	if (!a && json_is_object(o))
+		agent_log(AGENT_LOG_WARNING,
+			  "journal %s: its allocation cannot be read; planning from scratch",
+			  d->journal_path);
 	return a;
 }
 

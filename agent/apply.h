@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "nfpath/agent-plan.h"
+#include "nfpath/vfm.h"
 
 struct agent_daemon;
 
@@ -51,5 +52,10 @@ int agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 /* The allocation nfpathd plans from: the journal's 'pending' when an apply was interrupted,
  * else 'applied'. NULL when there is none (first start) or it cannot be read (logged). */
 struct agent_alloc *agent_apply_current(struct agent_daemon *d);
+
+/* A PF of nfpathd's vf-manager inventory by netdev name or id, and one of its VFs; NULL when
+ * there is none. */
+const struct vfm_pf *apply_vfm_pf(const struct agent_daemon *d, const char *name);
+const struct vfm_vf *apply_vfm_vf(const struct vfm_pf *pf, unsigned int index);
 
 #endif /* AGENT_APPLY_H */

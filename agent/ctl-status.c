@@ -23,6 +23,10 @@ struct call_opts {
 	bool json;
 	const char *socket;
 	const char *settings;
+	/* Only for commands that take them (domain-xml): set before parse_common(). */
+	bool want_domain;
+	const char *domain; /* the one operand */
+	bool inactive;      /* --inactive */
 };
 
 static int
@@ -32,12 +36,17 @@ parse_common(int argc, char **argv, struct call_opts *o)
 		{"json", no_argument, NULL, 'j'},
 		{"socket", required_argument, NULL, 's'},
 		{"settings", required_argument, NULL, 'c'},
+		{"inactive", no_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "js:c:", longopts, NULL)) != -1) {
+		if (c == 'i' && o->want_domain) {
+			o->inactive = true;
+			continue;
+		}
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -52,11 +61,13 @@ parse_common(int argc, char **argv, struct call_opts *o)
 			return -1;
 		}
 	}
+	if (o->want_domain && optind < argc)
+		o->domain = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "nfpathctl %s: unexpected argument '%s'\n", argv[0], argv[optind]);
 		return -1;
 	}
-	return 0;
+	return o->want_domain && !o->domain ? -1 : 0;
 }
 
 /* Call 'op'; on success *ret_result is the daemon's result. Prints failures. */
@@ -407,35 +418,17 @@ ctl_apply(int argc, char **argv)
 int
 ctl_domain_xml(int argc, char **argv)
 {
-	struct call_opts o = {0};
+	struct call_opts o = {.want_domain = true};
 	json_t *res = NULL, *args;
-	const char *name;
-	bool inactive = false;
-	int r, k = 1;
+	int r;
 
-	/* --inactive is this command's own option: take it out before the common ones. */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--inactive") == 0)
-			inactive = true;
-		else
-			argv[k++] = argv[i];
-	}
-	argc = k;
-	if (argc >= 2 && argv[1][0] != '-') {
-		name = argv[1];
-		argv[1] = argv[0];
-		argc--;
-		argv++;
-	} else {
-		name = NULL;
-	}
-	if (!name || parse_common(argc, argv, &o) < 0) {
+	if (parse_common(argc, argv, &o) < 0) {
 		fprintf(stderr,
 			"usage: nfpathctl domain-xml DOMAIN [--inactive] [--json] [--socket "
 			"PATH | --settings FILE]\n");
 		return CTL_EXIT_USAGE;
 	}
-	args = json_pack("{s:s,s:b}", "name", name, "inactive", inactive);
+	args = json_pack("{s:s,s:b}", "name", o.domain, "inactive", o.inactive);
 	r = call_args(argv[0], &o, "domain_xml", args, &res);
 	json_decref(args);
 	if (r != CTL_EXIT_OK)

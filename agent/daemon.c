@@ -429,30 +429,34 @@ static bool
 vf_owned(void *opaque, const char *pf, unsigned int vf)
 {
 	struct agent_daemon *d = opaque;
-	const struct vfm_pf *p = NULL;
-	json_t *allocs[2] = {d->journal->applied, d->journal->pending};
+	const struct vfm_pf *p = apply_vfm_pf(d, pf);
+	json_t *allocs = json_array(), *a, *e;
+	bool owned = false;
+	size_t k, i;
 
-	for (size_t i = 0; d->inv && i < d->inv->n_pfs; i++)
-		if (strcmp(d->inv->pfs[i].netdev, pf) == 0 || strcmp(d->inv->pfs[i].id, pf) == 0)
-			p = &d->inv->pfs[i];
 	if (agent_journal_find_vf(d->journal, pf, vf) ||
 	    (p && (agent_journal_find_vf(d->journal, p->id, vf) ||
-		   agent_journal_find_vf(d->journal, p->netdev, vf))))
+		   agent_journal_find_vf(d->journal, p->netdev, vf)))) {
+		json_decref(allocs);
 		return true;
-	for (size_t k = 0; k < 2; k++) {
-		json_t *w = json_object_get(allocs[k], "workloads"), *e;
-		size_t i;
-
-		json_array_foreach(w, i, e)
+	}
+	/* Every allocation the journal holds: applied, pending, orphaned targets. */
+	json_array_append(allocs, d->journal->applied);
+	json_array_append(allocs, d->journal->pending);
+	json_array_extend(allocs, d->journal->orphans);
+	json_array_foreach(allocs, k, a)
+	{
+		json_array_foreach(json_object_get(a, "workloads"), i, e)
 		{
 			const char *epf = json_string_value(json_object_get(e, "pf"));
 
-			if (epf && json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
-			    (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0)))
-				return true;
+			owned |= epf &&
+				 json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
+				 (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0));
 		}
 	}
-	return false;
+	json_decref(allocs);
+	return owned;
 }
 
 static int

@@ -14,8 +14,8 @@
 #include <rte_telemetry.h>
 
 #include "ctl-msg.h"
+#include "ctl-nf.h"
 #include "flow.h"
-#include "nf.h"
 
 static struct dp *tel_dp;
 
@@ -139,20 +139,26 @@ tel_chains(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 		w = snprintf(line, sizeof(line), "chain %u pkts %lu bytes %lu hops", c,
 			     (unsigned long)s->chain_pkts[c], (unsigned long)s->chain_bytes[c]);
-		for (uint32_t h = 0; h < ch->n_hops && w > 0 && (size_t)w < sizeof(line); h++) {
-			if (ch->hops[h].type == DP_HOP_NF && dp->nf) {
-				/* an NF chain: its NF hops (by service), then the egress port */
-				const struct dp_nf_chain *nc =
-					&dp->nf->shm->chains[ch->hops[h].nf % DP_NF_MAX_CHAINS];
+		if (ch->n_hops && ch->hops[0].type == DP_HOP_NF && dp->nf) {
+			/* through NFs: the control protocol's view (NF hops by service, egress) */
+			json_t *hops = dp_ctl_nf_chain_hops(dp, ch), *hop;
+			size_t k;
 
-				for (uint32_t k = 0;
-				     k < nc->nhops && w > 0 && (size_t)w < sizeof(line); k++)
-					w += snprintf(line + w, sizeof(line) - (size_t)w, " nf:%s",
-						      dp->nf->shm->services[nc->hops[k]].name);
-				continue;
+			json_array_foreach(hops, k, hop)
+			{
+				const char *kind = json_object_get(hop, "nf") ? "nf" : "port";
+
+				if (w > 0 && (size_t)w < sizeof(line))
+					w += snprintf(
+						line + w, sizeof(line) - (size_t)w, " %s:%s", kind,
+						json_string_value(json_object_get(hop, kind)));
 			}
-			w += snprintf(line + w, sizeof(line) - (size_t)w, " port:%s",
-				      dp->ports[ch->hops[h].port].name);
+			json_decref(hops);
+		} else {
+			for (uint32_t h = 0; h < ch->n_hops && w > 0 && (size_t)w < sizeof(line);
+			     h++)
+				w += snprintf(line + w, sizeof(line) - (size_t)w, " port:%s",
+					      dp->ports[ch->hops[h].port].name);
 		}
 		rte_tel_data_add_array_string(a, line);
 	}

@@ -74,7 +74,9 @@ has_prefetchw(void)
 #endif
 }
 
-/* Fetch a cache line we are about to write, in exclusive state when the CPU can. */
+/* Fetch a cache line we are about to write, in exclusive state when the CPU can. Not DPDK's
+ * rte_prefetch0_write(): that is __builtin_prefetch(p, 1, 3), which the compiler turns into a
+ * plain read prefetch under DPDK's -march=corei7 (no PRFCHW); PREFETCHW is chosen at run time. */
 static inline void
 prefetch_for_write(const struct nfp_nf *nf, const void *p)
 {

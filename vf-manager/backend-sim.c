@@ -433,6 +433,27 @@ put(const struct sim *sim, const char *rel, const char *fmt, ...)
 }
 
 /* Symlink ROOT/link_rel -> target_rel (relative to ROOT), written as a relative link. */
+/* The identity files every simulated PCI function has (PF and VF alike). */
+static int
+put_pci_ids(const struct sim *sim, const char *devrel, const struct sim_pf *pf, unsigned int device)
+{
+	static const char *const names[] = {"vendor", "device", "class", "numa_node",
+					    "local_cpulist"};
+	char rel[PATH_MAX], num[4][16];
+	const char *val[] = {num[0], num[1], num[2], num[3], pf->local_cpus};
+	int r = 0;
+
+	snprintf(num[0], sizeof(num[0]), "0x%04x", pf->vendor);
+	snprintf(num[1], sizeof(num[1]), "0x%04x", device);
+	snprintf(num[2], sizeof(num[2]), "0x%06x", pf->class_code);
+	snprintf(num[3], sizeof(num[3]), "%d", pf->numa_node);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", devrel, names[i]);
+		r |= put(sim, rel, "%s", val[i]);
+	}
+	return r;
+}
+
 static int
 link_rel(const struct sim *sim, const char *link, const char *target)
 {
@@ -721,16 +742,7 @@ vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i, const 
 	vf_pci(pf, i, pci, sizeof(pci));
 	dev_rel(pf, pci, devrel, sizeof(devrel));
 	dev_rel(pf, pf->pci, pfrel, sizeof(pfrel));
-	snprintf(rel, sizeof(rel), "%s/vendor", devrel);
-	r |= put(sim, rel, "0x%04x", pf->vendor);
-	snprintf(rel, sizeof(rel), "%s/device", devrel);
-	r |= put(sim, rel, "0x%04x", pf->vf_device);
-	snprintf(rel, sizeof(rel), "%s/class", devrel);
-	r |= put(sim, rel, "0x%06x", pf->class_code);
-	snprintf(rel, sizeof(rel), "%s/numa_node", devrel);
-	r |= put(sim, rel, "%d", pf->numa_node);
-	snprintf(rel, sizeof(rel), "%s/local_cpulist", devrel);
-	r |= put(sim, rel, "%s", pf->local_cpus);
+	r |= put_pci_ids(sim, devrel, pf, pf->vf_device);
 	snprintf(rel, sizeof(rel), "%s/driver_override", devrel);
 	r |= put(sim, rel, "(null)");
 	snprintf(rel, sizeof(rel), "%s/physfn", devrel);
@@ -1189,16 +1201,7 @@ build_pf(struct vfm_ctx *ctx, struct sim *sim, const struct sim_pf *pf)
 	if (pf->nsim)
 		return build_nsim_pf(ctx, sim, pf);
 	dev_rel(pf, pf->pci, devrel, sizeof(devrel));
-	snprintf(rel, sizeof(rel), "%s/vendor", devrel);
-	r |= put(sim, rel, "0x%04x", pf->vendor);
-	snprintf(rel, sizeof(rel), "%s/device", devrel);
-	r |= put(sim, rel, "0x%04x", pf->device);
-	snprintf(rel, sizeof(rel), "%s/class", devrel);
-	r |= put(sim, rel, "0x%06x", pf->class_code);
-	snprintf(rel, sizeof(rel), "%s/numa_node", devrel);
-	r |= put(sim, rel, "%d", pf->numa_node);
-	snprintf(rel, sizeof(rel), "%s/local_cpulist", devrel);
-	r |= put(sim, rel, "%s", pf->local_cpus);
+	r |= put_pci_ids(sim, devrel, pf, pf->device);
 	snprintf(rel, sizeof(rel), "%s/sriov_totalvfs", devrel);
 	r |= put(sim, rel, "%u", pf->total_vfs);
 	snprintf(rel, sizeof(rel), "%s/sriov_numvfs", devrel);
