@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 root=${NFPATH_BUILD_ROOT:-build-test}
 suites=${NFPATH_SUITES:-unit integration fuzz}
 passed=0 failed=0 skipped=0 rc=0
+failed_names=()
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -44,18 +45,25 @@ meson_test() {
 	if ! meson test -C "$dir" --print-errorlogs --verbose --num-processes 1 "${args[@]}"; then
 		rc=1
 	fi
-	read -r p f s < <(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+	local p f s names
+	read -r p f s names < <(python3 - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
+bad = []
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
+    t = json.loads(line)
+    r = t["result"]
     if r in ("OK", "EXPECTEDFAIL"): p += 1
     elif r == "SKIP": s += 1
-    else: f += 1
-print(p, f, s)
+    else:
+        f += 1
+        bad.append(f"{t['name']}({r})")
+print(p, f, s, " ".join(bad))
 PY
 )
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	# shellcheck disable=SC2206
+	[ -z "$names" ] || failed_names+=($names)
 }
 
 step "gcc + ASan/UBSan build: suites $suites"
@@ -78,7 +86,11 @@ ninja -C "$root/clang"
 meson_test "$root/clang" fuzz
 
 step "packaging: Debian package, systemd units, completion, Kubernetes manifest"
-if bash scripts/check-packaging.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if bash scripts/check-packaging.sh; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)) failed_names+=(packaging)
+fi
 
 step "demo (README's first command, non-interactive, plain gcc build)"
 # Its last line, demo-result: {...}, must say nfpathd converged, 4 VMs on VFs, 2 on vhost-user,
@@ -103,7 +115,7 @@ PY
 	passed=$((passed + 1))
 else
 	echo "demo: FAILED"
-	failed=$((failed + 1))
+	failed=$((failed + 1)) failed_names+=(demo)
 fi
 rm -f "$demo_out"
 
@@ -113,6 +125,9 @@ if [ "${NFPATH_SKIP_KERNEL_LAB:-0}" != 1 ]; then
 fi
 
 echo
+if [ "${#failed_names[@]}" -ne 0 ]; then
+	echo "failed tests: ${failed_names[*]}"
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$failed" -ne 0 ] || [ "$rc" -ne 0 ]; then
 	exit 1
