@@ -37,14 +37,19 @@ dp_meta_register(void)
 	return off < 0 ? -rte_errno : off;
 }
 
-/* Wake the slot's NF if it sleeps. A syscall only when it actually sleeps. */
+/*
+ * Wake the slot's NF if it sleeps. One syscall per sleep: the first producer to see 'sleeping'
+ * takes it (exchange to 0) and wakes; later enqueues before the NF gets its CPU back (on a
+ * shared core, until the current process gives it up) see 0 and skip the syscall.
+ */
 static inline void
 dp_slot_wake(struct dp_nf_slot *s)
 {
 	/* Order our enqueue before reading 'sleeping'; pairs with the NF's fence before it sleeps.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&s->sleeping, 0, __ATOMIC_ACQ_REL)) {
 		__atomic_fetch_add(&s->wake, 1, __ATOMIC_RELEASE);
 		syscall(SYS_futex, &s->wake, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}

@@ -19,6 +19,7 @@
  * compares a hop's cost.
  *
  * usage: nfpath-bench --nf PATH [--seconds S] [--runs R] [--sizes 64,1500] [--chains 1,2,4,8]
+ *                     [--ring 1024] [--pool 16383]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +50,8 @@ static char prefix[64];
 static const char *nf_binary;
 static double seconds = 1.5;
 static int runs = 3;
+static unsigned int ring_size = 1024;  /* each NF slot's RX ring (--ring) */
+static unsigned int pool_size = 16383; /* packets in the shared mempool (--pool) */
 
 struct result {
 	char config[16];
@@ -336,13 +339,20 @@ main(int argc, char **argv)
 			nsizes = parse_list(argv[++i], sizes, 4);
 		else if (!strcmp(argv[i], "--chains") && i + 1 < argc)
 			nchains = parse_list(argv[++i], chains, 4);
+		else if (!strcmp(argv[i], "--ring") && i + 1 < argc)
+			ring_size = (unsigned int)strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--pool") && i + 1 < argc)
+			pool_size = (unsigned int)strtoul(argv[++i], NULL, 10);
 		else
 			nsizes = -1;
 	}
-	if (!nf_binary || nsizes <= 0 || nchains <= 0 || runs < 1 || runs > MAX_RUNS) {
+	if (!nf_binary || nsizes <= 0 || nchains <= 0 || runs < 1 || runs > MAX_RUNS ||
+	    !rte_is_power_of_2(ring_size) || ring_size < 64 || ring_size > 65536 ||
+	    pool_size < 1024) {
 		fprintf(stderr,
 			"usage: %s --nf PATH [--seconds S] [--runs R (1-9)] "
-			"[--sizes 64,1500] [--chains 1,2,4,8]\n",
+			"[--sizes 64,1500] [--chains 1,2,4,8] [--ring 1024 (a power of 2, "
+			"64-65536)] [--pool 16383 (at least 1024)]\n",
 			argv[0]);
 		return 2;
 	}
@@ -364,7 +374,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	pool = rte_pktmbuf_pool_create("bench_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	pool = rte_pktmbuf_pool_create("bench_pool", pool_size, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (!pool || dp_nf_table_init(&t, pool, (int)rte_socket_id()) < 0) {
 		fprintf(stderr, "pool/table: %s\n", rte_strerror(rte_errno));
@@ -375,7 +385,7 @@ main(int argc, char **argv)
 		uint16_t id;
 
 		snprintf(name, sizeof(name), "b%u", i);
-		if (dp_nf_slot_add(&t, name, NULL, 1024, (int)rte_socket_id(), -1, &id) < 0)
+		if (dp_nf_slot_add(&t, name, NULL, ring_size, (int)rte_socket_id(), -1, &id) < 0)
 			return 1;
 	}
 
@@ -433,8 +443,9 @@ main(int argc, char **argv)
 				floor_ns = median(res[j].ns_hop, runs, &s);
 		printf(" %uB %.2fx", res[i].size, median(res[i].ns_hop, runs, &s) / floor_ns);
 	}
-	printf("\n{\"bench\":\"nfpath-chain\",\"runs\":%d,\"seconds\":%.1f,\"results\":[", runs,
-	       seconds);
+	printf("\n{\"bench\":\"nfpath-chain\",\"runs\":%d,\"seconds\":%.1f,\"ring\":%u,"
+	       "\"pool\":%u,\"results\":[",
+	       runs, seconds, ring_size, pool_size);
 	for (int i = 0; i < nres; i++) {
 		double sm, sn, sc, m = median(res[i].mpps, runs, &sm),
 				   n = median(res[i].ns_hop, runs, &sn),
