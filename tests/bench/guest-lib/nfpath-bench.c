@@ -39,6 +39,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "bench-prefetch.h"
 #include "nf.h"
 #include "nfpath/dp-hop.h"
 
@@ -50,6 +51,7 @@ static char prefix[64];
 static const char *nf_binary;
 static double seconds = 1.5;
 static int runs = 3;
+static bool has_prefetchw;
 static unsigned int ring_size = 1024;  /* each NF slot's RX ring (--ring) */
 static unsigned int pool_size = 16383; /* packets in the shared mempool (--pool) */
 
@@ -137,6 +139,7 @@ make_burst(struct rte_mempool *pool, struct rte_mbuf **pkts, unsigned int size, 
 {
 	if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0)
 		return -ENOBUFS;
+	bench_prefetch_burst_w(has_prefetchw, pkts, BURST);
 	for (unsigned int i = 0; i < BURST; i++) {
 		uint64_t *h = rte_pktmbuf_mtod(pkts[i], uint64_t *);
 
@@ -246,6 +249,7 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		n = dp_nf_collect(t, last, pkts, BURST);
 		if (n) {
 			got += n;
+			bench_prefetch_free(has_prefetchw, pkts, n);
 			rte_pktmbuf_free_bulk(pkts, n);
 		}
 	}
@@ -363,6 +367,7 @@ main(int argc, char **argv)
 		printf("SKIP: needs root and hugepages (sudo scripts/setup.sh)\n");
 		return 77;
 	}
+	has_prefetchw = bench_has_prefetchw();
 	snprintf(prefix, sizeof(prefix), "nfpath-bench-%d", (int)getpid());
 	{
 		char *eal[] = {argv[0],           "--file-prefix", prefix,        "--no-pci",

@@ -43,6 +43,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "bench-prefetch.h"
+
 #define BURST 32
 #define RING  1024
 
@@ -183,6 +185,7 @@ static int
 run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t in)
 {
 	struct rte_mbuf *pend[BURST], *rx[BURST];
+	const bool prefetchw = bench_has_prefetchw();
 	unsigned int npend = 0, off = 0;
 	uint64_t seq = 0, sent = 0, got = 0, got0 = 0, sent0 = 0, loops = 0;
 	/* Warm-up starts when the first packet has come back: every hop is up by then. */
@@ -192,6 +195,7 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 		uint16_t n;
 
 		if (npend == 0 && rte_pktmbuf_alloc_bulk(pool, pend, BURST) == 0) {
+			bench_prefetch_burst_w(prefetchw, pend, BURST);
 			for (unsigned int i = 0; i < BURST; i++) {
 				uint64_t *h = rte_pktmbuf_mtod(pend[i], uint64_t *);
 
@@ -213,6 +217,7 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 		n = rte_eth_rx_burst(in, 0, rx, BURST);
 		if (n) {
 			got += n;
+			bench_prefetch_free(prefetchw, rx, n);
 			rte_pktmbuf_free_bulk(rx, n);
 		}
 		if ((++loops & 63) != 0)
