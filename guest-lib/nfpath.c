@@ -16,10 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
-
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_memzone.h>
@@ -59,35 +55,6 @@ check_abi(const struct dp_shm *shm)
 	    shm->shm_size != sizeof(struct dp_shm) || shm->slot_size != sizeof(struct dp_nf_slot))
 		return -EPROTO;
 	return 0;
-}
-
-/* Does this CPU have PREFETCHW (CPUID 0x80000001 ECX bit 8)? */
-static bool
-has_prefetchw(void)
-{
-#if defined(__x86_64__)
-	unsigned int a, b, c, d;
-
-	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 8));
-#else
-	return false;
-#endif
-}
-
-/* Fetch a cache line we are about to write, in exclusive state when the CPU can. Not DPDK's
- * rte_prefetch0_write(): that is __builtin_prefetch(p, 1, 3), which the compiler turns into a
- * plain read prefetch under DPDK's -march=corei7 (no PRFCHW); PREFETCHW is chosen at run time. */
-static inline void
-prefetch_for_write(const struct nfp_nf *nf, const void *p)
-{
-#if defined(__x86_64__)
-	if (nf->prefetchw) {
-		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-		return;
-	}
-#endif
-	(void)nf;
-	rte_prefetch0(p);
 }
 
 static int
@@ -159,7 +126,7 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	nf->shm = shm;
 	nf->slot = slot;
 	nf->pool = rte_mempool_lookup(shm->mempool);
-	nf->prefetchw = has_prefetchw();
+	nf->prefetchw = dp_cpu_has_prefetchw();
 	if (conf)
 		nf->conf = *conf;
 	else
@@ -240,7 +207,7 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	 * upgrade; and its first data line, which handlers read.
 	 */
 	for (unsigned int i = 0; i < k; i++) {
-		prefetch_for_write(nf, nfp_pkt_meta(pkts[i]));
+		dp_prefetch_w(nf->prefetchw, nfp_pkt_meta(pkts[i]));
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	}
 	s->stats.rx += k;

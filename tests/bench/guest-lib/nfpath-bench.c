@@ -367,7 +367,7 @@ main(int argc, char **argv)
 		printf("SKIP: needs root and hugepages (sudo scripts/setup.sh)\n");
 		return 77;
 	}
-	has_prefetchw = bench_has_prefetchw();
+	has_prefetchw = dp_cpu_has_prefetchw();
 	snprintf(prefix, sizeof(prefix), "nfpath-bench-%d", (int)getpid());
 	{
 		char *eal[] = {argv[0],           "--file-prefix", prefix,        "--no-pci",

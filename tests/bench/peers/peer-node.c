@@ -185,7 +185,7 @@ static int
 run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t in)
 {
 	struct rte_mbuf *pend[BURST], *rx[BURST];
-	const bool prefetchw = bench_has_prefetchw();
+	const bool prefetchw = dp_cpu_has_prefetchw();
 	unsigned int npend = 0, off = 0;
 	uint64_t seq = 0, sent = 0, got = 0, got0 = 0, sent0 = 0, loops = 0;
 	/* Warm-up starts when the first packet has come back: every hop is up by then. */
