@@ -124,21 +124,10 @@ vfm_readlink_base(const char *path, char *buf, size_t len)
 int
 vfm_write_plain(const char *path, const char *value)
 {
-	size_t len = strlen(value);
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
+	/* Only an existing file, as with a real attribute. */
+	if (access(path, F_OK) < 0)
 		return -errno;
-	n = write(fd, value, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	if (close(fd) < 0 && err == 0)
-		err = -errno;
-	return err;
+	return vfm_write_file_atomic(path, value);
 }
 
 static long long

@@ -49,7 +49,12 @@ int vfm_read_long(const char *path, long *ret_value);
 int vfm_read_hex(const char *path, unsigned long *ret_value);
 /* Basename of a symlink's target. Returns 0 or -errno. */
 int vfm_readlink_base(const char *path, char *buf, size_t len);
-/* Plain write of value to an existing file (O_WRONLY|O_TRUNC). Returns 0 or -errno. */
+/*
+ * Replace the contents of an existing regular file with value, atomically (a temporary file
+ * beside it, then rename): what the simulator uses for its sysfs and procfs attributes, which
+ * the kernel updates in one step. A process killed mid-write leaves the old value, never an
+ * empty or partial one. Returns 0 or -errno.
+ */
 int vfm_write_plain(const char *path, const char *value);
 /* Write in a child process that is killed and abandoned after timeout_ms (some drivers hang
  * in a sysfs write). Returns 0, -ETIMEDOUT, or the write's -errno. */
