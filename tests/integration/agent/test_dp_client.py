@@ -74,15 +74,20 @@ def main():
             os.unlink(link)
             os.symlink(dp3.sock, link)
             try:
-                for _ in range(100):
+                # nfpathd retries every second; a loaded machine (ASan, 2 CPUs) may take a
+                # few: wait up to 30 s, and say how long it took.
+                t0 = time.monotonic()
+                while True:
                     st = json.loads(subprocess.run(
                         [nfpathctl, "status", "--json", "-s", ctl], capture_output=True,
                         text=True, check=True).stdout)
-                    if st["datapath"]["connected"] and st["datapath"]["connects"] == 2:
+                    if (st["datapath"]["connected"] and st["datapath"]["connects"] == 2) or \
+                            time.monotonic() - t0 > 30:
                         break
                     time.sleep(0.1)
                 check(st["datapath"]["connected"] and st["datapath"]["connects"] == 2,
-                      "nfpathd reconnected to the restarted datapath at a resync")
+                      "nfpathd reconnected to the restarted datapath at a resync "
+                      f"({time.monotonic() - t0:.1f} s; status: {st['datapath']})")
             finally:
                 dp3.stop()
         finally:

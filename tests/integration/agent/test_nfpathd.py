@@ -88,7 +88,7 @@ class Daemon:
                 self.msgs.append(m)
                 self.cond.notify_all()
 
-    def wait_msg(self, pred, what, timeout=10):
+    def wait_msg(self, pred, what, timeout=30):
         """Wait for a notify message after the last one matched that satisfies pred."""
         deadline = time.monotonic() + timeout
         with self.cond:
@@ -113,7 +113,7 @@ class Daemon:
     def status(self):
         return json.loads(self.ctl_run("status", "--json").stdout)
 
-    def wait_status(self, pred, what, timeout=10):
+    def wait_status(self, pred, what, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             st = self.status()
@@ -238,7 +238,7 @@ def main_run(tmp):
         check(st["policy"]["generation"] == gen and st["policy"]["workloads"] == 4,
               "policy directory gone: the policy in force stays")
         os.rename(pol + ".away", pol)
-        st = d.wait_status(lambda s: s["policy_rejected"] is None, "directory back", 10)
+        st = d.wait_status(lambda s: s["policy_rejected"] is None, "directory back")
         check(st["policy"]["generation"] > gen, "policy directory back: reloaded at a resync")
         write_over(os.path.join(pol, "vms.json"), policy(2))
         d.wait_status(lambda s: s["policy"]["workloads"] == 2, "watched again after it came back")

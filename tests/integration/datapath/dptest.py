@@ -39,15 +39,16 @@ class Client:
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
         self.s.settimeout(10)
-        for _ in range(100):
+        deadline = time.monotonic() + 10
+        while True:
             try:
                 self.s.connect(path)
                 break
             except (BlockingIOError, ConnectionRefusedError):
                 # Backlog full (the server accepts between rounds) or not listening yet.
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"cannot connect to {path} in 10 s")
                 time.sleep(0.01)
-        else:
-            raise TimeoutError(f"cannot connect to {path}")
         self.next_id = 1
 
     def raw(self, data):
