@@ -55,8 +55,9 @@ dp_ctl_nf_add(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *er
 			 req->name);
 	} else if (r == -ENOSPC) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "no room for '%s': at most %d NF slots, %d services, %d replicas each",
-			 req->name, DP_MAX_NFS, DP_MAX_SERVICES, DP_MAX_REPLICAS);
+			 "no room for '%s': at most %d NF slots, %d services, %d replicas each, "
+			 "%d NFs feeding one",
+			 req->name, DP_MAX_NFS, DP_MAX_SERVICES, DP_MAX_REPLICAS, DP_MAX_EDGES);
 	} else {
 		snprintf(err->msg, sizeof(err->msg), "nf_add '%s': %s", req->name, strerror(-r));
 	}
@@ -137,10 +138,20 @@ dp_ctl_nf_chain_set(struct dp *dp, const struct dp_ctl_req *req, int egress, str
 	r = dp_nf_chain_set(dp->nf, (uint16_t)nfc, names, n, (uint16_t)egress,
 			    req->on_hop_down_bypass ? DP_ON_DOWN_BYPASS : DP_ON_DOWN_DROP);
 	if (r < 0) {
-		err->type = r == -ENOENT ? DP_CTL_E_NOT_FOUND : DP_CTL_E_INVALID;
+		err->type = r == -ENOENT   ? DP_CTL_E_NOT_FOUND
+			    : r == -ENOSPC ? DP_CTL_E_NO_SPACE
+			    : r == -EINVAL ? DP_CTL_E_INVALID
+					   : DP_CTL_E_INTERNAL;
 		if (r == -ENOENT) {
 			snprintf(err->msg, sizeof(err->msg),
 				 "hops: an NF named there does not exist (nf_add it first)");
+		} else if (r == -ENOSPC) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "hops: an NF would be fed by more than %d NFs (each replica of a "
+				 "hop feeds each replica of the next through its own ring)",
+				 DP_MAX_EDGES);
+		} else if (r != -EINVAL) {
+			snprintf(err->msg, sizeof(err->msg), "chain_set: %s", strerror(-r));
 		} else {
 			snprintf(err->msg, sizeof(err->msg), "hops: 1-%d NFs, each at most once",
 				 DP_NF_MAX_HOPS);

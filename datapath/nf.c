@@ -88,12 +88,14 @@ static void
 reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 {
 	struct rte_ring *rx = s->rx, *ho;
+	struct rte_ring *cut =
+		(struct rte_ring *)(uintptr_t)__atomic_load_n(&s->rx_ring, __ATOMIC_ACQUIRE);
 	uint32_t n = __atomic_load_n(&s->inflight_n, __ATOMIC_ACQUIRE);
 	uint32_t done = __atomic_load_n(&s->inflight_done, __ATOMIC_ACQUIRE);
 
 	/* Died between its dequeue and recording it: the dequeued packets are in inflight[]. */
-	if (n == 0 && rx)
-		n = rx->cons.tail - __atomic_load_n(&s->rx_head, __ATOMIC_ACQUIRE);
+	if (n == 0 && cut)
+		n = cut->cons.tail - __atomic_load_n(&s->rx_head, __ATOMIC_ACQUIRE);
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
 	/*
@@ -116,28 +118,42 @@ reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 	memset(s->inflight, 0, sizeof(s->inflight));
 	s->inflight_n = 0;
 	s->inflight_done = 0;
-	if (rx) {
-		/* A dequeue cut short leaves its reservation: void it, the packets stay queued. */
-		rx->cons.head = rx->cons.tail;
-		s->rx_head = rx->cons.tail;
-	}
+	/* A dequeue cut short leaves its reservation: void it, the packets stay queued. */
+	if (cut)
+		cut->cons.head = cut->cons.tail;
+	s->rx_ring = 0;
 	if (s->tx) {
 		/* The dead NF was the tx ring's only producer. */
 		struct rte_ring *tx = s->tx;
 
 		tx->prod.head = tx->prod.tail;
 	}
-	/* Rings it fed as their only producer: the same. */
+	/* The edges it fed, as their only producer: the same. */
 	for (uint32_t i = 0; i < DP_MAX_NFS; i++) {
 		struct dp_nf_slot *o = &t->shm->slots[i];
+		struct rte_ring *e = o->state != DP_NF_FREE ? dp_slot_edge(o, s->id) : NULL;
 
-		if (o->rx && o->rx_sole_producer == s->id + 1) {
-			struct rte_ring *orx = o->rx;
-
-			orx->prod.head = orx->prod.tail;
-		}
+		if (e)
+			e->prod.head = e->prod.tail;
 	}
 	drain_ring(t, rx);
+	for (uint32_t i = 0; i < s->nedges; i++)
+		drain_ring(t, s->edge[i]);
+}
+
+/* Free the slot's edge rings (it is FREE or being torn down: nobody feeds or polls them). */
+static void
+free_edges(struct dp_nf_table *t, struct dp_nf_slot *s)
+{
+	uint32_t n = s->nedges;
+
+	__atomic_store_n(&s->nedges, 0, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < n; i++) {
+		drain_ring(t, s->edge[i]);
+		rte_ring_free(s->edge[i]);
+		s->edge[i] = NULL;
+		s->edge_from[i] = 0;
+	}
 }
 
 void
@@ -156,6 +172,7 @@ dp_nf_table_fini(struct dp_nf_table *t)
 		__atomic_store_n(&s->state, DP_NF_FREE, __ATOMIC_RELEASE);
 		reclaim_slot(t, s);
 		drain_ring(t, s->tx);
+		free_edges(t, s);
 		rte_ring_free(s->rx);
 		rte_ring_free(s->tx);
 		s->rx = s->tx = NULL;
@@ -165,47 +182,67 @@ dp_nf_table_fini(struct dp_nf_table *t)
 	t->shm = NULL;
 }
 
-/*
- * Recompute every slot's rx_sole_producer from the active chains: the slot id + 1 of the one
- * NF that feeds it, or 0 when the datapath or several NFs do. Called after any change to
- * chains or services; a slot's value only changes while the chains that feed it change.
- */
-static void
-update_producers(struct dp_nf_table *t)
+/* Make sure slot 'from' has a ring of its own into slot 'to'. */
+static int
+edge_ensure(struct dp_nf_table *t, uint16_t from, uint16_t to)
 {
-	uint32_t sole[DP_MAX_NFS] = {0};
-	bool many[DP_MAX_NFS] = {false};
+	struct dp_nf_slot *s = &t->shm->slots[to];
+	char name[RTE_RING_NAMESIZE];
+	struct rte_ring *r;
 
-	for (uint32_t c = 0; c < DP_NF_MAX_CHAINS; c++) {
-		const struct dp_nf_chain *ch = &t->shm->chains[c];
+	if (dp_slot_edge(s, from))
+		return 0;
+	if (s->nedges >= DP_MAX_EDGES)
+		return -ENOSPC;
+	snprintf(name, sizeof(name), "nfp_e_%u_%u", (unsigned int)to, (unsigned int)from);
+	r = rte_ring_create(name, 1u << s->ring_size_log2, s->socket,
+			    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!r)
+		return -rte_errno;
+	s->edge[s->nedges] = r;
+	s->edge_from[s->nedges] = (uint16_t)(from + 1);
+	/* Publish the entry last: an NF that sees the count sees the ring. */
+	__atomic_store_n(&s->nedges, s->nedges + 1, __ATOMIC_RELEASE);
+	return 0;
+}
 
-		if (!ch->active)
-			continue;
-		for (uint32_t h = 0; h < ch->nhops; h++) {
-			const struct dp_service *to = &t->shm->services[ch->hops[h]];
+/* Service 'sv''s replicas, plus 'extra' when it is >= 0 (a slot about to join it). */
+static uint32_t
+replica_list(const struct dp_service *sv, int extra, uint16_t *out)
+{
+	uint32_t n = sv->nreplicas;
 
-			for (uint32_t r = 0; r < to->nreplicas; r++) {
-				uint16_t dst = to->slots[r];
+	memcpy(out, sv->slots, n * sizeof(*out));
+	if (extra >= 0)
+		out[n++] = (uint16_t)extra;
+	return n;
+}
 
-				if (h == 0) {
-					many[dst] = true; /* the datapath feeds the first hop */
-					continue;
-				}
-				const struct dp_service *from = &t->shm->services[ch->hops[h - 1]];
+/*
+ * Create the edges chain 'c' needs: from every replica of each hop to every replica of the
+ * next, with slot 'extra' counted as a replica of service 'extra_svc' (or none: -1). Edges
+ * made before a failure stay; they are unused rings, reused if the pair ever needs one.
+ */
+static int
+chain_edges(struct dp_nf_table *t, const struct dp_nf_chain *c, int extra_svc, int extra)
+{
+	uint16_t from[DP_MAX_REPLICAS + 1], to[DP_MAX_REPLICAS + 1];
 
-				for (uint32_t q = 0; q < from->nreplicas; q++) {
-					uint32_t p = from->slots[q] + 1u;
+	for (uint32_t h = 1; h < c->nhops; h++) {
+		uint32_t nf = replica_list(&t->shm->services[c->hops[h - 1]],
+					   c->hops[h - 1] == extra_svc ? extra : -1, from);
+		uint32_t nt = replica_list(&t->shm->services[c->hops[h]],
+					   c->hops[h] == extra_svc ? extra : -1, to);
 
-					if (sole[dst] && sole[dst] != p)
-						many[dst] = true;
-					sole[dst] = p;
-				}
+		for (uint32_t i = 0; i < nf; i++)
+			for (uint32_t j = 0; j < nt; j++) {
+				int r = edge_ensure(t, from[i], to[j]);
+
+				if (r < 0)
+					return r;
 			}
-		}
 	}
-	for (uint32_t i = 0; i < DP_MAX_NFS; i++)
-		__atomic_store_n(&t->shm->slots[i].rx_sole_producer, many[i] ? 0 : sole[i],
-				 __ATOMIC_RELEASE);
+	return 0;
 }
 
 int
@@ -279,7 +316,8 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uin
 	if (sv->nreplicas >= DP_MAX_REPLICAS)
 		return -ENOSPC;
 
-	/* Many producers (the datapath, any chain's previous hop), one consumer (the NF). */
+	/* Producers: the datapath, nfp_pkt_to_nf(), bypasses; chain hops use edges. One consumer.
+	 */
 	snprintf(rname, sizeof(rname), "nfp_rx_%u", s->id);
 	rx = rte_ring_create(rname, ring_size, socket, RING_F_SC_DEQ);
 	if (!rx)
@@ -301,13 +339,27 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uin
 	s->ring_size_log2 = (uint16_t)rte_log2_u32(ring_size);
 	s->service = (uint16_t)svc;
 	s->pid = 0;
+	s->rx_ring = 0;
 	memset(&s->stats, 0, sizeof(s->stats));
+	/* As a replica of its service, it needs the edges of every chain through it. */
+	for (uint32_t c = 0; c < DP_NF_MAX_CHAINS; c++) {
+		int r = t->shm->chains[c].active
+				? chain_edges(t, &t->shm->chains[c], svc, (int)s->id)
+				: 0;
+
+		if (r < 0) {
+			free_edges(t, s);
+			rte_ring_free(rx);
+			rte_ring_free(tx);
+			s->rx = s->tx = NULL;
+			return r;
+		}
+	}
 	__atomic_store_n(&s->state, DP_NF_WAITING, __ATOMIC_RELEASE);
 	/* Publish the replica last: the slot is complete when producers can pick it. */
 	sv->slots[sv->nreplicas] = (uint16_t)s->id;
 	__atomic_store_n(&sv->nreplicas, sv->nreplicas + 1, __ATOMIC_RELEASE);
 	*ret_id = (uint16_t)s->id;
-	update_producers(t);
 	return 0;
 }
 
@@ -335,10 +387,10 @@ dp_nf_slot_del(struct dp_nf_table *t, uint16_t id)
 	t->pidfd[id] = -1;
 	reclaim_slot(t, s);
 	drain_ring(t, s->tx);
+	free_edges(t, s);
 	rte_ring_free(s->rx);
 	rte_ring_free(s->tx);
 	s->rx = s->tx = NULL;
-	update_producers(t);
 	return 0;
 }
 
@@ -347,6 +399,7 @@ dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uin
 		uint16_t egress_port, enum dp_on_down on_down)
 {
 	struct dp_nf_chain c = {0};
+	int r;
 
 	if (id >= DP_NF_MAX_CHAINS || nhops == 0 || nhops > DP_NF_MAX_HOPS)
 		return -EINVAL;
@@ -364,6 +417,10 @@ dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uin
 	c.egress_port = egress_port;
 	c.on_down = (uint8_t)on_down;
 	c.active = 1;
+	/* Every edge first: a chain is only published once each hand-off has its own ring. */
+	r = chain_edges(t, &c, -1, -1);
+	if (r < 0)
+		return r;
 	/*
 	 * NFs read chains per packet without a lock. Writing a live chain in place can show a
 	 * packet a mix of old and new hops for one burst; each hop read is still a valid slot, so
@@ -371,7 +428,6 @@ dp_nf_chain_set(struct dp_nf_table *t, uint16_t id, const char *const *hops, uin
 	 */
 	t->shm->chains[id] = c;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	update_producers(t);
 	return 0;
 }
 
@@ -381,7 +437,6 @@ dp_nf_chain_del(struct dp_nf_table *t, uint16_t id)
 	if (id >= DP_NF_MAX_CHAINS || !t->shm->chains[id].active)
 		return -ENOENT;
 	__atomic_store_n(&t->shm->chains[id].active, 0, __ATOMIC_RELEASE);
-	update_producers(t);
 	return 0;
 }
 

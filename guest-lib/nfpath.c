@@ -36,6 +36,7 @@ struct nfp_nf {
 	struct rte_mempool *pool; /* the datapath's packet pool */
 	struct nfp_conf conf;     /* as attached */
 	volatile int stop;        /* set by nfp_stop() */
+	uint32_t rx_next;         /* the ring nfp_rx_burst() looks at first: 0 RX, i + 1 edge i */
 	bool prefetchw;           /* the CPU has PREFETCHW (else a read prefetch) */
 };
 
@@ -119,6 +120,7 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	}
 	slot->inflight_n = 0;
 	slot->inflight_done = 0;
+	slot->rx_ring = 0;
 	__atomic_fetch_add(&slot->generation, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&slot->state, DP_NF_ATTACHED, __ATOMIC_RELEASE);
 
@@ -142,11 +144,11 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	return 0;
 }
 
-/* The burst is over: nothing is held. rx_head first, so it is never stale while n is 0. */
+/* The burst is over: nothing is held. No dequeue is in progress, so no rx_ring either. */
 static void
 burst_done(struct dp_nf_slot *s)
 {
-	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->rx_ring, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->inflight_n, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->inflight_done, 0, __ATOMIC_RELEASE);
 }
@@ -180,6 +182,54 @@ nfp_detach(struct nfp_nf *nf)
 	return 0;
 }
 
+/* Ring i of the slot's inputs: 0 its RX ring, i > 0 edge i - 1. */
+static inline struct rte_ring *
+input_ring(const struct dp_nf_slot *s, uint32_t i)
+{
+	return (struct rte_ring *)(i == 0 ? s->rx : s->edge[i - 1]);
+}
+
+/* Are all the slot's input rings empty? */
+static bool
+inputs_empty(const struct dp_nf_slot *s)
+{
+	uint32_t n = 1 + __atomic_load_n(&s->nedges, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (!rte_ring_empty(input_ring(s, i)))
+			return false;
+	return true;
+}
+
+/*
+ * Dequeue up to n packets from the first non-empty input, looking at them in turn from
+ * nf->rx_next so that no producer starves another. Straight into the shared record:
+ * rx_ring and rx_head let the datapath find what a crash between the dequeue and the store
+ * of inflight_n leaves there.
+ */
+static unsigned int
+dequeue_inputs(struct nfp_nf *nf, unsigned int n)
+{
+	struct dp_nf_slot *s = nf->slot;
+	uint32_t nin = 1 + __atomic_load_n(&s->nedges, __ATOMIC_ACQUIRE);
+
+	for (uint32_t j = 0; j < nin; j++) {
+		uint32_t i = (nf->rx_next + j) % nin;
+		struct rte_ring *r = input_ring(s, i);
+		unsigned int k;
+
+		if (rte_ring_empty(r))
+			continue;
+		/* rx_ring is 0 here (burst_done), so rx_head may move first. */
+		__atomic_store_n(&s->rx_head, r->cons.tail, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->rx_ring, (uint64_t)(uintptr_t)r, __ATOMIC_RELEASE);
+		k = rte_ring_sc_dequeue_burst(r, s->inflight, n, NULL);
+		nf->rx_next = i + 1;
+		return k;
+	}
+	return 0;
+}
+
 int
 nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 {
@@ -191,14 +241,11 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	s = nf->slot;
 	if (s->inflight_done != s->inflight_n)
 		return -EBUSY;
-	/*
-	 * Dequeue straight into the shared record; rx_head lets the datapath find what a crash
-	 * between the dequeue and the store of inflight_n leaves there.
-	 */
 	s->inflight_done = 0;
-	__atomic_store_n(&s->rx_head, ((struct rte_ring *)s->rx)->cons.tail, __ATOMIC_RELEASE);
-	k = rte_ring_sc_dequeue_burst((struct rte_ring *)s->rx, s->inflight, n, NULL);
+	k = dequeue_inputs(nf, n);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
+	if (k == 0)
+		__atomic_store_n(&s->rx_ring, 0, __ATOMIC_RELEASE);
 	memcpy(pkts, s->inflight, k * sizeof(*pkts));
 	/*
 	 * Start every packet's cache misses at once, before anything waits on one: its dp_meta
@@ -273,10 +320,7 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
 		meta->hop = (uint8_t)h;
 		return to;
 	case DP_ACT_TO_NF:
-		/* Not into a ring another NF feeds single-producer (that would race it). */
-		if (meta->target >= DP_MAX_NFS || !dp_slot_up(&shm->slots[meta->target]) ||
-		    (shm->slots[meta->target].rx_sole_producer != 0 &&
-		     shm->slots[meta->target].rx_sole_producer != nf->slot->id + 1))
+		if (meta->target >= DP_MAX_NFS || !dp_slot_up(&shm->slots[meta->target]))
 			break;
 		meta->action = DP_ACT_NEXT;
 		return &shm->slots[meta->target];
@@ -293,18 +337,22 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
 /*
  * Hand inflight[i .. i + run) to 'to' (DEST_OUT: our TX ring), with backpressure: when the ring
  * is full, give its consumer a chance (yield in shared-core mode, pause otherwise) before the
- * caller drops what is left. Single-producer rings (ours, or one we are the sole producer of)
- * get a hand-off record first, so that a crash at any instant leaves the datapath able to tell
- * published packets from unpublished ones. Returns how many were handed on.
+ * caller drops what is left. Our own rings (our TX ring, our edge into the next NF of a chain)
+ * are single-producer and get a hand-off record first, so that a crash at any instant leaves
+ * the datapath able to tell published packets from unpublished ones. Where there is no edge
+ * (nfp_pkt_to_nf(), a hop reached past a bypassed one) the next NF's RX ring is shared with
+ * the datapath: multi-producer. Returns how many were handed on.
  */
 static unsigned int
 handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int run)
 {
 	struct dp_nf_slot *s = nf->slot;
-	struct rte_ring *r = to == DEST_OUT ? (struct rte_ring *)s->tx : (struct rte_ring *)to->rx;
-	bool sp = to == DEST_OUT ||
-		  __atomic_load_n(&to->rx_sole_producer, __ATOMIC_ACQUIRE) == s->id + 1;
+	struct rte_ring *r = to == DEST_OUT ? (struct rte_ring *)s->tx : dp_slot_edge(to, s->id);
+	bool sp = r != NULL;
 	unsigned int k = 0;
+
+	if (!r)
+		r = (struct rte_ring *)to->rx;
 
 	if (!sp)
 		/* Shared ring: mark first; a crash may leak this run, never free it twice. */
@@ -402,7 +450,7 @@ idle_sleep(struct nfp_nf *nf)
 	__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
 	/* Pairs with the fence in dp_slot_wake(): either we see the packet or they see us. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (rte_ring_empty((struct rte_ring *)s->rx) && !nf->stop && !nfp_signalled)
+	if (inputs_empty(s) && !nf->stop && !nfp_signalled)
 		syscall(SYS_futex, &s->wake, FUTEX_WAIT, w, &ts, NULL, 0);
 	__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELEASE);
 	s->stats.wakeups++;

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#define NFPATH_ABI_VERSION 2
+#define NFPATH_ABI_VERSION 3
 
 #define DP_SHM_MEMZONE   "nfpath_shm"
 #define DP_DYNFIELD_NAME "nfpath_dynfield_meta"
@@ -29,6 +29,7 @@
 #define DP_MAX_SERVICES  64
 #define DP_MAX_REPLICAS  8
 #define DP_BURST_MAX     32
+#define DP_MAX_EDGES     8 /* upstream NFs feeding one slot through rings of their own */
 #define DP_CACHE_LINE    64
 
 /* What an NF asks for a packet (dp_meta.action). */
@@ -82,7 +83,7 @@ _Static_assert(sizeof(struct dp_nf_stats) == 2 * DP_CACHE_LINE, "dp_nf_stats is 
 struct dp_nf_slot {
 	/* Cache line 0: set by the datapath at slot creation, read-only for NFs. */
 	char name[DP_NAME_LEN];  /* unique slot name the process attaches by */
-	void *rx;                /* struct rte_ring *: the NF dequeues; many producers */
+	void *rx;                /* struct rte_ring *: the datapath (and nfp_pkt_to_nf) feed it */
 	void *tx;                /* struct rte_ring *: the NF's egress; datapath dequeues */
 	uint32_t id;             /* index in dp_shm.slots */
 	int32_t socket;          /* NUMA socket of the rings */
@@ -96,21 +97,21 @@ struct dp_nf_slot {
 	uint32_t sleeping;   /* 1 while the NF waits on 'wake' (futex word below) */
 	uint32_t wake;       /* futex word producers bump to wake a sleeping NF */
 	/*
-	 * Set by the datapath from the chains: slot id + 1 of the only NF that feeds this slot's
-	 * RX ring, or 0 (the datapath feeds it, several NFs do, or none). The sole producer
-	 * enqueues single-producer with a hand-off record (below) that survives its death; others
-	 * enqueue multi-producer.
+	 * edge[0 .. nedges) below are published (release) by the datapath; an NF reads nedges
+	 * (acquire) before the entries.
 	 */
-	uint32_t rx_sole_producer;
+	uint32_t nedges;
 	uint8_t pad1[64 - 24];
 	/* Cache lines 2-3: written by the NF only. */
 	struct dp_nf_stats stats;
 	/*
 	 * Cache lines 4-8: the burst the NF holds, so that the datapath can tell after a crash
 	 * which packets nobody owns any more, and free exactly those:
-	 *  - receive: rx_head is the RX ring's consumer tail before the dequeue, which writes
-	 *    straight into inflight[]; while inflight_n is 0, inflight[0 .. cons.tail - rx_head)
-	 *    is what a crash caught between the dequeue and the store of inflight_n;
+	 *  - receive: rx_ring is the ring being dequeued from (RX or an edge; 0 while none) and
+	 *    rx_head its consumer tail before the dequeue, which writes straight into inflight[];
+	 *    while inflight_n is 0, inflight[0 .. cons.tail - rx_head) is what a crash caught
+	 *    between the dequeue and the store of inflight_n. rx_ring is cleared before rx_head
+	 *    moves and set after, so a non-zero rx_ring always comes with its own rx_head;
 	 *  - hand-off to a single-producer ring: handoff_{head,start,n} then handoff_ring are
 	 *    stored before the enqueue; the ring's producer tail then tells how many of the run
 	 *    were published (owned by the ring) and which were not (freed);
@@ -123,12 +124,25 @@ struct dp_nf_slot {
 	uint32_t handoff_head;  /* that ring's producer tail before the enqueue */
 	uint32_t handoff_start; /* index in inflight[] of the run */
 	uint32_t handoff_n;     /* length of the run */
-	uint32_t rx_head;       /* the RX ring's consumer tail before the current dequeue */
-	uint8_t pad2[64 - 32];
+	uint32_t rx_head;       /* rx_ring's consumer tail before the current dequeue */
+	uint64_t rx_ring;       /* struct rte_ring * being dequeued from, or 0 */
+	uint8_t pad2[64 - 40];
 	void *inflight[DP_BURST_MAX]; /* struct rte_mbuf * */
+	/*
+	 * Cache lines 9-10: edges, set by the datapath from the chains. Each NF that feeds this
+	 * one as a chain's previous hop has a ring of its own, single-producer and
+	 * single-consumer: edge[i] is fed by slot edge_from[i] - 1 only. No ring an NF hands to
+	 * in a chain has a second producer, so an NF that dies in a hand-off can stall nobody,
+	 * and its record above says exactly what it published. Edges stay while this slot
+	 * exists (an edge whose producer slot was deleted is reused by the next slot with that
+	 * id).
+	 */
+	void *edge[DP_MAX_EDGES];         /* struct rte_ring * */
+	uint16_t edge_from[DP_MAX_EDGES]; /* producer slot id + 1 */
+	uint8_t pad3[128 - 8 * DP_MAX_EDGES - 2 * DP_MAX_EDGES];
 } __attribute__((aligned(DP_CACHE_LINE)));
 _Static_assert(sizeof(void *) == 8, "64-bit only");
-_Static_assert(sizeof(struct dp_nf_slot) == 9 * DP_CACHE_LINE, "slot layout");
+_Static_assert(sizeof(struct dp_nf_slot) == 11 * DP_CACHE_LINE, "slot layout");
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, state) == DP_CACHE_LINE, "slot layout");
 _Static_assert(__builtin_offsetof(struct dp_nf_slot, stats) == 2 * DP_CACHE_LINE, "slot layout");
 

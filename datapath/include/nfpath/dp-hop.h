@@ -95,8 +95,9 @@ dp_slot_wake(struct dp_nf_slot *s)
 }
 
 /*
- * Enqueue up to n packets to slot 's' (multi-producer: the datapath and any NF of any chain
- * may feed it). Returns how many were enqueued; the caller owns and frees the rest.
+ * Enqueue up to n packets to slot 's' through its RX ring (multi-producer: the datapath's
+ * threads, and NFs that send with nfp_pkt_to_nf() or past a bypassed hop, where no edge ring
+ * exists). Returns how many were enqueued; the caller owns and frees the rest.
  */
 static inline unsigned int
 dp_slot_enqueue(struct dp_nf_slot *s, struct rte_mbuf **pkts, unsigned int n)
@@ -107,6 +108,18 @@ dp_slot_enqueue(struct dp_nf_slot *s, struct rte_mbuf **pkts, unsigned int n)
 	if (k)
 		dp_slot_wake(s);
 	return k;
+}
+
+/* The ring through which slot 'from' feeds slot 'to' (an edge of a chain), or NULL. */
+static inline struct rte_ring *
+dp_slot_edge(const struct dp_nf_slot *to, uint32_t from)
+{
+	uint32_t n = __atomic_load_n(&to->nedges, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n && i < DP_MAX_EDGES; i++)
+		if (to->edge_from[i] == from + 1)
+			return (struct rte_ring *)to->edge[i];
+	return NULL;
 }
 
 /* Is the slot's NF attached (so feeding it makes sense)? */

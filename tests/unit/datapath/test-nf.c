@@ -380,30 +380,70 @@ test_replicas(void **state)
 	dp_nf_poll(t);
 }
 
+/* Is r a single-producer, single-consumer ring of 'size' slots? */
 static void
-test_sole_producer(void **state)
+assert_spsc(const struct rte_ring *r, unsigned int size)
+{
+	assert_non_null(r);
+	assert_int_equal(r->prod.sync_type, RTE_RING_SYNC_ST);
+	assert_int_equal(r->cons.sync_type, RTE_RING_SYNC_ST);
+	assert_int_equal(rte_ring_get_size(r), size);
+}
+
+static void
+test_edges(void **state)
 {
 	struct dp_nf_table *t = *state;
 	const char *hops[] = {"a", "b", "c"};
-	uint16_t a, b, c, b2;
+	const char *hops2[] = {"c", "a"};
+	struct dp_nf_slot *s = t->shm->slots;
+	uint16_t a, b, c, b2, x[DP_MAX_EDGES + 1];
 
 	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &a), 0);
-	assert_int_equal(dp_nf_slot_add(t, "b", NULL, 64, SOCKET_ID_ANY, -1, &b), 0);
+	assert_int_equal(dp_nf_slot_add(t, "b", NULL, 128, SOCKET_ID_ANY, -1, &b), 0);
 	assert_int_equal(dp_nf_slot_add(t, "c", NULL, 64, SOCKET_ID_ANY, -1, &c), 0);
 	assert_int_equal(dp_nf_chain_set(t, 0, hops, 3, 1, DP_ON_DOWN_DROP), 0);
-	/* The datapath feeds a; a alone feeds b; b alone feeds c. */
-	assert_int_equal(t->shm->slots[a].rx_sole_producer, 0);
-	assert_int_equal(t->shm->slots[b].rx_sole_producer, a + 1);
-	assert_int_equal(t->shm->slots[c].rx_sole_producer, b + 1);
-	/* A second replica of b: c has two producers now. */
+	/* The datapath feeds a through its RX ring; a feeds b, b feeds c, each by its own ring. */
+	assert_int_equal(s[a].nedges, 0);
+	assert_int_equal(s[b].nedges, 1);
+	assert_int_equal(s[c].nedges, 1);
+	assert_spsc(dp_slot_edge(&s[b], a), 128); /* the consumer's ring size */
+	assert_spsc(dp_slot_edge(&s[c], b), 64);
+	assert_null(dp_slot_edge(&s[c], a));
+	/* A second replica of b: a feeds it, and it feeds c by a ring of its own. */
 	assert_int_equal(dp_nf_slot_add(t, "b2", "b", 64, SOCKET_ID_ANY, -1, &b2), 0);
-	assert_int_equal(t->shm->slots[c].rx_sole_producer, 0);
-	assert_int_equal(t->shm->slots[b2].rx_sole_producer, a + 1);
+	assert_spsc(dp_slot_edge(&s[b2], a), 64);
+	assert_spsc(dp_slot_edge(&s[c], b2), 64);
+	assert_int_equal(s[c].nedges, 2);
+	assert_ptr_not_equal(dp_slot_edge(&s[c], b), dp_slot_edge(&s[c], b2));
+	/* Another chain through the same NFs adds only the pair it lacks (c -> a). */
+	assert_int_equal(dp_nf_chain_set(t, 1, hops2, 2, 1, DP_ON_DOWN_DROP), 0);
+	assert_spsc(dp_slot_edge(&s[a], c), 64);
+	assert_int_equal(s[a].nedges, 1);
+	assert_int_equal(s[c].nedges, 2);
+	/* Edges outlive the chain (an NF may still poll them); the slot's deletion frees them. */
 	assert_int_equal(dp_nf_chain_del(t, 0), 0);
-	assert_int_equal(t->shm->slots[b].rx_sole_producer, 0);
+	assert_int_equal(s[c].nedges, 2);
+	assert_int_equal(dp_nf_slot_del(t, c), 0);
+	assert_int_equal(s[c].nedges, 0);
+	assert_null(rte_ring_lookup("nfp_e_2_1"));
+
+	/* A slot fed by more NFs than DP_MAX_EDGES: the chain that would need one more fails. */
+	assert_int_equal(dp_nf_slot_add(t, "sink", NULL, 64, SOCKET_ID_ANY, -1, &c), 0);
+	for (unsigned int i = 0; i <= DP_MAX_EDGES; i++) {
+		char name[16];
+		const char *h[] = {name, "sink"};
+
+		snprintf(name, sizeof(name), "y%u", i);
+		assert_int_equal(dp_nf_slot_add(t, name, NULL, 64, SOCKET_ID_ANY, -1, &x[i]), 0);
+		assert_int_equal(dp_nf_chain_set(t, (uint16_t)(2 + i), h, 2, 1, DP_ON_DOWN_DROP),
+				 i < DP_MAX_EDGES ? 0 : -ENOSPC);
+	}
+	assert_int_equal(s[c].nedges, DP_MAX_EDGES);
+	assert_int_equal(t->shm->chains[2 + DP_MAX_EDGES].active, 0);
 }
 
-/* An NF of chain a -> b dies in the middle of handing a run of 4 to b, single-producer. */
+/* An NF of chain a -> b dies in the middle of handing a run of 4 to b, through its edge. */
 static void
 dead_in_handoff(struct dp_nf_table *t, unsigned int published, bool reserved)
 {
@@ -420,7 +460,8 @@ dead_in_handoff(struct dp_nf_table *t, unsigned int published, bool reserved)
 	assert_int_equal(dp_nf_chain_set(t, 0, hops, 2, 1, DP_ON_DOWN_DROP), 0);
 	sa = &t->shm->slots[a];
 	sb = &t->shm->slots[b];
-	r = sb->rx;
+	r = dp_slot_edge(sb, a);
+	assert_non_null(r);
 	pid = fake_attach(t, a);
 	dp_nf_poll(t);
 	alloc_pkts(pkts, 4);
@@ -477,8 +518,10 @@ test_reclaim_cut_dequeue(void **state)
 	dp_nf_poll(t);
 	alloc_pkts(pkts, 8);
 	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout, NULL), 8);
-	/* The NF recorded rx_head, dequeued 5 into inflight[] and died before storing n. */
+	/* The NF recorded rx_head and rx_ring, dequeued 5 into inflight[], died before storing n.
+	 */
 	s->rx_head = ((struct rte_ring *)s->rx)->cons.tail;
+	s->rx_ring = (uint64_t)(uintptr_t)s->rx;
 	assert_int_equal(rte_ring_sc_dequeue_burst(s->rx, s->inflight, 5, NULL), 5);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -501,7 +544,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_attach_race_dead_before_poll, setup, teardown),
 		cmocka_unit_test(test_flow_hash_symmetric),
 		cmocka_unit_test_setup_teardown(test_replicas, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sole_producer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_handoff_none_published, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_handoff_half_published, setup,
