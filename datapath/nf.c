@@ -220,8 +220,9 @@ replica_list(const struct dp_service *sv, int extra, uint16_t *out)
 
 /*
  * Create the edges chain 'c' needs: from every replica of each hop to every replica of the
- * next, with slot 'extra' counted as a replica of service 'extra_svc' (or none: -1). Edges
- * made before a failure stay; they are unused rings, reused if the pair ever needs one.
+ * next, and with on_down bypass to every replica of each later hop too (a hop that is down is
+ * skipped), with slot 'extra' counted as a replica of service 'extra_svc' (or none: -1).
+ * Edges made before a failure stay; they are unused rings, reused if the pair ever needs one.
  */
 static int
 chain_edges(struct dp_nf_table *t, const struct dp_nf_chain *c, int extra_svc, int extra)
@@ -229,18 +230,22 @@ chain_edges(struct dp_nf_table *t, const struct dp_nf_chain *c, int extra_svc, i
 	uint16_t from[DP_MAX_REPLICAS + 1], to[DP_MAX_REPLICAS + 1];
 
 	for (uint32_t h = 1; h < c->nhops; h++) {
-		uint32_t nf = replica_list(&t->shm->services[c->hops[h - 1]],
-					   c->hops[h - 1] == extra_svc ? extra : -1, from);
 		uint32_t nt = replica_list(&t->shm->services[c->hops[h]],
 					   c->hops[h] == extra_svc ? extra : -1, to);
+		uint32_t g0 = c->on_down == DP_ON_DOWN_BYPASS ? 0 : h - 1;
 
-		for (uint32_t i = 0; i < nf; i++)
-			for (uint32_t j = 0; j < nt; j++) {
-				int r = edge_ensure(t, from[i], to[j]);
+		for (uint32_t g = g0; g < h; g++) {
+			uint32_t nf = replica_list(&t->shm->services[c->hops[g]],
+						   c->hops[g] == extra_svc ? extra : -1, from);
 
-				if (r < 0)
-					return r;
-			}
+			for (uint32_t i = 0; i < nf; i++)
+				for (uint32_t j = 0; j < nt; j++) {
+					int r = edge_ensure(t, from[i], to[j]);
+
+					if (r < 0)
+						return r;
+				}
+		}
 	}
 	return 0;
 }
@@ -316,8 +321,7 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uin
 	if (sv->nreplicas >= DP_MAX_REPLICAS)
 		return -ENOSPC;
 
-	/* Producers: the datapath, nfp_pkt_to_nf(), bypasses; chain hops use edges. One consumer.
-	 */
+	/* Producers: the datapath, nfp_pkt_to_nf(); chain hops use edges. One consumer. */
 	snprintf(rname, sizeof(rname), "nfp_rx_%u", s->id);
 	rx = rte_ring_create(rname, ring_size, socket, RING_F_SC_DEQ);
 	if (!rx)

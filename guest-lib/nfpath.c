@@ -340,8 +340,8 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
  * caller drops what is left. Our own rings (our TX ring, our edge into the next NF of a chain)
  * are single-producer and get a hand-off record first, so that a crash at any instant leaves
  * the datapath able to tell published packets from unpublished ones. Where there is no edge
- * (nfp_pkt_to_nf(), a hop reached past a bypassed one) the next NF's RX ring is shared with
- * the datapath: multi-producer. Returns how many were handed on.
+ * (nfp_pkt_to_nf() to an NF no chain puts after us) the next NF's RX ring is shared with the
+ * datapath: multi-producer. Returns how many were handed on.
  */
 static unsigned int
 handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int run)

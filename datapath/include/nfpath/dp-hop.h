@@ -96,8 +96,8 @@ dp_slot_wake(struct dp_nf_slot *s)
 
 /*
  * Enqueue up to n packets to slot 's' through its RX ring (multi-producer: the datapath's
- * threads, and NFs that send with nfp_pkt_to_nf() or past a bypassed hop, where no edge ring
- * exists). Returns how many were enqueued; the caller owns and frees the rest.
+ * threads, and NFs that send with nfp_pkt_to_nf() where no chain made an edge ring). Returns how
+ * many were enqueued; the caller owns and frees the rest.
  */
 static inline unsigned int
 dp_slot_enqueue(struct dp_nf_slot *s, struct rte_mbuf **pkts, unsigned int n)

@@ -428,6 +428,20 @@ test_edges(void **state)
 	assert_int_equal(s[c].nedges, 0);
 	assert_null(rte_ring_lookup("nfp_e_2_1"));
 
+	/* A bypass chain also needs edges past each hop (a -> b2 is there, a -> sink is not). */
+	{
+		const char *h4[] = {"a", "b", "sink"};
+		uint16_t sink;
+
+		assert_int_equal(dp_nf_slot_add(t, "sink", NULL, 64, SOCKET_ID_ANY, -1, &sink), 0);
+		assert_int_equal(dp_nf_chain_set(t, 2, h4, 3, 1, DP_ON_DOWN_BYPASS), 0);
+		assert_spsc(dp_slot_edge(&s[sink], a), 64);
+		assert_spsc(dp_slot_edge(&s[sink], b), 64);
+		assert_spsc(dp_slot_edge(&s[sink], b2), 64);
+		assert_int_equal(s[sink].nedges, 3);
+		assert_int_equal(dp_nf_chain_del(t, 2), 0);
+		assert_int_equal(dp_nf_slot_del(t, sink), 0);
+	}
 	/* A slot fed by more NFs than DP_MAX_EDGES: the chain that would need one more fails. */
 	assert_int_equal(dp_nf_slot_add(t, "sink", NULL, 64, SOCKET_ID_ANY, -1, &c), 0);
 	for (unsigned int i = 0; i <= DP_MAX_EDGES; i++) {
