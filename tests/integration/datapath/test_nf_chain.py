@@ -149,6 +149,10 @@ def main():
               and st["swap2"]["stats"]["out"] == N_A, "each NF of chain 1 handled every A frame")
         check(st["fw"]["stats"]["rx"] == N_B and st["fw"]["stats"]["drop_action"] == N_B,
               "the firewall received and dropped every B frame")
+        edges = {n: [e["from"] for e in st[n]["edges"]] for n in st}
+        check(edges == {"swap1": [], "fwd": ["swap1"], "swap2": ["fwd"], "fw": []},
+              f"nf_list: each hop of chain 1 is fed through a ring of its own by the hop "
+              f"before it, first hops by the datapath only: {edges}")
         s = c.ok("stats")
         check(s["drops"]["nf_down"] == 0 and s["drops"]["nf_ring_full"] == 0,
               f"no delivery drops ({s['drops']})")
