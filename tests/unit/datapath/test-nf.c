@@ -457,6 +457,29 @@ test_edges(void **state)
 	assert_int_equal(t->shm->chains[2 + DP_MAX_EDGES].active, 0);
 }
 
+/* A sleeping NF is woken once per sleep, however many producers enqueue before it runs. */
+static void
+test_wake_once(void **state)
+{
+	struct dp_nf_table *t = *state;
+	struct dp_nf_slot *s;
+	uint16_t a;
+
+	assert_int_equal(dp_nf_slot_add(t, "a", NULL, 64, SOCKET_ID_ANY, -1, &a), 0);
+	s = &t->shm->slots[a];
+	dp_slot_wake(s); /* awake: nothing to do */
+	assert_int_equal(s->wake, 0);
+	s->sleeping = 1;
+	dp_slot_wake(s);
+	dp_slot_wake(s);
+	dp_slot_wake(s);
+	assert_int_equal(s->wake, 1);
+	assert_int_equal(s->sleeping, 0);
+	s->sleeping = 1; /* the next sleep gets its own wake */
+	dp_slot_wake(s);
+	assert_int_equal(s->wake, 2);
+}
+
 /* An NF of chain a -> b dies in the middle of handing a run of 4 to b, through its edge. */
 static void
 dead_in_handoff(struct dp_nf_table *t, unsigned int published, bool reserved)
@@ -559,6 +582,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_flow_hash_symmetric),
 		cmocka_unit_test_setup_teardown(test_replicas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wake_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_handoff_none_published, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_handoff_half_published, setup,
