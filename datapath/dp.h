@@ -75,6 +75,7 @@ struct dp_worker_stats {
 	uint64_t hw_steered;    /* packets whose queue already named the chain */
 	uint64_t nf_delivered;  /* packets handed to the first NF of a chain */
 	uint64_t nf_egress;     /* packets NFs sent out through the datapath */
+	uint64_t nf_relayed;    /* packets NFs sent to an NF they have no edge into, relayed */
 } __attribute__((aligned(64)));
 
 struct dp_port {

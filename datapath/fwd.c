@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "classifier.h"
+#include "nfpath/dp-hop.h"
 #include "opts.h"
 
 static const char *const drop_names[DP_DROP_MAX] = {
@@ -175,7 +176,33 @@ nf_flush(struct dp_fwd *f, struct dp_worker_stats *st, unsigned int c)
 	DP_CNT_ADD(st->drops[DP_DROP_NF_FULL], cs->drop_full - full);
 }
 
-/* Flush every NF chain that has packets waiting, then take what NFs send out. */
+/*
+ * pkts[0 .. n) came from an NF's TX ring for the NF in slot 'id' (nfp_pkt_to_nf() where the
+ * sender has no edge into it): pass them on through that NF's RX ring, which only the
+ * datapath feeds, so no NF ever shares a ring with another producer.
+ */
+static void
+nf_relay(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, uint16_t n,
+	 uint16_t id)
+{
+	struct dp_nf_table *t = f->dp->nf;
+	struct dp_nf_slot *to = id < DP_MAX_NFS ? &t->shm->slots[id] : NULL;
+	unsigned int k = 0;
+
+	if (to && dp_slot_up(to)) {
+		for (uint16_t i = 0; i < n; i++)
+			dp_nf_meta(t, pkts[i])->action = DP_ACT_NEXT;
+		k = dp_slot_enqueue(to, pkts, n);
+		DP_CNT_ADD(st->drops[DP_DROP_NF_FULL], n - k);
+	} else {
+		DP_CNT_ADD(st->drops[DP_DROP_NF_DOWN], n);
+	}
+	DP_CNT_ADD(st->nf_relayed, k);
+	if (k < n)
+		rte_pktmbuf_free_bulk(pkts + k, n - k);
+}
+
+/* Flush every NF chain that has packets waiting, then take what NFs send out or on. */
 static unsigned int
 nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
 {
@@ -195,9 +222,23 @@ nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
 		}
 		n = dp_nf_collect(t, (uint16_t)s, pkts, DP_BURST);
 		total += n;
-		DP_CNT_ADD(st->nf_egress, n);
-		for (uint16_t i = 0; i < n; i++) {
-			tx_port(f, st, pkts[i], dp_nf_meta(t, pkts[i])->target);
+		for (uint16_t i = 0; i < n;) {
+			const struct dp_meta *m = dp_nf_meta(t, pkts[i]);
+			uint16_t j = (uint16_t)(i + 1);
+
+			if (likely(m->action != DP_ACT_TO_NF)) {
+				DP_CNT_ADD(st->nf_egress, 1);
+				tx_port(f, st, pkts[i], m->target);
+				i = j;
+				continue;
+			}
+			/* A run for one NF is relayed with one enqueue. */
+			while (j < n && dp_nf_meta(t, pkts[j])->action == DP_ACT_TO_NF &&
+			       dp_nf_meta(t, pkts[j])->target == m->target) {
+				j++;
+			}
+			nf_relay(f, st, pkts + i, (uint16_t)(j - i), m->target);
+			i = j;
 		}
 	}
 	return total;

@@ -321,7 +321,7 @@ dp_nf_slot_add(struct dp_nf_table *t, const char *name, const char *service, uin
 	if (sv->nreplicas >= DP_MAX_REPLICAS)
 		return -ENOSPC;
 
-	/* Producers: the datapath, nfp_pkt_to_nf(); chain hops use edges. One consumer. */
+	/* RX: only the datapath produces (NF hops use edges); the NF consumes. */
 	snprintf(rname, sizeof(rname), "nfp_rx_%u", s->id);
 	rx = rte_ring_create(rname, ring_size, socket, RING_F_SC_DEQ);
 	if (!rx)

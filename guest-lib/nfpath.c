@@ -337,39 +337,40 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
 /*
  * Hand inflight[i .. i + run) to 'to' (DEST_OUT: our TX ring), with backpressure: when the ring
  * is full, give its consumer a chance (yield in shared-core mode, pause otherwise) before the
- * caller drops what is left. Our own rings (our TX ring, our edge into the next NF of a chain)
- * are single-producer and get a hand-off record first, so that a crash at any instant leaves
- * the datapath able to tell published packets from unpublished ones. Where there is no edge
- * (nfp_pkt_to_nf() to an NF no chain puts after us) the next NF's RX ring is shared with the
- * datapath: multi-producer. Returns how many were handed on.
+ * caller drops what is left. Every ring an NF enqueues to is its own, single-producer: its TX
+ * ring, or its edge into the next NF of a chain. An NF we have no edge into (nfp_pkt_to_nf()
+ * to an NF no chain puts after us) is reached through the datapath: the run goes out on our
+ * TX ring as TO_NF and nfpath-dp relays it. Each enqueue gets a hand-off record first, so that a
+ * crash at any instant leaves the datapath able to tell published packets from unpublished
+ * ones. Returns how many were handed on.
  */
 static unsigned int
 handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int run)
 {
 	struct dp_nf_slot *s = nf->slot;
-	struct rte_ring *r = to == DEST_OUT ? (struct rte_ring *)s->tx : dp_slot_edge(to, s->id);
-	bool sp = r != NULL;
+	struct rte_ring *r = to == DEST_OUT ? NULL : dp_slot_edge(to, s->id);
 	unsigned int k = 0;
 
-	if (!r)
-		r = (struct rte_ring *)to->rx;
+	if (!r) {
+		if (to != DEST_OUT)
+			for (unsigned int j = i; j < i + run; j++) {
+				struct dp_meta *meta =
+					nfp_pkt_meta((struct rte_mbuf *)s->inflight[j]);
 
-	if (!sp)
-		/* Shared ring: mark first; a crash may leak this run, never free it twice. */
-		__atomic_store_n(&s->inflight_done, i + run, __ATOMIC_RELEASE);
+				meta->action = DP_ACT_TO_NF;
+				meta->target = (uint16_t)to->id;
+			}
+		to = DEST_OUT;
+		r = (struct rte_ring *)s->tx;
+	}
 	for (unsigned int tries = 0;; tries++) {
-		if (sp) {
-			s->handoff_head = __atomic_load_n(&r->prod.tail, __ATOMIC_RELAXED);
-			s->handoff_start = i + k;
-			s->handoff_n = run - k;
-			__atomic_store_n(&s->handoff_ring, (uint64_t)(uintptr_t)r,
-					 __ATOMIC_RELEASE);
-			k += rte_ring_sp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
-			__atomic_store_n(&s->inflight_done, i + k, __ATOMIC_RELEASE);
-			__atomic_store_n(&s->handoff_ring, 0, __ATOMIC_RELEASE);
-		} else {
-			k += rte_ring_mp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
-		}
+		s->handoff_head = __atomic_load_n(&r->prod.tail, __ATOMIC_RELAXED);
+		s->handoff_start = i + k;
+		s->handoff_n = run - k;
+		__atomic_store_n(&s->handoff_ring, (uint64_t)(uintptr_t)r, __ATOMIC_RELEASE);
+		k += rte_ring_sp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
+		__atomic_store_n(&s->inflight_done, i + k, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->handoff_ring, 0, __ATOMIC_RELEASE);
 		if (k && to != DEST_OUT)
 			dp_slot_wake(to);
 		if (k == run || tries == NFP_ENQUEUE_RETRIES)

@@ -83,7 +83,7 @@ _Static_assert(sizeof(struct dp_nf_stats) == 2 * DP_CACHE_LINE, "dp_nf_stats is 
 struct dp_nf_slot {
 	/* Cache line 0: set by the datapath at slot creation, read-only for NFs. */
 	char name[DP_NAME_LEN];  /* unique slot name the process attaches by */
-	void *rx;                /* struct rte_ring *: the datapath (and nfp_pkt_to_nf) feed it */
+	void *rx;                /* struct rte_ring *: only the datapath feeds it */
 	void *tx;                /* struct rte_ring *: the NF's egress; datapath dequeues */
 	uint32_t id;             /* index in dp_shm.slots */
 	int32_t socket;          /* NUMA socket of the rings */

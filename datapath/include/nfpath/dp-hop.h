@@ -95,8 +95,8 @@ dp_slot_wake(struct dp_nf_slot *s)
 }
 
 /*
- * Enqueue up to n packets to slot 's' through its RX ring (multi-producer: the datapath's
- * threads, and NFs that send with nfp_pkt_to_nf() where no chain made an edge ring). Returns how
+ * Enqueue up to n packets to slot 's' through its RX ring, which only the datapath feeds
+ * (multi-producer among its forwarding threads; it also relays nfp_pkt_to_nf() there). Returns how
  * many were enqueued; the caller owns and frees the rest.
  */
 static inline unsigned int

@@ -117,7 +117,11 @@ nfp_pkt_out(struct rte_mbuf *m, uint16_t port)
 	nfp_pkt_meta(m)->target = port;
 }
 
-/* Send this packet to the NF with slot id 'id' (see nfp_nf_id()). */
+/*
+ * Send this packet to the NF with slot id 'id' (see nfp_nf_id()); it goes on with the packet's
+ * chain after it. Through this NF's ring into it when a chain made one, else relayed by
+ * nfpath-dp (one more ring transfer).
+ */
 static inline void
 nfp_pkt_to_nf(struct rte_mbuf *m, uint16_t id)
 {

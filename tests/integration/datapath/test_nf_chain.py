@@ -5,7 +5,10 @@ Frames come from a network namespace over a veth into nfpath-dp's af_packet upli
   MAC A -> chain 1: swap1 (nf-macswap) -> fwd (nf-forward) -> swap2 (nf-macswap) -> port 1
            two swaps give back the very bytes that were sent, which the receiver in the
            namespace checks frame by frame;
-  MAC B -> chain 2: fw (nf-firewall, default deny) -> port 1: every frame dropped by the NF.
+  MAC B -> chain 2: fw (nf-firewall, default deny) -> port 1: every frame dropped by the NF;
+  MAC C -> chain 3: jump (nf-forward --to fwd) -> port 1: jump sends each frame to 'fwd',
+           which no chain puts after it (no edge), so nfpath-dp relays it; 'fwd' goes on
+           with chain 3 and the frame leaves by port 1, byte for byte as sent.
 Then 'fwd' is killed with SIGKILL: nfpath-dp must see the death (pidfd), reclaim its packets,
 keep serving, drop chain 1's traffic while the hop is down (on_hop_down drop), and take the
 restarted NF back into the same slot, after which traffic flows again.
@@ -23,8 +26,8 @@ from dptest import (Datapath, check, need_root_and_hugepages, netns_setup, telem
                     netns_teardown, skip)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MAC_A, MAC_B = "02:00:00:00:00:0a", "02:00:00:00:00:0b"
-N_A, N_B = 3000, 1000
+MAC_A, MAC_B, MAC_C = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c"
+N_A, N_B, N_C = 3000, 1000, 2000
 tag = str(os.getpid() % 100000)
 NS = f"nfpnf{tag}"
 LINKS = [(f"nfu{tag}", f"nsu{tag}"), (f"nfa{tag}", f"nsa{tag}")]
@@ -110,7 +113,7 @@ def main():
         c = dp.client()
         hello = c.ok("hello")
         check("nf" in hello["capabilities"]["hop_kinds"], "hello: NF hops are a capability")
-        for name in ("swap1", "fwd", "swap2", "fw"):
+        for name in ("swap1", "fwd", "swap2", "fw", "jump"):
             c.ok("nf_add", name=name)
         r = c.request("nf_add", name="fwd")
         check(not r["ok"] and r["error"]["type"] == "busy", "nf_add of an existing name: busy")
@@ -124,19 +127,22 @@ def main():
         check([h.get("nf", h.get("port")) for h in ch["hops"]] ==
               ["swap1", "fwd", "swap2", "net_af_packet1"], f"chain 1 reads back: {ch['hops']}")
         c.ok("chain_set", chain=2, hops=[{"nf": "fw"}, {"port": 1}])
+        c.ok("chain_set", chain=3, hops=[{"nf": "jump"}, {"port": 1}])
         tel = telemetry(dp.prefix, "/nfpath/chains")
         check(any(x.endswith("hops nf:swap1 nf:fwd nf:swap2 port:net_af_packet1")
                   for x in tel["chains"]), f"telemetry /nfpath/chains names the NF hops: {tel}")
         c.ok("flow_add", mac=MAC_A, chain=1)
         c.ok("flow_add", mac=MAC_B, chain=2)
+        c.ok("flow_add", mac=MAC_C, chain=3)
 
         t0 = time.monotonic()
         nfs = [NF(dp, bindir, "nf-macswap", "swap1", 1), NF(dp, bindir, "nf-forward", "fwd", 2),
                NF(dp, bindir, "nf-macswap", "swap2", 3),
-               NF(dp, bindir, "nf-firewall", "fw", 4, "--rules", deny_all)]
-        wait_for("4 NFs attached",
+               NF(dp, bindir, "nf-firewall", "fw", 4, "--rules", deny_all),
+               NF(dp, bindir, "nf-forward", "jump", 5, "--to", "fwd")]
+        wait_for("5 NFs attached",
                  lambda: all(n["state"] == "attached" for n in nfs_by_name(c).values()))
-        print(f"4 NF processes started and attached in {(time.monotonic() - t0) * 1000:.0f} ms")
+        print(f"5 NF processes started and attached in {(time.monotonic() - t0) * 1000:.0f} ms")
 
         rx = receiver(N_A)
         print("sender:", send([(MAC_A, N_A), (MAC_B, N_B)]))
@@ -150,12 +156,26 @@ def main():
         check(st["fw"]["stats"]["rx"] == N_B and st["fw"]["stats"]["drop_action"] == N_B,
               "the firewall received and dropped every B frame")
         edges = {n: [e["from"] for e in st[n]["edges"]] for n in st}
-        check(edges == {"swap1": [], "fwd": ["swap1"], "swap2": ["fwd"], "fw": []},
+        check(edges == {"swap1": [], "fwd": ["swap1"], "swap2": ["fwd"], "fw": [], "jump": []},
               f"nf_list: each hop of chain 1 is fed through a ring of its own by the hop "
               f"before it, first hops by the datapath only: {edges}")
         s = c.ok("stats")
         check(s["drops"]["nf_down"] == 0 and s["drops"]["nf_ring_full"] == 0,
               f"no delivery drops ({s['drops']})")
+
+        # nfp_pkt_to_nf() to an NF it has no edge into: relayed by nfpath-dp, exactly.
+        rx = receiver(N_C)
+        print("sender (to_nf):", send([(MAC_C, N_C)]))
+        got = json.loads(rx.communicate(timeout=30)[0])
+        check(got["counts"] == {MAC_C: N_C} and got["inexact"] == 0,
+              f"chain 3 delivered exactly {N_C} frames, byte for byte, through jump and fwd")
+        st2, s2 = nfs_by_name(c), c.ok("stats")
+        check(st2["jump"]["stats"]["tx"] == N_C and st2["jump"]["stats"]["out"] == 0,
+              f"'jump' handed every C frame to another NF: {st2['jump']['stats']}")
+        check(st2["fwd"]["stats"]["rx"] - st["fwd"]["stats"]["rx"] == N_C,
+              "'fwd' received every C frame")
+        check(s2["nfs"]["relayed"] - s["nfs"]["relayed"] == N_C,
+              f"nfpath-dp relayed them (no NF shares a ring): {s2['nfs']}")
 
         # Kill an NF in the middle of its chain.
         pid = st["fwd"]["pid"]
