@@ -727,6 +727,27 @@ agent_apply_current(struct agent_daemon *d)
 	return a;
 }
 
+/* What may be on the node from before: the journal's applied, pending and orphaned targets. */
+static void
+load_olds(struct apply_run *r, const struct agent_journal *j)
+{
+	const size_t max = sizeof(r->olds) / sizeof(r->olds[0]);
+	json_t *all = json_array(), *o;
+	size_t k;
+
+	json_array_append(all, j->applied);
+	json_array_append(all, j->pending);
+	json_array_extend(all, j->orphans);
+	json_array_foreach(all, k, o)
+	{
+		struct agent_alloc *a = r->n_olds < max ? journal_alloc(o) : NULL;
+
+		if (a)
+			r->olds[r->n_olds++] = a;
+	}
+	json_decref(all);
+}
+
 /* Old entries (applied, pending, orphaned targets) that the target does not have, each once. */
 static size_t
 collect_stale(struct apply_run *r, const struct agent_alloc_entry **out, size_t max)
@@ -767,24 +788,9 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		for (unsigned c = 0; c < VFM_CPUSET_MAX; c++)
 			if (vfm_cpuset_isset(&inv->numa[i].cpus, c))
 				vfm_cpuset_set(&run.all_cpus, c);
-	{
-		json_t *o;
-		size_t k;
-		struct agent_alloc *a;
-
-		if ((a = journal_alloc(d->journal->applied)))
-			run.olds[run.n_olds++] = a;
-		if ((a = journal_alloc(d->journal->pending)))
-			run.olds[run.n_olds++] = a;
-		json_array_foreach(d->journal->orphans, k, o)
-		{
-			if (run.n_olds < sizeof(run.olds) / sizeof(run.olds[0]) &&
-			    (a = journal_alloc(o)))
-				run.olds[run.n_olds++] = a;
-		}
-		for (k = 0; k < run.n_olds; k++)
-			n_old_entries += run.olds[k]->n;
-	}
+	load_olds(r, d->journal);
+	for (size_t k = 0; k < run.n_olds; k++)
+		n_old_entries += run.olds[k]->n;
 	run.irqs_owned = json_array();
 
 	/* 0. Journal the target before touching anything. */

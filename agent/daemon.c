@@ -425,38 +425,46 @@ journal_intent(struct agent_daemon *d)
 }
 
 /* VFs nfpathd owns: journalled originals, and those its allocations hold. */
+/* Does allocation 'a' (journal JSON) give VF 'vf' of PF 'pf' (or of PF 'p' by netdev)? */
+static bool
+alloc_has_vf(json_t *a, const char *pf, const struct vfm_pf *p, unsigned int vf)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(a, "workloads"), i, e)
+	{
+		const char *epf = json_string_value(json_object_get(e, "pf"));
+
+		if (epf && json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
+		    (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0)))
+			return true;
+	}
+	return false;
+}
+
 static bool
 vf_owned(void *opaque, const char *pf, unsigned int vf)
 {
 	struct agent_daemon *d = opaque;
 	const struct vfm_pf *p = apply_vfm_pf(d, pf);
-	json_t *allocs = json_array(), *a, *e;
-	bool owned = false;
-	size_t k, i;
+	json_t *o;
+	size_t k;
 
 	if (agent_journal_find_vf(d->journal, pf, vf) ||
 	    (p && (agent_journal_find_vf(d->journal, p->id, vf) ||
-		   agent_journal_find_vf(d->journal, p->netdev, vf)))) {
-		json_decref(allocs);
+		   agent_journal_find_vf(d->journal, p->netdev, vf))))
 		return true;
-	}
 	/* Every allocation the journal holds: applied, pending, orphaned targets. */
-	json_array_append(allocs, d->journal->applied);
-	json_array_append(allocs, d->journal->pending);
-	json_array_extend(allocs, d->journal->orphans);
-	json_array_foreach(allocs, k, a)
+	if (alloc_has_vf(d->journal->applied, pf, p, vf) ||
+	    alloc_has_vf(d->journal->pending, pf, p, vf))
+		return true;
+	json_array_foreach(d->journal->orphans, k, o)
 	{
-		json_array_foreach(json_object_get(a, "workloads"), i, e)
-		{
-			const char *epf = json_string_value(json_object_get(e, "pf"));
-
-			owned |= epf &&
-				 json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
-				 (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0));
-		}
+		if (alloc_has_vf(o, pf, p, vf))
+			return true;
 	}
-	json_decref(allocs);
-	return owned;
+	return false;
 }
 
 static int

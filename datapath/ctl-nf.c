@@ -23,40 +23,30 @@ slot_json(const struct dp_nf_table *t, const struct dp_nf_slot *s)
 	const struct dp_nf_stats *st = &s->stats;
 	uint32_t state = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	uint32_t nedges = __atomic_load_n(&s->nedges, __ATOMIC_ACQUIRE);
-	json_t *o, *edges = json_array();
+	json_t *edges = json_array();
 
 	/* The NFs that feed this one through rings of their own (chain edges), and their fill. */
-	for (uint32_t i = 0; edges && i < nedges && i < DP_MAX_EDGES; i++) {
+	for (uint32_t i = 0; i < nedges && i < DP_MAX_EDGES; i++) {
 		const struct dp_nf_slot *from = &t->shm->slots[(s->edge_from[i] - 1u) % DP_MAX_NFS];
 		const char *name = from->state != DP_NF_FREE ? from->name : "";
 
 		if (json_array_append_new(edges, json_pack("{s:s, s:i}", "from", name, "queued",
 							   (int)rte_ring_count(s->edge[i]))) < 0) {
 			json_decref(edges);
-			edges = NULL;
+			return NULL;
 		}
 	}
-	o = json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
-		      "s:I, s:I}}",
-		      "name", s->name, "service", t->shm->services[s->service].name, "slot",
-		      (int)s->id, "state", state <= DP_NF_DEAD ? state_names[state] : "?", "pid",
-		      (int)__atomic_load_n(&s->pid, __ATOMIC_RELAXED), "cpu", (int)s->cpu,
-		      "ring_size", 1 << s->ring_size_log2, "stats", "rx", (json_int_t)st->rx, "tx",
-		      (json_int_t)st->tx, "out", (json_int_t)st->out, "drop_action",
-		      (json_int_t)st->drop_action, "drop_full", (json_int_t)st->drop_full,
-		      "drop_down", (json_int_t)st->drop_down, "drop_bad", (json_int_t)st->drop_bad,
-		      "wakeups", (json_int_t)st->wakeups);
-	if (!o || !edges) {
-		json_decref(o);
-		json_decref(edges);
-		return NULL;
-	}
-	/* json_object_set_new() takes 'edges' even when it fails. */
-	if (json_object_set_new(o, "edges", edges) < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	/* "o" takes 'edges', also when the pack fails (NULL then). */
+	return json_pack(
+		"{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I, s:I}, s:o}",
+		"name", s->name, "service", t->shm->services[s->service].name, "slot", (int)s->id,
+		"state", state <= DP_NF_DEAD ? state_names[state] : "?", "pid",
+		(int)__atomic_load_n(&s->pid, __ATOMIC_RELAXED), "cpu", (int)s->cpu, "ring_size",
+		1 << s->ring_size_log2, "stats", "rx", (json_int_t)st->rx, "tx", (json_int_t)st->tx,
+		"out", (json_int_t)st->out, "drop_action", (json_int_t)st->drop_action, "drop_full",
+		(json_int_t)st->drop_full, "drop_down", (json_int_t)st->drop_down, "drop_bad",
+		(json_int_t)st->drop_bad, "wakeups", (json_int_t)st->wakeups, "edges", edges);
 }
 
 json_t *

@@ -177,8 +177,8 @@ nf_flush(struct dp_fwd *f, struct dp_worker_stats *st, unsigned int c)
 }
 
 /*
- * pkts[0 .. n) came from an NF's TX ring for the NF in slot 'id' (nfp_pkt_to_nf() where the
- * sender has no edge into it): pass them on through that NF's RX ring, which only the
+ * pkts[0 .. n) came from an NF's TX ring still NEXT, for the NF in slot 'id' (the sender has
+ * no edge into it: nfp_pkt_to_nf()): pass them on through that NF's RX ring, which only the
  * datapath feeds, so no NF ever shares a ring with another producer.
  */
 static void
@@ -190,8 +190,6 @@ nf_relay(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, u
 	unsigned int k = 0;
 
 	if (to && dp_slot_up(to)) {
-		for (uint16_t i = 0; i < n; i++)
-			dp_nf_meta(t, pkts[i])->action = DP_ACT_NEXT;
 		k = dp_slot_enqueue(to, pkts, n);
 		DP_CNT_ADD(st->drops[DP_DROP_NF_FULL], n - k);
 	} else {
@@ -208,7 +206,7 @@ nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
 {
 	struct dp_nf_table *t = f->dp->nf;
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned int total = 0;
+	unsigned int total = 0, relayed = 0;
 
 	while (f->nfq_pending) {
 		nf_flush(f, st, (unsigned int)__builtin_ctzll(f->nfq_pending));
@@ -222,25 +220,27 @@ nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
 		}
 		n = dp_nf_collect(t, (uint16_t)s, pkts, DP_BURST);
 		total += n;
+		/* OUT: egress by port 'target'; NEXT: a relay to the NF in slot 'target'. */
 		for (uint16_t i = 0; i < n;) {
 			const struct dp_meta *m = dp_nf_meta(t, pkts[i]);
 			uint16_t j = (uint16_t)(i + 1);
 
-			if (likely(m->action != DP_ACT_TO_NF)) {
-				DP_CNT_ADD(st->nf_egress, 1);
+			if (likely(m->action != DP_ACT_NEXT)) {
 				tx_port(f, st, pkts[i], m->target);
 				i = j;
 				continue;
 			}
 			/* A run for one NF is relayed with one enqueue. */
-			while (j < n && dp_nf_meta(t, pkts[j])->action == DP_ACT_TO_NF &&
+			while (j < n && dp_nf_meta(t, pkts[j])->action == DP_ACT_NEXT &&
 			       dp_nf_meta(t, pkts[j])->target == m->target) {
 				j++;
 			}
 			nf_relay(f, st, pkts + i, (uint16_t)(j - i), m->target);
+			relayed += j - i;
 			i = j;
 		}
 	}
+	DP_CNT_ADD(st->nf_egress, total - relayed);
 	return total;
 }
 

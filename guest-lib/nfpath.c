@@ -242,10 +242,10 @@ nfp_rx_burst(struct nfp_nf *nf, struct rte_mbuf **pkts, unsigned int n)
 	if (s->inflight_done != s->inflight_n)
 		return -EBUSY;
 	s->inflight_done = 0;
+	/* An empty poll dequeues nothing and leaves rx_ring at 0 (only a non-empty ring is
+	 * dequeued from, and a single consumer then always gets something). */
 	k = dequeue_inputs(nf, n);
 	__atomic_store_n(&s->inflight_n, k, __ATOMIC_RELEASE);
-	if (k == 0)
-		__atomic_store_n(&s->rx_ring, 0, __ATOMIC_RELEASE);
 	memcpy(pkts, s->inflight, k * sizeof(*pkts));
 	/*
 	 * Start every packet's cache misses at once, before anything waits on one: its dp_meta
@@ -340,9 +340,9 @@ resolve(struct nfp_nf *nf, struct rte_mbuf *m, struct resolve_memo *memo, uint64
  * caller drops what is left. Every ring an NF enqueues to is its own, single-producer: its TX
  * ring, or its edge into the next NF of a chain. An NF we have no edge into (nfp_pkt_to_nf()
  * to an NF no chain puts after us) is reached through the datapath: the run goes out on our
- * TX ring as TO_NF and nfpath-dp relays it. Each enqueue gets a hand-off record first, so that a
- * crash at any instant leaves the datapath able to tell published packets from unpublished
- * ones. Returns how many were handed on.
+ * TX ring still NEXT, its target naming the NF, and nfpath-dp relays it. Each enqueue gets a
+ * hand-off record first, so that a crash at any instant leaves the datapath able to tell published
+ * packets from unpublished ones. Returns how many were handed on.
  */
 static unsigned int
 handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int run)
@@ -352,14 +352,11 @@ handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int r
 	unsigned int k = 0;
 
 	if (!r) {
+		/* Relay: a NEXT packet on our TX ring is for the NF in slot 'target'. */
 		if (to != DEST_OUT)
-			for (unsigned int j = i; j < i + run; j++) {
-				struct dp_meta *meta =
-					nfp_pkt_meta((struct rte_mbuf *)s->inflight[j]);
-
-				meta->action = DP_ACT_TO_NF;
-				meta->target = (uint16_t)to->id;
-			}
+			for (unsigned int j = i; j < i + run; j++)
+				nfp_pkt_meta((struct rte_mbuf *)s->inflight[j])->target =
+					(uint16_t)to->id;
 		to = DEST_OUT;
 		r = (struct rte_ring *)s->tx;
 	}

@@ -84,7 +84,7 @@ struct dp_nf_slot {
 	/* Cache line 0: set by the datapath at slot creation, read-only for NFs. */
 	char name[DP_NAME_LEN];  /* unique slot name the process attaches by */
 	void *rx;                /* struct rte_ring *: only the datapath feeds it */
-	void *tx;                /* struct rte_ring *: the NF's egress; datapath dequeues */
+	void *tx;                /* struct rte_ring *: to the datapath: OUT egress, NEXT relay */
 	uint32_t id;             /* index in dp_shm.slots */
 	int32_t socket;          /* NUMA socket of the rings */
 	int32_t cpu;             /* CPU the NF should pin to, -1 for none */
