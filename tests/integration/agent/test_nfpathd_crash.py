@@ -151,6 +151,8 @@ def main():
     finally:
         if not ok:
             lab.dump_log(120)
+            print(f"replay this run: NFPATH_CRASH_SEED={seed} NFPATH_CRASH_ITERATIONS={n} "
+                  f"meson test -C BUILD_DIR agent-nfpathd-crash --verbose", flush=True)
         lab.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
     print("crash safety checks passed")
