@@ -16,6 +16,8 @@
 
 #include <jansson.h>
 
+#include "nfpath/base-file.h"
+#include "nfpath/base-util.h"
 #include "nfpath/vfm.h"
 
 #define EXIT_USAGE 2
@@ -321,16 +323,11 @@ cmd_list(struct vfm_ctx *ctx)
 static int
 parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
-	char *end;
-	unsigned long v;
+	unsigned long long v;
 
-	if (!s || *s < '0' || *s > '9')
+	if (base_parse_uint(s, 0, max, &v) < 0)
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = v;
+	*ret = (unsigned long)v;
 	return 0;
 }
 
@@ -365,35 +362,12 @@ saved_path(struct vfm_ctx *ctx, const char *state_dir, const char *pfname, unsig
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static int
-mkdir_p(const char *dir)
-{
-	char buf[4096];
-	size_t len = strlen(dir);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, dir, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Save the VF's original state unless a saved state already exists. */
 static int
 save_once(struct vfm_ctx *ctx, const char *state_dir, const char *pf, unsigned int vf)
 {
 	struct vfm_vf_saved saved;
 	char path[4096], text[2048];
-	FILE *f;
 	int r;
 
 	r = saved_path(ctx, state_dir, pf, vf, path, sizeof(path));
@@ -407,22 +381,22 @@ save_once(struct vfm_ctx *ctx, const char *state_dir, const char *pf, unsigned i
 	r = vfm_vf_saved_format(&saved, text, sizeof(text));
 	if (r < 0)
 		return r;
-	r = mkdir_p(state_dir);
+	r = base_mkdir_p(state_dir, 0755);
 	if (r < 0) {
 		fprintf(stderr, "nfpath-vf: cannot create state directory '%s': %s\n", state_dir,
 			strerror(-r));
 		return r;
 	}
-	f = fopen(path, "wx");
-	if (!f) {
-		r = -errno;
+	/* Durable and whole (temporary file, fsync, link, fsync of the directory): a crash never
+	 * leaves a torn record that would block saving it again, and the first original wins. */
+	r = base_write_file_once(path, text, strlen(text), 0644);
+	if (r == -EEXIST)
+		return 0;
+	if (r < 0) {
 		fprintf(stderr, "nfpath-vf: cannot save the original state to '%s': %s\n", path,
-			strerror(errno));
+			strerror(-r));
 		return r;
 	}
-	fputs(text, f);
-	if (fclose(f) != 0)
-		return -EIO;
 	return 0;
 }
 
