@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Fuzz target for the inventory loader (agent/inventory-json.c) and, through it, the planner
+ * Fuzz target for the inventory loader (agent/plan/inventory-json.c) and, through it, the planner
  * (agent/plan*.c). The input is an inventory, optionally followed by a line "---" and current
  * allocations (agent_alloc_load_buffer()). Whatever loads is planned against a fixed policy that
  * uses every placement rule, and the plan's contract is checked: every workload decided once, no

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * agent/dp-client.c against a real nfpath-dp (started by test_dp_client.py on net_ring0 and
+ * agent/node/dp-client.c against a real nfpath-dp (started by test_dp_client.py on net_ring0 and
  * net_ring1): every typed helper, a refusal, and with "restart": the datapath is restarted
  * between two requests of the same client, which reconnects and finds a datapath without state.
  * Usage: dp-client-check SOCKET [restart]. Prints "ok: ..." per check; exit 1 at the first

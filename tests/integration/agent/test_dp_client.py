@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""agent/dp-client.c against a real nfpath-dp on net_ring vdevs (root + hugepages, else 77):
+"""agent/node/dp-client.c against a real nfpath-dp on net_ring vdevs (root + hugepages, else 77):
 dp-client-check runs every typed helper, then the datapath is restarted under the same socket
 path (a symlink that the test re-points) and the same client reconnects and replays. Last,
 nfpathd itself with that datapath: status says connected, 'nfpathctl stats' goes through."""

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/ctl-sock.c: the server's dispatch runs in a thread, clients call it over
- * the real socket; a child process that drops to uid/gid 65534 checks SO_PEERCRED: it may read
+ * Unit tests for agent/node/ctl-sock.c: the server's dispatch runs in a thread, clients call it
+ * over the real socket; a child process that drops to uid/gid 65534 checks SO_PEERCRED: it may read
  * but a mutating op is refused (needs root to change uid; skipped otherwise).
  */
 #include <pthread.h>

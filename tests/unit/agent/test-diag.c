@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/diag.c: the text and JSON forms of diagnostics.
+ * Unit tests for agent/policy/diag.c: the text and JSON forms of diagnostics.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/dp-client.c against a small SOCK_SEQPACKET server in a thread that plays
- * the datapath's part of the protocol with scripted misbehaviour: silence (time-out), a stale
+ * Unit tests for agent/node/dp-client.c against a small SOCK_SEQPACKET server in a thread that
+ * plays the datapath's part of the protocol with scripted misbehaviour: silence (time-out), a stale
  * reply with another id, a refusal, a hang-up (reconnect and resend). The real nfpath-dp is
  * exercised by tests/integration/agent/test_dp_client.py.
  */

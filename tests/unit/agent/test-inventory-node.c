@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/inventory-node.c: the planner's inventory built from a fake sysfs tree
+ * Unit tests for agent/node/inventory-node.c: the planner's inventory built from a fake sysfs tree
  * (two NUMA nodes on two packages, hyperthread siblings, an offline CPU; and a kernel without
  * NUMA), vf-manager's simulated NIC (PFs, VFs, the in_use rule: a VF with a MAC and a VF bound
  * to vfio-pci are in use unless nfpathd owns them), libvirt's test:///default (domains), and the

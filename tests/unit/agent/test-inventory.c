@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/inventory.c and inventory-json.c: a full node, the "num_vfs" shorthand,
+ * Unit tests for agent/plan/inventory.c and inventory-json.c: a full node, the "num_vfs" shorthand,
  * lookups (PF by name and by PCI address, CPU -> node, sibling sets), and every rejection with
  * its JSON path.
  */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/irqbalance.c: the banned-IRQ list (atomic write, sorted and deduplicated,
- * rewritten only on change, errors naming the place), the shipped policy script run the way
- * irqbalance runs it ("exec SCRIPT DEVPATH IRQ"), finding irqbalance in a fake procfs, and
+ * Unit tests for agent/node/irqbalance.c: the banned-IRQ list (atomic write, sorted and
+ * deduplicated, rewritten only on change, errors naming the place), the shipped policy script run
+ * the way irqbalance runs it ("exec SCRIPT DEVPATH IRQ"), finding irqbalance in a fake procfs, and
  * SIGHUP to a real process named irqbalance (while a fake procfs naming another process never
  * gets that one signalled).
  */

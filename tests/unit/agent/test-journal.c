@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/journal.c on a real temporary directory: write and reload, first record
+ * Unit tests for agent/node/journal.c on a real temporary directory: write and reload, first record
  * of a VF wins, a crash between write and rename (leftover temp file), corrupt journals.
  */
 #include <errno.h>

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/json-pos.c: positions of values and keys (lines, character columns with
- * UTF-8), path spelling for odd keys and escapes, duplicate keys, and garbage that must not crash.
+ * Unit tests for agent/policy/json-pos.c: positions of values and keys (lines, character columns
+ * with UTF-8), path spelling for odd keys and escapes, duplicate keys, and garbage that must not
+ * crash.
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/json-read.c: "did you mean" suggestions and the fallback position of a
- * value that is absent.
+ * Unit tests for agent/policy/json-read.c: "did you mean" suggestions and the fallback position of
+ * a value that is absent.
  */
 #include <setjmp.h>
 #include <stdarg.h>

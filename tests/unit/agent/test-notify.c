@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/notify.c: the test binds its own NOTIFY_SOCKET (AF_UNIX datagram) and
+ * Unit tests for agent/node/notify.c: the test binds its own NOTIFY_SOCKET (AF_UNIX datagram) and
  * reads what libsystemd's sd_notify() really sends.
  */
 #include <errno.h>

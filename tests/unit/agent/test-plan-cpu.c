@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/plan-cpu.c, the planner's CPU allocator: whole cores for dedicated
+ * Unit tests for agent/plan/plan-cpu.c, the planner's CPU allocator: whole cores for dedicated
  * workloads (reserved siblings ignored, busy or disallowed siblings skip the core), the message
  * when a node has no room, the node order for each numa_affinity, and the set arithmetic.
  */

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/plan.c, the planner: VF placement within a NIC's range and max_vfs, NUMA
- * affinity (required/preferred/socket/none), fallback of 'auto' to the software path, 'vf'-only
- * workloads left unplaced without disturbing others, stable re-plans, a freed VF (NFs move back
- * make-before-break, VMs only with allow_path_move), the CPU allocator through the plan (dedicated
- * exclusive, whole cores, reserved CPUs never handed out), IRQ pins, two NUMA nodes, stale
- * allocations, and deterministic output.
+ * Unit tests for agent/plan/plan.c, the planner: VF placement within a NIC's range and max_vfs,
+ * NUMA affinity (required/preferred/socket/none), fallback of 'auto' to the software path,
+ * 'vf'-only workloads left unplaced without disturbing others, stable re-plans, a freed VF (NFs
+ * move back make-before-break, VMs only with allow_path_move), the CPU allocator through the plan
+ * (dedicated exclusive, whole cores, reserved CPUs never handed out), IRQ pins, two NUMA nodes,
+ * stale allocations, and deterministic output.
  */
 #include <errno.h>
 #include <setjmp.h>

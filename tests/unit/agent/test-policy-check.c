@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/policy-check.c: the rules that span items and files (unique names and
+ * Unit tests for agent/policy/policy-check.c: the rules that span items and files (unique names and
  * MACs, references, VF ranges, VF capacity), each with its exact diagnostic.
  */
 #include "policy-test.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/policy-load.c: files and drop-in directories on disk (name order, hidden
- * and non-.json files skipped), unreadable paths, a bad file rejecting the whole load, and
+ * Unit tests for agent/policy/policy-load.c: files and drop-in directories on disk (name order,
+ * hidden and non-.json files skipped), unreadable paths, a bad file rejecting the whole load, and
  * diagnostics sorted by file, line and column.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/policy-parse.c: every rule that one item alone can break, each with the
- * exact diagnostic (file, line, column, path, message), plus the typed values of a good policy.
+ * Unit tests for agent/policy/policy-parse.c: every rule that one item alone can break, each with
+ * the exact diagnostic (file, line, column, path, message), plus the typed values of a good policy.
  */
 #include "policy-test.h"
 

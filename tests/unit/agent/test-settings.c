@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/settings.c: defaults, every field, and each rejection with its message.
+ * Unit tests for agent/policy/settings.c: defaults, every field, and each rejection with its
+ * message.
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/strbuf.c: appends, truncation and the JSON-path spelling of keys that the
- * position scanner and the loaders share.
+ * Unit tests for agent/policy/strbuf.c: appends, truncation and the JSON-path spelling of keys that
+ * the position scanner and the loaders share.
  */
 #include <setjmp.h>
 #include <stdarg.h>

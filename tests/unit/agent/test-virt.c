@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for agent/virt.c against libvirt's test driver (test:///default: one running
+ * Unit tests for agent/node/virt.c against libvirt's test driver (test:///default: one running
  * domain "test", 2 NUMA cells of 8 CPUs): define domains whose XML holds a hostdev interface and
  * a vhost-user interface, pin vCPUs and the emulator and read the pins back (also in the live
  * XML), lifecycle events through the pipe, libvirt errors as -errno with text; interfaces
