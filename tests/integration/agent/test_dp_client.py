@@ -81,11 +81,14 @@ def main():
                     st = json.loads(subprocess.run(
                         [nfpathctl, "status", "--json", "-s", ctl], capture_output=True,
                         text=True, check=True).stdout)
-                    if (st["datapath"]["connected"] and st["datapath"]["connects"] == 2) or \
+                    if (st["datapath"]["connected"] and st["datapath"]["connects"] >= 2) or \
                             time.monotonic() - t0 > 30:
                         break
                     time.sleep(0.1)
-                check(st["datapath"]["connected"] and st["datapath"]["connects"] == 2,
+                # At least 2: on a loaded machine a request to the starting datapath can
+                # time out, and nfpathd then drops that connection and connects once more (seen
+                # once with 8 parallel builds: connects 3). What must hold is that it is back.
+                check(st["datapath"]["connected"] and st["datapath"]["connects"] >= 2,
                       "nfpathd reconnected to the restarted datapath at a resync "
                       f"({time.monotonic() - t0:.1f} s; status: {st['datapath']})")
             finally:
