@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,7 +120,9 @@ write_atomic(const char *path, const void *data, size_t len, mode_t mode, int on
 	if (fd < 0)
 		return -errno;
 	step(BASE_WRITE_OPENED);
-	r = base_write_all(fd, data, half);
+	r = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (r == 0)
+		r = base_write_all(fd, data, half);
 	if (r == 0) {
 		step(BASE_WRITE_PARTIAL);
 		r = base_write_all(fd, (const char *)data + half, len - half);
@@ -175,6 +178,35 @@ base_write_file_once(const char *path, const void *data, size_t len, mode_t mode
 	if (!path || (!data && len))
 		return -EINVAL;
 	return write_atomic(path, data, len, mode, 1);
+}
+
+int
+base_remove_stale_temps(const char *path)
+{
+	char dir[PATH_MAX], prefix[NAME_MAX + 8];
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	struct dirent *de;
+	size_t plen;
+	int n = 0, r;
+	DIR *d;
+
+	r = parent_of(path, dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	if (snprintf(prefix, sizeof(prefix), ".%s.tmp.", name) >= (int)sizeof(prefix))
+		return -ENAMETOOLONG;
+	plen = strlen(prefix);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, plen) == 0 &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int

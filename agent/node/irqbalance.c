@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "irqbalance.h"
+#include "nfpath/base-file.h"
 #include "strbuf.h"
 
 #define HEADER                                                                                      \
@@ -47,96 +48,15 @@ cmp_uint(const void *a, const void *b)
 }
 
 /* The whole file in *ret (NUL-terminated) if it is at most 'max' bytes; -errno otherwise. */
-static int
-read_all(const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	char *buf = malloc(max + 1);
-	size_t len = 0;
-	int fd, r = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
-	for (;;) {
-		ssize_t k = read(fd, buf + len, max + 1 - len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len > max) {
-			r = -EFBIG;
-			break;
-		}
-	}
-	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	buf[len] = '\0';
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
-/* fsync the directory holding 'path', so that the rename survives a crash. */
-static int
-sync_dir(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd, r = 0;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int
 agent_irqbalance_write(const char *path, const unsigned int *irqs, size_t n, char *err,
 		       size_t errlen)
 {
 	struct strbuf text = {0};
 	unsigned *sorted = NULL;
-	char *old = NULL, *tmp = NULL;
+	char *old = NULL;
 	size_t old_len = 0;
-	int fd = -1, r;
+	int r;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -160,66 +80,21 @@ agent_irqbalance_write(const char *path, const unsigned int *irqs, size_t n, cha
 	}
 
 	/* Unchanged: leave the file (and irqbalance) alone. */
-	if (read_all(path, text.len, &old, &old_len) == 0 && old_len == text.len &&
+	if (base_read_file(path, text.len, &old, &old_len) == 0 && old_len == text.len &&
 	    memcmp(old, strbuf_str(&text), text.len) == 0) {
 		r = 0;
 		goto out;
 	}
 
-	tmp = malloc(strlen(path) + 16);
-	if (!tmp) {
-		r = -ENOMEM;
-		goto out;
-	}
-	sprintf(tmp, "%s.tmpXXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = fail(err, errlen, -errno, "%s: cannot create a temporary file beside it: %s",
-			 tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	/* irqbalance runs the policy script as its own user: the list is world-readable. */
-	if (fchmod(fd, 0644) < 0) {
-		r = fail(err, errlen, -errno, "%s: chmod 0644: %s", tmp, strerror(errno));
-		goto out;
-	}
-	r = write_all(fd, strbuf_str(&text), text.len);
+	/* The one durable write (base-file.h); irqbalance runs the policy script as its own user,
+	 * so the list is world-readable whatever nfpathd's umask. */
+	r = base_write_file_atomic(path, strbuf_str(&text), text.len, 0644);
 	if (r < 0) {
-		fail(err, errlen, r, "%s: write: %s", tmp, strerror(-r));
-		goto out;
-	}
-	if (fsync(fd) < 0) {
-		r = fail(err, errlen, -errno, "%s: fsync: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		r = fail(err, errlen, -errno, "%s: close: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = fail(err, errlen, -errno, "%s: cannot rename '%s' over it: %s", path, tmp,
-			 strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	r = sync_dir(path);
-	if (r < 0) {
-		fail(err, errlen, r, "%s: fsync of its directory: %s", path, strerror(-r));
+		fail(err, errlen, r, "%s: cannot write it: %s", path, strerror(-r));
 		goto out;
 	}
 	r = 1;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
 	free(old);
 	free(sorted);
 	strbuf_free(&text);

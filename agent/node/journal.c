@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "journal.h"
+#include "nfpath/base-file.h"
 
 #define JOURNAL_VERSION 1
 
@@ -142,35 +143,16 @@ fail_root:
 	return NULL;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 agent_journal_write(const char *state_dir, struct agent_journal *j, char *err, size_t errlen)
 {
-	char tmp[4096], path[4096];
+	char path[4096];
 	char *text = NULL;
 	json_t *root;
-	int fd = -1, dfd = -1, r;
+	int r;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", state_dir, AGENT_JOURNAL_TMPFILE) >=
-		    sizeof(tmp) ||
-	    (size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, AGENT_JOURNAL_FILE) >=
-		    sizeof(path)) {
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", state_dir, AGENT_JOURNAL_FILE) >=
+	    sizeof(path)) {
 		snprintf(err, errlen, "state directory '%s': path too long", state_dir);
 		return -ENAMETOOLONG;
 	}
@@ -191,42 +173,14 @@ agent_journal_write(const char *state_dir, struct agent_journal *j, char *err, s
 		snprintf(err, errlen, "journal: out of memory");
 		return -ENOMEM;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: cannot create: %s (is the state directory writable?)",
-			 tmp, strerror(-r));
-		goto out;
-	}
-	r = write_all(fd, text, strlen(text));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0 && fsync(fd) != 0)
-		r = -errno;
+	/* The one durable write (base-file.h): the old journal or the new one, never a torn one. */
+	r = base_write_file_atomic(path, text, strlen(text), 0600);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: write failed: %s (disk full?)", tmp, strerror(-r));
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(-r));
-		unlink(tmp);
-		goto out;
-	}
-	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd); /* the rename is durable; failure here only weakens that */
-		close(dfd);
-	}
-	r = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
+		snprintf(err, errlen,
+			 "%s: cannot write: %s (is the state directory writable? disk full?)", path,
+			 strerror(-r));
 		j->generation--;
+	}
 	free(text);
 	return r;
 }
@@ -358,7 +312,9 @@ agent_journal_load(const char *state_dir, struct agent_journal **ret_j, int *ret
 	}
 	if (ret_stale_tmp)
 		*ret_stale_tmp = 0;
-	if (unlink(tmp) == 0 && ret_stale_tmp)
+	/* A writer killed before its rename leaves '.journal.json.tmp.PID' (journal.json.tmp from
+	 * versions before the common write): the journal beside it is the valid one. */
+	if ((unlink(tmp) == 0 || base_remove_stale_temps(path) > 0) && ret_stale_tmp)
 		*ret_stale_tmp = 1;
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {

@@ -64,7 +64,7 @@ int agent_journal_remove_vf(struct agent_journal *j, const char *pf, unsigned in
 int agent_journal_write(const char *state_dir, struct agent_journal *j, char *err, size_t errlen);
 
 /*
- * Read STATE_DIR/journal.json. A leftover journal.json.tmp (a crash between write and rename)
+ * Read STATE_DIR/journal.json. A leftover temporary journal (a crash between write and rename)
  * is removed and *ret_stale_tmp set to 1 (when not NULL): the journal before it is the valid one.
  * Returns 0 and *ret_j, -ENOENT (no journal: a first start), -EINVAL (corrupt: err says where
  * and what to do), or another -errno.

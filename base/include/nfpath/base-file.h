@@ -14,8 +14,9 @@
 /*
  * Replace 'path' with 'len' bytes of 'data': a temporary file beside it ('.NAME.tmp.PID'),
  * written whole, fsync'ed, renamed over 'path', and then 'path's directory fsync'ed, so the
- * rename itself survives a power cut. 'mode' is the new file's mode (before the umask). A failed
- * write removes its temporary file and leaves 'path' as it was.
+ * rename itself survives a power cut. 'mode' is the new file's mode, exactly (fchmod: not
+ * narrowed by the umask, since a reader such as irqbalance may depend on it). A failed write
+ * removes its temporary file and leaves 'path' as it was.
  * Returns 0, or -errno: -ENAMETOOLONG, -ENOSPC and the errors of open(2), write(2), fsync(2),
  * rename(2).
  */
@@ -30,6 +31,12 @@ int base_write_text_atomic(const char *path, const char *text, mode_t mode);
  * exists (and is left alone), or -errno as base_write_file_atomic().
  */
 int base_write_file_once(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * Remove the temporary files that writers of 'path' killed before their rename left beside it
+ * ('.NAME.tmp.*'). Returns how many were removed, or -errno when the directory cannot be read.
+ */
+int base_remove_stale_temps(const char *path);
 
 /* The steps of base_write_file_atomic(), for crash tests (base_file_set_crash_hook()). */
 enum base_write_step {

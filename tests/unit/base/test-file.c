@@ -94,7 +94,26 @@ test_killed_at_each_step(void **state)
 		else
 			assert_string_equal(got, new_text);
 		free(got);
+		/* A writer killed before its rename leaves its temporary file; it can be swept. */
+		assert_int_equal(base_remove_stale_temps(path), s < BASE_WRITE_RENAMED ? 1 : 0);
+		assert_int_equal(base_remove_stale_temps(path), 0);
 	}
+}
+
+/* The mode is exact: a restrictive umask does not narrow a file that others must read. */
+static void
+test_mode_is_exact(void **state)
+{
+	char path[300];
+	struct stat st;
+	mode_t old = umask(077);
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/world-readable", dir);
+	assert_int_equal(base_write_text_atomic(path, "1\n", 0644), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
 }
 
 static void
@@ -171,6 +190,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_killed_at_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_once_keeps_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write_leaves_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_refuses_fifo_and_caps, setup, teardown),
