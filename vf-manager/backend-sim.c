@@ -31,8 +31,11 @@
 
 #include <jansson.h>
 
+#include "backend-sim.h"
 #include "backend.h"
-#include "vfm-internal.h"
+#include "ctx.h"
+#include "saved.h"
+#include "sysfs.h"
 
 #define SIM_MARKER  "NFPATH-SIMULATED"
 #define SIM_STATE   "nfpath-sim"

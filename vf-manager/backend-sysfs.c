@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "backend.h"
-#include "vfm-internal.h"
+#include "ctx.h"
+#include "netlink.h"
+#include "sysfs.h"
 
 static int
 sysfs_open(struct vfm_ctx *ctx, const struct vfm_options *opts)

@@ -6,6 +6,7 @@
  * few operations, so that the simulator exercises the same code as the real system (as OVS's
  * netdev-dummy stands beside its real netdev providers).
  *
+ * backend.c:       vfm_attr_write(), the one write every change goes through.
  * backend-sysfs.c: sysfs writes with a time-out and EBUSY retries, VF state through rtnetlink.
  * backend-sim.c:   a sysfs-shaped tree under a directory; writes to it are interpreted the way
  *                  the kernel would (sriov_numvfs, driver_override, unbind, drivers_probe,
@@ -14,7 +15,12 @@
 #ifndef NFPATH_VFM_BACKEND_H
 #define NFPATH_VFM_BACKEND_H
 
-#include "vfm-internal.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nfpath/vfm.h"
+
+struct vfm_ctx;
 
 struct vfm_backend_ops {
 	const char *name; /* "sysfs+netlink", "sim" */
@@ -36,6 +42,10 @@ struct vfm_backend_ops {
 	int (*vf_set)(struct vfm_ctx *ctx, const struct vfm_pf *pf, unsigned int vf,
 		      const struct vfm_vf_config *cfg);
 };
+
+/* Write an attribute through ctx's backend (backend.c); with retry_busy, EBUSY is retried
+ * ctx->busy_retries times with backoff (50 ms, doubling). Returns 0 or -errno. */
+int vfm_attr_write(struct vfm_ctx *ctx, const char *path, const char *value, bool retry_busy);
 
 extern const struct vfm_backend_ops vfm_backend_sysfs;
 extern const struct vfm_backend_ops vfm_backend_sim;

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "vfm-internal.h"
+#include "ctx.h"
+#include "sysfs.h"
 
 static void VFM_FMT(2, 3) add_problem(char **problems, const char *fmt, ...)
 {
@@ -226,7 +227,7 @@ vf_clear(struct vfm_vf *vf)
 	memset(vf, 0, sizeof(*vf));
 }
 
-void
+static void
 vfm_pf_clear(struct vfm_pf *pf)
 {
 	for (size_t i = 0; i < pf->n_vfs; i++)
@@ -315,7 +316,7 @@ read_nsim_max_vfs(struct vfm_ctx *ctx, const char *id, struct vfm_pf *pf)
 		    path, r < 0 ? strerror(-r) : "garbage");
 }
 
-int
+static int
 vfm_pf_fill(struct vfm_ctx *ctx, const char *devdir, const char *id, const char *bus,
 	    struct vfm_pf *pf)
 {

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "vfm-internal.h"
+#include "ctx.h"
+#include "sysfs.h"
 
 int
 vfm_irq_set_affinity(struct vfm_ctx *ctx, unsigned int irq, const struct vfm_cpuset *cpus)

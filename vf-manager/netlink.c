@@ -23,7 +23,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/sriov.h>
 
-#include "vfm-internal.h"
+#include "netlink.h"
 
 int
 vfm_nle_to_errno(int nle)

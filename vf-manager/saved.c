@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfm-internal.h"
+#include "ctx.h"
+#include "saved.h"
 
 #define SAVED_MAGIC "nfpath-vf-saved 1"
 

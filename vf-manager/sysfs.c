@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vfm-internal.h"
+#include "sysfs.h"
 
 int
 vfm_path(char *buf, size_t len, const char *fmt, ...)

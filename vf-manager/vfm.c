@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The context and every change vf-manager makes, written once over the backend ops
+ * The context's life and every change vf-manager makes, written once over the backend ops
  * (backend.h): the VF-count rules, VF configuration with read-back and rollback, saving and
  * restoring a VF's original state, and driver binding. Discovery is in discover.c, IRQs in
- * irq.c.
+ * irq.c, the context's errors and log in ctx.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,50 +13,8 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "vfm-internal.h"
-
-static vfm_print_fn print_fn;
-
-vfm_print_fn
-vfm_set_print(vfm_print_fn fn)
-{
-	vfm_print_fn old = print_fn;
-
-	print_fn = fn;
-	return old;
-}
-
-void
-vfm_log(enum vfm_print_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!print_fn)
-		return;
-	va_start(ap, fmt);
-	print_fn(level, fmt, ap);
-	va_end(ap);
-}
-
-int
-vfm_fail(struct vfm_ctx *ctx, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ctx)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
-	va_end(ap);
-	vfm_debug("%s", ctx->err);
-	return err;
-}
-
-const char *
-vfm_ctx_last_error(const struct vfm_ctx *ctx)
-{
-	return ctx ? ctx->err : "";
-}
+#include "ctx.h"
+#include "sysfs.h"
 
 const char *
 vfm_ctx_backend_name(const struct vfm_ctx *ctx)
@@ -165,32 +123,6 @@ vfm_ctx_free(struct vfm_ctx *ctx)
 	free(ctx->sysfs_root);
 	free(ctx->procfs_root);
 	free(ctx);
-}
-
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-int
-vfm_attr_write(struct vfm_ctx *ctx, const char *path, const char *value, bool retry_busy)
-{
-	unsigned int backoff = 50;
-	int r;
-
-	for (unsigned int attempt = 0;; attempt++) {
-		r = ctx->ops->write_attr(ctx, path, value);
-		vfm_debug("write '%s' > %s: %s", value, path, r < 0 ? strerror(-r) : "ok");
-		if (r != -EBUSY || !retry_busy || attempt >= ctx->busy_retries)
-			return r;
-		sleep_ms(backoff);
-		if (backoff < 1000)
-			backoff *= 2;
-	}
 }
 
 /* ---- VF count --------------------------------------------------------------------------- */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The datapath's part of apply (apply.h): NF slots, vhost-user ports, chains and steering flows
- * on nfpath-dp, through its control socket. The datapath keeps no durable state, so every run
- * lists what it has (nf_list, port_list, flow_list, chain_list) and sends what is missing or
- * different: after a datapath restart that is a full replay.
+ * The datapath's part of apply (apply.h, apply-dp.h): NF slots, vhost-user ports, chains and
+ * steering flows on nfpath-dp, through its control socket. The datapath keeps no durable state, so
+ * every run lists what it has (nf_list, port_list, flow_list, chain_list) and sends what is missing
+ * or different: after a datapath restart that is a full replay.
  *
  * Names and numbers: an NF workload's slot is named as the workload (and is its own service); a
  * VM's vhost-user port is net_vhost_WORKLOAD; chain numbers are allocated by nfpathd and kept in
@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply-internal.h"
-#include "daemon.h"
+#include "apply-dp.h"
 
 #define CHAIN_ID_MAX 1023 /* the control protocol's chain numbers are 0-1023; 0 is not used */
 
@@ -31,7 +30,7 @@ list(struct apply_run *r, const char *op, const char *member)
 {
 	json_t *res = NULL, *v;
 
-	if (agent_dp_client_request(r->d->dp, op, NULL, &res) < 0)
+	if (agent_dp_client_request(r->node->dp, op, NULL, &res) < 0)
 		return NULL;
 	v = json_incref(json_object_get(res, member));
 	json_decref(res);
@@ -42,14 +41,14 @@ void
 apply_dp_begin(struct apply_run *r)
 {
 	r->dp_ok = false;
-	if (!r->d->dp) {
+	if (!r->node->dp) {
 		snprintf(r->dp_error, sizeof(r->dp_error),
 			 "the datapath is off (no datapath_socket in the settings)");
 		return;
 	}
 	r->dp_ports = list(r, "port_list", "ports");
 	if (!r->dp_ports) {
-		snprintf(r->dp_error, sizeof(r->dp_error), "%s", r->d->dp->err);
+		snprintf(r->dp_error, sizeof(r->dp_error), "%s", r->node->dp->err);
 		return;
 	}
 	r->dp_flows = list(r, "flow_list", "flows");
@@ -58,7 +57,7 @@ apply_dp_begin(struct apply_run *r)
 	if (!r->dp_nfs) /* nfpath-dp without an NF table: no NF slots */
 		r->dp_nfs = json_array();
 	if (!r->dp_flows || !r->dp_chains) {
-		snprintf(r->dp_error, sizeof(r->dp_error), "%s", r->d->dp->err);
+		snprintf(r->dp_error, sizeof(r->dp_error), "%s", r->node->dp->err);
 		return;
 	}
 	r->dp_ok = true;
@@ -142,7 +141,7 @@ unlist(json_t *arr, json_t *item)
 static unsigned int
 id_get(struct apply_run *r, const char *key, bool create)
 {
-	json_t *ids = r->d->journal->ids;
+	json_t *ids = r->node->journal->ids;
 	json_t *v = json_object_get(ids, key);
 	bool used[CHAIN_ID_MAX + 1] = {false};
 	const char *k;
@@ -184,7 +183,7 @@ id_get(struct apply_run *r, const char *key, bool create)
 static void
 id_drop(struct apply_run *r, const char *key)
 {
-	json_object_del(r->d->journal->ids, key);
+	json_object_del(r->node->journal->ids, key);
 }
 
 /* The datapath port of a NIC's uplink: its devargs up to the first comma ("net_tap0"). */
@@ -232,9 +231,9 @@ ensure_chain(struct apply_run *r, const char *what, unsigned int id, json_t *hop
 	r->res->checked++;
 	if (have && !force && hops_equal(hops, json_object_get(have, "hops")))
 		return 0;
-	ret = agent_dp_chain_set(r->d->dp, id, hops, on_hop_down, NULL);
+	ret = agent_dp_chain_set(r->node->dp, id, hops, on_hop_down, NULL);
 	if (ret < 0) {
-		apply_problem(r, "%s: chain_set %u: %s", what, id, r->d->dp->err);
+		apply_problem(r, "%s: chain_set %u: %s", what, id, r->node->dp->err);
 		return ret;
 	}
 	apply_changed(r, "datapath: chain %u set for %s", id, what);
@@ -259,10 +258,11 @@ ensure_flow(struct apply_run *r, const char *what, const uint8_t mac[VFM_MAC_LEN
 	     strcmp(str_or(json_string_value(json_object_get(have, "port")), ""), port) == 0)) {
 		res = json_incref(have);
 	} else {
-		ret = agent_dp_flow_add(r->d->dp, m, vlan, id, port && port[0] ? port : NULL, &res);
+		ret = agent_dp_flow_add(r->node->dp, m, vlan, id, port && port[0] ? port : NULL,
+					&res);
 		if (ret < 0) {
 			apply_problem(r, "%s: flow_add %s vlan %u -> chain %u: %s", what, m, vlan,
-				      id, r->d->dp->err);
+				      id, r->node->dp->err);
 			return NULL;
 		}
 		apply_changed(r, "datapath: %s vlan %u steered to chain %u (%s) for %s", m, vlan,
@@ -289,8 +289,9 @@ remove_flow(struct apply_run *r, const uint8_t mac[VFM_MAC_LEN], unsigned int vl
 	r->res->checked++;
 	if (!have || json_integer_value(json_object_get(have, "chain")) != (json_int_t)id)
 		return;
-	if (agent_dp_flow_del(r->d->dp, m, vlan) < 0 && strcmp(r->d->dp->err_type, "not_found")) {
-		apply_problem(r, "flow_del %s vlan %u: %s", m, vlan, r->d->dp->err);
+	if (agent_dp_flow_del(r->node->dp, m, vlan) < 0 &&
+	    strcmp(r->node->dp->err_type, "not_found")) {
+		apply_problem(r, "flow_del %s vlan %u: %s", m, vlan, r->node->dp->err);
 		return;
 	}
 	unlist(r->dp_flows, have);
@@ -305,8 +306,8 @@ remove_chain(struct apply_run *r, unsigned int id)
 	r->res->checked++;
 	if (!have)
 		return;
-	if (agent_dp_chain_del(r->d->dp, id) < 0 && strcmp(r->d->dp->err_type, "not_found")) {
-		apply_problem(r, "chain_del %u: %s", id, r->d->dp->err);
+	if (agent_dp_chain_del(r->node->dp, id) < 0 && strcmp(r->node->dp->err_type, "not_found")) {
+		apply_problem(r, "chain_del %u: %s", id, r->node->dp->err);
 		return;
 	}
 	unlist(r->dp_chains, have);
@@ -326,8 +327,8 @@ ensure_vhost(struct apply_run *r, const char *name, char *sock, size_t socklen)
 	have = find_by(r->dp_ports, "name", port);
 	r->res->checked++;
 	if (!have) {
-		if (agent_dp_vhost_add(r->d->dp, name, &res) < 0) {
-			apply_problem(r, "'%s': vhost_add: %s", name, r->d->dp->err);
+		if (agent_dp_vhost_add(r->node->dp, name, &res) < 0) {
+			apply_problem(r, "'%s': vhost_add: %s", name, r->node->dp->err);
 			return -EIO;
 		}
 		apply_changed(r, "datapath: vhost-user port %s added for VM '%s'", port, name);
@@ -356,10 +357,10 @@ ensure_nf_slot(struct apply_run *r, const struct agent_alloc_entry *e)
 		args = json_pack("{s:s,s:s}", "name", e->workload, "service", e->workload);
 		if (args && cpu >= 0)
 			json_object_set_new(args, "cpu", json_integer(cpu));
-		ret = agent_dp_client_request(r->d->dp, "nf_add", args, NULL);
+		ret = agent_dp_client_request(r->node->dp, "nf_add", args, NULL);
 		json_decref(args);
 		if (ret < 0) {
-			apply_problem(r, "'%s': nf_add: %s", e->workload, r->d->dp->err);
+			apply_problem(r, "'%s': nf_add: %s", e->workload, r->node->dp->err);
 			return ret;
 		}
 		apply_changed(r, "datapath: NF slot '%s' added (CPU %d)", e->workload, cpu);
@@ -462,8 +463,8 @@ apply_dp_remove_software(struct apply_run *r, const struct agent_alloc_entry *e,
 			return;
 		snprintf(sock, socklen, "%s",
 			 str_or(json_string_value(json_object_get(have, "vhost_socket")), ""));
-		if (agent_dp_vhost_del(r->d->dp, e->workload) < 0) {
-			apply_problem(r, "'%s': vhost_del: %s", e->workload, r->d->dp->err);
+		if (agent_dp_vhost_del(r->node->dp, e->workload) < 0) {
+			apply_problem(r, "'%s': vhost_del: %s", e->workload, r->node->dp->err);
 			return;
 		}
 		unlist(r->dp_ports, have);
@@ -474,9 +475,9 @@ apply_dp_remove_software(struct apply_run *r, const struct agent_alloc_entry *e,
 	r->res->checked++;
 	if (!have)
 		return;
-	if (agent_dp_nf_del(r->d->dp, e->workload) < 0) {
-		apply_problem(r, "'%s': nf_del: %s%s", e->workload, r->d->dp->err,
-			      strcmp(r->d->dp->err_type, "busy") == 0
+	if (agent_dp_nf_del(r->node->dp, e->workload) < 0) {
+		apply_problem(r, "'%s': nf_del: %s%s", e->workload, r->node->dp->err,
+			      strcmp(r->node->dp->err_type, "busy") == 0
 				      ? " (stop the NF process; nfpathd retries at the next resync)"
 				      : "");
 		return;

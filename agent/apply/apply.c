@@ -7,146 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply-internal.h"
-#include "daemon.h"
+#include "apply-dp.h"
+#include "apply-run.h"
+#include "apply.h"
 #include "irqbalance.h"
-
-/* ---- results and messages -------------------------------------------------------------------- */
-
-void
-agent_apply_result_init(struct agent_apply_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	res->errors = json_array();
-	res->notes = json_array();
-	res->placements = json_array();
-	res->chains = json_array();
-}
-
-void
-agent_apply_result_clear(struct agent_apply_result *res)
-{
-	json_decref(res->errors);
-	json_decref(res->notes);
-	json_decref(res->placements);
-	json_decref(res->chains);
-	memset(res, 0, sizeof(*res));
-}
-
-enum msg_kind { MSG_PROBLEM, MSG_NOTE, MSG_CHANGED };
-
-/* Log one line of the run and keep it where 'nfpathctl status/apply' shows it. */
-__attribute__((format(printf, 3, 0))) static void
-apply_vmsg(struct apply_run *r, enum msg_kind kind, const char *fmt, va_list ap)
-{
-	char line[1024];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
-	agent_log(kind == MSG_PROBLEM ? AGENT_LOG_ERR : AGENT_LOG_INFO, "apply: %s", line);
-	if (kind == MSG_CHANGED) {
-		r->res->changed++;
-		return;
-	}
-	json_array_append_new(kind == MSG_PROBLEM ? r->res->errors : r->res->notes,
-			      json_string(line));
-	if (kind == MSG_PROBLEM && r->pl)
-		json_array_append_new(json_object_get(r->pl, "errors"), json_string(line));
-}
-
-void
-apply_problem(struct apply_run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	apply_vmsg(r, MSG_PROBLEM, fmt, ap);
-	va_end(ap);
-}
-
-void
-apply_note(struct apply_run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	apply_vmsg(r, MSG_NOTE, fmt, ap);
-	va_end(ap);
-}
-
-void
-apply_changed(struct apply_run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	apply_vmsg(r, MSG_CHANGED, fmt, ap);
-	va_end(ap);
-}
-
-json_t *
-apply_cpus_json(const struct vfm_cpuset *c)
-{
-	char buf[4096];
-
-	if (!vfm_cpuset_count(c) || vfm_cpuset_format(c, buf, sizeof(buf)) < 0)
-		return json_null();
-	return json_string(buf);
-}
-
-void
-apply_mac_str(const uint8_t mac[VFM_MAC_LEN], char buf[VFM_MAC_STRLEN])
-{
-	vfm_mac_format(mac, buf, VFM_MAC_STRLEN);
-}
-
-int
-apply_journal_save(struct apply_run *r)
-{
-	struct agent_daemon *d = r->d;
-	int ret = agent_journal_write(d->settings->state_dir, d->journal, d->journal_error,
-				      sizeof(d->journal_error));
-
-	if (ret < 0)
-		apply_problem(r, "%s", d->journal_error);
-	else
-		d->journal_error[0] = '\0';
-	return ret;
-}
 
 /* ---- the node as vf-manager sees it -----------------------------------------------------------
  */
 
-const struct vfm_pf *
-apply_vfm_pf(const struct agent_daemon *d, const char *name)
-{
-	for (size_t i = 0; d->inv && name && i < d->inv->n_pfs; i++) {
-		const struct vfm_pf *pf = &d->inv->pfs[i];
-
-		if (strcmp(pf->netdev, name) == 0 || strcmp(pf->id, name) == 0)
-			return pf;
-	}
-	return NULL;
-}
-
-const struct vfm_vf *
-apply_vfm_vf(const struct vfm_pf *pf, unsigned int index)
-{
-	for (size_t i = 0; pf && i < pf->n_vfs; i++) {
-		if (pf->vfs[i].index == index)
-			return &pf->vfs[i];
-	}
-	return NULL;
-}
-
 static void
 reload_inventory(struct apply_run *r)
 {
-	struct vfm_inventory *inv = NULL;
-
-	if (vfm_inventory_load(r->d->vfm, &inv) == 0) {
-		vfm_inventory_free(r->d->inv);
-		r->d->inv = inv;
-	}
+	agent_node_reload_inventory(r->node);
 }
 
 /* ---- VFs ------------------------------------------------------------------------------------- */
@@ -217,14 +89,15 @@ create_vfs(struct apply_run *r)
 		if (a->type != AGENT_ACT_CREATE_VFS)
 			continue;
 		r->res->checked++;
-		pf = apply_vfm_pf(r->d, a->pf);
+		pf = agent_node_pf(r->node, a->pf);
 		if (pf && pf->num_vfs >= 0 && (unsigned)pf->num_vfs >= a->vf)
 			continue;
-		ret = vfm_pf_set_num_vfs(r->d->vfm, a->pf, a->vf, 0);
+		ret = vfm_pf_set_num_vfs(r->node->vfm, a->pf, a->vf, 0);
 		if (ret < 0) {
 			apply_problem(r, "create %u VFs on %s: %s%s", a->vf, a->pf,
-				      vfm_ctx_last_error(r->d->vfm) ? vfm_ctx_last_error(r->d->vfm)
-								    : strerror(-ret),
+				      vfm_ctx_last_error(r->node->vfm)
+					      ? vfm_ctx_last_error(r->node->vfm)
+					      : strerror(-ret),
 				      ret == -EBUSY ? " (a VF is in use: free it, or lower the "
 						      "policy's max_vfs to the VFs that exist)"
 						    : "");
@@ -244,16 +117,16 @@ journal_vf_original(struct apply_run *r, const struct vfm_pf *pf, unsigned int v
 	struct vfm_vf_saved saved;
 	int ret;
 
-	if (agent_journal_find_vf(r->d->journal, pf->id, vf) ||
-	    agent_journal_find_vf(r->d->journal, pf->netdev, vf))
+	if (agent_journal_find_vf(r->node->journal, pf->id, vf) ||
+	    agent_journal_find_vf(r->node->journal, pf->netdev, vf))
 		return 0;
-	ret = vfm_vf_save(r->d->vfm, pf->netdev[0] ? pf->netdev : pf->id, vf, &saved);
+	ret = vfm_vf_save(r->node->vfm, pf->netdev[0] ? pf->netdev : pf->id, vf, &saved);
 	if (ret < 0) {
 		apply_problem(r, "VF %s#%u: cannot read its state to journal it: %s", pf->netdev,
 			      vf, strerror(-ret));
 		return ret;
 	}
-	ret = agent_journal_add_vf(r->d->journal, &saved);
+	ret = agent_journal_add_vf(r->node->journal, &saved);
 	if (ret < 0)
 		return ret;
 	return apply_journal_save(r) < 0 ? -EIO : 0;
@@ -271,9 +144,9 @@ pin_irqs(struct apply_run *r, const struct vfm_vf *vf, const struct vfm_cpuset *
 		int ret;
 
 		r->res->checked++;
-		if (vfm_irq_get_affinity(r->d->vfm, vf->irqs[i], &have) != 0 ||
+		if (vfm_irq_get_affinity(r->node->vfm, vf->irqs[i], &have) != 0 ||
 		    !vfm_cpuset_equal(&have, cpus)) {
-			ret = vfm_irq_set_affinity(r->d->vfm, vf->irqs[i], cpus);
+			ret = vfm_irq_set_affinity(r->node->vfm, vf->irqs[i], cpus);
 			if (ret == VFM_IRQ_MANAGED) {
 				is_managed = true;
 				managed++;
@@ -283,7 +156,7 @@ pin_irqs(struct apply_run *r, const struct vfm_vf *vf, const struct vfm_cpuset *
 			} else {
 				pinned++;
 			}
-			if (vfm_irq_get_affinity(r->d->vfm, vf->irqs[i], &have) != 0)
+			if (vfm_irq_get_affinity(r->node->vfm, vf->irqs[i], &have) != 0)
 				memset(&have, 0, sizeof(have));
 		}
 		json_array_append_new(
@@ -307,8 +180,8 @@ static void
 ensure_vf(struct apply_run *r, const struct agent_alloc_entry *e, const struct agent_workload *w)
 {
 	const struct agent_nic *nic = &r->p->nics[w->nic];
-	const struct vfm_pf *pf = apply_vfm_pf(r->d, e->pf);
-	const struct vfm_vf *vf = apply_vfm_vf(pf, e->vf);
+	const struct vfm_pf *pf = agent_node_pf(r->node, e->pf);
+	const struct vfm_vf *vf = agent_node_vf(pf, e->vf);
 	struct vfm_vf_config want, have;
 	uint32_t diff;
 	int ret;
@@ -321,7 +194,7 @@ ensure_vf(struct apply_run *r, const struct agent_alloc_entry *e, const struct a
 	}
 	json_object_set_new(r->pl, "pci", vf->pci[0] ? json_string(vf->pci) : json_null());
 	want_vf_config(w, &want);
-	ret = vfm_vf_get_config(r->d->vfm, pf->netdev, e->vf, &have);
+	ret = vfm_vf_get_config(r->node->vfm, pf->netdev, e->vf, &have);
 	if (ret < 0)
 		memset(&have, 0, sizeof(have));
 	diff = vf_config_diff(&want, &have);
@@ -329,12 +202,12 @@ ensure_vf(struct apply_run *r, const struct agent_alloc_entry *e, const struct a
 		if (journal_vf_original(r, pf, e->vf) < 0)
 			return;
 		want.mask = diff;
-		ret = vfm_vf_set_config(r->d->vfm, pf->netdev, e->vf, &want);
+		ret = vfm_vf_set_config(r->node->vfm, pf->netdev, e->vf, &want);
 		if (ret < 0) {
-			apply_problem(r, "'%s': configure VF %s#%u: %s", e->workload, pf->netdev,
-				      e->vf,
-				      vfm_ctx_last_error(r->d->vfm) ? vfm_ctx_last_error(r->d->vfm)
-								    : strerror(-ret));
+			apply_problem(
+				r, "'%s': configure VF %s#%u: %s", e->workload, pf->netdev, e->vf,
+				vfm_ctx_last_error(r->node->vfm) ? vfm_ctx_last_error(r->node->vfm)
+								 : strerror(-ret));
 			return;
 		}
 		apply_changed(r, "configured VF %s#%u (%s) for '%s' (fields 0x%x)", pf->netdev,
@@ -347,12 +220,13 @@ ensure_vf(struct apply_run *r, const struct agent_alloc_entry *e, const struct a
 		r->res->checked++;
 		if (journal_vf_original(r, pf, e->vf) < 0)
 			return;
-		ret = vfm_vf_bind(r->d->vfm, pf->netdev, e->vf, nic->vf_driver);
+		ret = vfm_vf_bind(r->node->vfm, pf->netdev, e->vf, nic->vf_driver);
 		if (ret < 0)
 			apply_problem(r, "'%s': bind VF %s to %s: %s", e->workload, vf->pci,
 				      nic->vf_driver,
-				      vfm_ctx_last_error(r->d->vfm) ? vfm_ctx_last_error(r->d->vfm)
-								    : strerror(-ret));
+				      vfm_ctx_last_error(r->node->vfm)
+					      ? vfm_ctx_last_error(r->node->vfm)
+					      : strerror(-ret));
 		else
 			apply_changed(r, "bound VF %s to %s for NF '%s'", vf->pci, nic->vf_driver,
 				      e->workload);
@@ -365,28 +239,28 @@ ensure_vf(struct apply_run *r, const struct agent_alloc_entry *e, const struct a
 static void
 release_vf(struct apply_run *r, const char *pf_name, unsigned int vfi)
 {
-	const struct vfm_pf *pf = apply_vfm_pf(r->d, pf_name);
-	const struct vfm_vf *vf = apply_vfm_vf(pf, vfi);
+	const struct vfm_pf *pf = agent_node_pf(r->node, pf_name);
+	const struct vfm_vf *vf = agent_node_vf(pf, vfi);
 	const struct vfm_vf_saved *saved;
 	int ret;
 
 	r->res->checked++;
 	if (!pf)
 		return;
-	saved = agent_journal_find_vf(r->d->journal, pf->id, vfi);
+	saved = agent_journal_find_vf(r->node->journal, pf->id, vfi);
 	if (!saved)
-		saved = agent_journal_find_vf(r->d->journal, pf->netdev, vfi);
+		saved = agent_journal_find_vf(r->node->journal, pf->netdev, vfi);
 	if (saved) {
 		char key[32];
 
-		ret = vfm_vf_restore(r->d->vfm, saved);
+		ret = vfm_vf_restore(r->node->vfm, saved);
 		if (ret < 0 && ret != -ENODEV && ret != -EINVAL) {
 			apply_problem(r, "release VF %s#%u: restore failed: %s", pf->netdev, vfi,
 				      strerror(-ret));
 			return;
 		}
 		snprintf(key, sizeof(key), "%s", saved->pf);
-		agent_journal_remove_vf(r->d->journal, key, vfi);
+		agent_journal_remove_vf(r->node->journal, key, vfi);
 		if (apply_journal_save(r) < 0)
 			return;
 		apply_changed(r, "released VF %s#%u (original state restored)", pf->netdev, vfi);
@@ -394,9 +268,9 @@ release_vf(struct apply_run *r, const char *pf_name, unsigned int vfi)
 	for (size_t i = 0; vf && i < vf->n_irqs; i++) {
 		struct vfm_cpuset have;
 
-		if (vfm_irq_get_affinity(r->d->vfm, vf->irqs[i], &have) == 0 &&
+		if (vfm_irq_get_affinity(r->node->vfm, vf->irqs[i], &have) == 0 &&
 		    !vfm_cpuset_equal(&have, &r->all_cpus) &&
-		    vfm_irq_set_affinity(r->d->vfm, vf->irqs[i], &r->all_cpus) == VFM_IRQ_PINNED)
+		    vfm_irq_set_affinity(r->node->vfm, vf->irqs[i], &r->all_cpus) == VFM_IRQ_PINNED)
 			apply_changed(r, "IRQ %u of released VF %s back on every CPU", vf->irqs[i],
 				      vf->pci);
 	}
@@ -416,9 +290,9 @@ domain_of(const struct apply_run *r, const char *workload)
 static bool
 virt_ready(struct apply_run *r, const char *workload)
 {
-	const char *uri = r->d->settings->libvirt_uri;
+	const char *uri = r->node->libvirt_uri;
 
-	if (r->d->virt)
+	if (r->node->virt)
 		return true;
 	if (!uri || !uri[0]) {
 		if (!r->virt_off_noted)
@@ -428,7 +302,7 @@ virt_ready(struct apply_run *r, const char *workload)
 		return false;
 	}
 	apply_problem(r, "'%s': libvirt %s unreachable: %s", workload, uri,
-		      r->d->virt_error[0] ? r->d->virt_error : "not connected");
+		      r->node->virt_error[0] ? r->node->virt_error : "not connected");
 	return false;
 }
 
@@ -437,34 +311,35 @@ ensure_vm_pins(struct apply_run *r, const struct agent_alloc_entry *e, const cha
 {
 	json_t *vcpus = json_array();
 	struct vfm_cpuset have;
-	int n = agent_virt_vcpu_count(r->d->virt, dom);
+	int n = agent_virt_vcpu_count(r->node->virt, dom);
 
 	for (int i = 0; i < n && vfm_cpuset_count(&e->cpus); i++) {
 		r->res->checked++;
-		if (agent_virt_get_vcpu_pin(r->d->virt, dom, (unsigned)i, &have) != 0 ||
+		if (agent_virt_get_vcpu_pin(r->node->virt, dom, (unsigned)i, &have) != 0 ||
 		    !vfm_cpuset_equal(&have, &e->cpus)) {
-			if (agent_virt_pin_vcpu(r->d->virt, dom, (unsigned)i, &e->cpus) < 0) {
+			if (agent_virt_pin_vcpu(r->node->virt, dom, (unsigned)i, &e->cpus) < 0) {
 				apply_problem(r, "'%s': pin vCPU %d of domain '%s': %s",
 					      e->workload, i, dom,
-					      agent_virt_last_error(r->d->virt));
+					      agent_virt_last_error(r->node->virt));
 				continue;
 			}
 			apply_changed(r, "pinned vCPU %d of '%s'", i, dom);
-			agent_virt_get_vcpu_pin(r->d->virt, dom, (unsigned)i, &have);
+			agent_virt_get_vcpu_pin(r->node->virt, dom, (unsigned)i, &have);
 		}
 		json_array_append_new(vcpus, apply_cpus_json(&have));
 	}
 	memset(&have, 0, sizeof(have));
 	if (vfm_cpuset_count(&e->emulator_cpus)) {
 		r->res->checked++;
-		if (agent_virt_get_emulator_pin(r->d->virt, dom, &have) != 0 ||
+		if (agent_virt_get_emulator_pin(r->node->virt, dom, &have) != 0 ||
 		    !vfm_cpuset_equal(&have, &e->emulator_cpus)) {
-			if (agent_virt_pin_emulator(r->d->virt, dom, &e->emulator_cpus) < 0)
+			if (agent_virt_pin_emulator(r->node->virt, dom, &e->emulator_cpus) < 0)
 				apply_problem(r, "'%s': pin the emulator of domain '%s': %s",
-					      e->workload, dom, agent_virt_last_error(r->d->virt));
+					      e->workload, dom,
+					      agent_virt_last_error(r->node->virt));
 			else
 				apply_changed(r, "pinned the emulator threads of '%s'", dom);
-			agent_virt_get_emulator_pin(r->d->virt, dom, &have);
+			agent_virt_get_emulator_pin(r->node->virt, dom, &have);
 		}
 	}
 	if (e->numa_node >= 0) {
@@ -472,11 +347,11 @@ ensure_vm_pins(struct apply_run *r, const struct agent_alloc_entry *e, const cha
 		int ret;
 
 		r->res->checked++;
-		ret = agent_virt_set_numatune(r->d->virt, dom, e->numa_node,
+		ret = agent_virt_set_numatune(r->node->virt, dom, e->numa_node,
 					      w && w->numa_affinity == AGENT_NUMA_REQUIRED);
 		if (ret < 0)
 			apply_note(r, "'%s': numatune of domain '%s' not set: %s", e->workload, dom,
-				   agent_virt_last_error(r->d->virt));
+				   agent_virt_last_error(r->node->virt));
 		else if (ret > 0)
 			apply_changed(r, "numatune of '%s': memory on NUMA node %d", dom,
 				      e->numa_node);
@@ -495,7 +370,7 @@ ensure_vm(struct apply_run *r, const struct agent_alloc_entry *e, const char *vh
 
 	if (!virt_ready(r, e->workload))
 		return;
-	ret = agent_virt_is_active(r->d->virt, dom);
+	ret = agent_virt_is_active(r->node->virt, dom);
 	if (ret == -ENOENT) {
 		apply_problem(r,
 			      "'%s': libvirt has no domain '%s' (define it, or set the workload's "
@@ -505,7 +380,7 @@ ensure_vm(struct apply_run *r, const struct agent_alloc_entry *e, const char *vh
 	}
 	r->res->checked++;
 	if (e->place == AGENT_PLACE_VF) {
-		const struct vfm_vf *vf = apply_vfm_vf(apply_vfm_pf(r->d, e->pf), e->vf);
+		const struct vfm_vf *vf = agent_node_vf(agent_node_pf(r->node, e->pf), e->vf);
 		struct vfm_pci_addr pci;
 
 		if (!vf || !vf->has_pci || vfm_pci_addr_parse(vf->pci, &pci) != 0) {
@@ -513,24 +388,24 @@ ensure_vm(struct apply_run *r, const struct agent_alloc_entry *e, const char *vh
 				      e->workload, e->pf, e->vf);
 			return;
 		}
-		ret = agent_virt_ensure_hostdev_iface(r->d->virt, dom, e->mac, &pci, e->vlan,
+		ret = agent_virt_ensure_hostdev_iface(r->node->virt, dom, e->mac, &pci, e->vlan,
 						      &skipped);
 	} else if (vhost_socket) {
-		ret = agent_virt_ensure_vhostuser_iface(r->d->virt, dom, e->mac, vhost_socket,
+		ret = agent_virt_ensure_vhostuser_iface(r->node->virt, dom, e->mac, vhost_socket,
 							&skipped);
 	} else {
 		ret = 0;
 	}
 	if (ret < 0)
 		apply_problem(r, "'%s': interface of domain '%s': %s", e->workload, dom,
-			      agent_virt_last_error(r->d->virt));
+			      agent_virt_last_error(r->node->virt));
 	else if (ret > 0)
 		apply_changed(r, "domain '%s': %s interface for %s", dom,
 			      e->place == AGENT_PLACE_VF ? "hostdev VF" : "vhost-user",
 			      e->workload);
 	if (skipped && ret > 0)
 		apply_note(r, "domain '%s': interface in its persistent config only (%s)", dom,
-			   agent_virt_last_error(r->d->virt));
+			   agent_virt_last_error(r->node->virt));
 	ensure_vm_pins(r, e, dom);
 }
 
@@ -544,11 +419,11 @@ remove_vm_iface(struct apply_run *r, const struct agent_alloc_entry *e, const ch
 	bool skipped = false, ours = false;
 	const struct vfm_vf *vf = NULL;
 
-	if (!r->d->virt || !e->has_mac)
+	if (!r->node->virt || !e->has_mac)
 		return;
 	if (e->place == AGENT_PLACE_VF)
-		vf = apply_vfm_vf(apply_vfm_pf(r->d, e->pf), e->vf);
-	if (agent_virt_get_ifaces(r->d->virt, dom, true, &ifs, &n) < 0)
+		vf = agent_node_vf(agent_node_pf(r->node, e->pf), e->vf);
+	if (agent_virt_get_ifaces(r->node->virt, dom, true, &ifs, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		char pci[32] = "";
@@ -566,7 +441,7 @@ remove_vm_iface(struct apply_run *r, const struct agent_alloc_entry *e, const ch
 	}
 	free(ifs);
 	r->res->checked++;
-	if (ours && agent_virt_remove_iface(r->d->virt, dom, e->mac, &skipped) > 0)
+	if (ours && agent_virt_remove_iface(r->node->virt, dom, e->mac, &skipped) > 0)
 		apply_changed(r, "domain '%s': removed the %s interface of the old path", dom,
 			      e->place == AGENT_PLACE_VF ? "hostdev VF" : "vhost-user");
 }
@@ -602,8 +477,8 @@ remove_entry(struct apply_run *r, const struct agent_alloc_entry *e)
 {
 	const struct agent_alloc_entry *now = agent_alloc_find(r->want, e->workload);
 
-	agent_log(AGENT_LOG_DEBUG, "apply: take down the old %s path of '%s'",
-		  agent_place_name(e->place), e->workload);
+	agent_node_log(r->node, AGENT_LOG_DEBUG, "apply: take down the old %s path of '%s'",
+		       agent_place_name(e->place), e->workload);
 	if (e->place == AGENT_PLACE_VF) {
 		if (e->type == AGENT_WORKLOAD_VM)
 			remove_vm_iface(r, e, NULL);
@@ -617,12 +492,12 @@ remove_entry(struct apply_run *r, const struct agent_alloc_entry *e)
 			remove_vm_iface(r, e, sock[0] ? sock : NULL);
 	}
 	/* A VM that left the policy: its pins go back to every CPU. */
-	if (!now && e->type == AGENT_WORKLOAD_VM && r->d->virt) {
+	if (!now && e->type == AGENT_WORKLOAD_VM && r->node->virt) {
 		const char *dom = domain_of(r, e->workload);
-		int n = agent_virt_vcpu_count(r->d->virt, dom);
+		int n = agent_virt_vcpu_count(r->node->virt, dom);
 
 		for (int i = 0; i < n && vfm_cpuset_count(&e->cpus); i++)
-			agent_virt_pin_vcpu(r->d->virt, dom, (unsigned)i, &r->all_cpus);
+			agent_virt_pin_vcpu(r->node->virt, dom, (unsigned)i, &r->all_cpus);
 		if (n > 0 && vfm_cpuset_count(&e->cpus))
 			apply_changed(r, "domain '%s' left the policy: its vCPUs may run anywhere",
 				      dom);
@@ -664,32 +539,34 @@ ensure_entry(struct apply_run *r, const struct agent_alloc_entry *e)
 		ensure_vm(r, e, sock[0] ? sock : NULL);
 }
 
-/* The IRQs nfpathd pinned, kept out of irqbalance's hands (irqbalance.h): listed beside the
- * control socket (/run/nfpath/irqbalance-banned by default, what nfpath's irqbalance policy
- * script reads), and irqbalance told to rescan when the list changed. */
+/* The IRQs this run pinned, kept out of irqbalance's hands (irqbalance.h): listed in the node's
+ * irqbalance_banned file (what nfpath's irqbalance policy script reads), and irqbalance told to
+ * rescan when the list changed. */
 static void
 irqbalance_commit(struct apply_run *r)
 {
+	const char *path = r->node->irqbalance_banned;
 	size_t n = json_array_size(r->irqs_owned), i;
-	unsigned int *irqs = calloc(n + 1, sizeof(*irqs));
-	const char *sock = r->d->settings->control_socket, *slash = strrchr(sock, '/');
-	char path[4096], err[512];
+	unsigned int *irqs;
+	char err[512];
 	json_t *v;
 	int ret;
 
+	if (!path[0])
+		return;
+	irqs = calloc(n + 1, sizeof(*irqs));
 	if (!irqs)
 		return;
 	json_array_foreach(r->irqs_owned, i, v)
 	{
 		irqs[i] = (unsigned int)json_integer_value(v);
 	}
-	snprintf(path, sizeof(path), "%.*s/irqbalance-banned", slash ? (int)(slash - sock) : 1,
-		 slash ? sock : ".");
 	ret = agent_irqbalance_write(path, irqs, n, err, sizeof(err));
 	if (ret < 0) {
 		apply_note(r, "%s", err);
 	} else if (ret > 0) {
-		int sig = agent_irqbalance_rescan(vfm_ctx_procfs_root(r->d->vfm), err, sizeof(err));
+		int sig = agent_irqbalance_rescan(vfm_ctx_procfs_root(r->node->vfm), err,
+						  sizeof(err));
 
 		apply_changed(r, "%s: %zu IRQs kept from irqbalance (%s)", path, n,
 			      sig > 0    ? "irqbalance told to rescan"
@@ -715,15 +592,16 @@ journal_alloc(json_t *o)
 }
 
 struct agent_alloc *
-agent_apply_current(struct agent_daemon *d)
+agent_apply_current(const struct agent_node *n)
 {
-	json_t *o = json_is_object(d->journal->pending) ? d->journal->pending : d->journal->applied;
+	const struct agent_journal *j = n->journal;
+	json_t *o = json_is_object(j->pending) ? j->pending : j->applied;
 	struct agent_alloc *a = journal_alloc(o);
 
 	if (!a && json_is_object(o))
-		agent_log(AGENT_LOG_WARNING,
-			  "journal %s: its allocation cannot be read; planning from scratch",
-			  d->journal_path);
+		agent_node_log(n, AGENT_LOG_WARNING,
+			       "journal %s: its allocation cannot be read; planning from scratch",
+			       n->journal_path);
 	return a;
 }
 
@@ -773,11 +651,17 @@ collect_stale(struct apply_run *r, const struct agent_alloc_entry **out, size_t 
 }
 
 int
-agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
-	    const struct agent_plan *plan, struct agent_apply_result *res)
+agent_apply(struct agent_node *node, const struct agent_policy *policy,
+	    const struct agent_inventory *inv, const struct agent_plan *plan,
+	    struct agent_apply_result *res)
 {
-	struct apply_run run = {
-		.d = d, .p = d->policy, .inv = inv, .plan = plan, .want = plan->result, .res = res};
+	struct apply_run run = {.node = node,
+				.p = policy,
+				.inv = inv,
+				.plan = plan,
+				.want = plan->result,
+				.res = res};
+	struct agent_journal *j = node->journal;
 	struct apply_run *r = &run;
 	const struct agent_alloc_entry **stale = NULL;
 	size_t n_stale, n_old_entries = 0;
@@ -788,7 +672,7 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		for (unsigned c = 0; c < VFM_CPUSET_MAX; c++)
 			if (vfm_cpuset_isset(&inv->numa[i].cpus, c))
 				vfm_cpuset_set(&run.all_cpus, c);
-	load_olds(r, d->journal);
+	load_olds(r, j);
 	for (size_t k = 0; k < run.n_olds; k++)
 		n_old_entries += run.olds[k]->n;
 	run.irqs_owned = json_array();
@@ -799,24 +683,24 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (!json_equal(want_json, d->journal->applied) || json_is_object(d->journal->pending)) {
-		json_t *old_pending = d->journal->pending;
+	if (!json_equal(want_json, j->applied) || json_is_object(j->pending)) {
+		json_t *old_pending = j->pending;
 
 		/* An interrupted apply's target that this one replaces (the policy changed in
 		 * between) may have left things on the node: keep it as an orphan until they are
 		 * taken down. */
 		if (json_is_object(old_pending) && !json_equal(old_pending, want_json)) {
-			if (json_array_size(d->journal->orphans) >= AGENT_JOURNAL_ORPHANS_MAX) {
-				agent_log(
-					AGENT_LOG_WARNING,
+			if (json_array_size(j->orphans) >= AGENT_JOURNAL_ORPHANS_MAX) {
+				agent_node_log(
+					node, AGENT_LOG_WARNING,
 					"journal: more than %d interrupted targets; the oldest is "
 					"forgotten",
 					AGENT_JOURNAL_ORPHANS_MAX);
-				json_array_remove(d->journal->orphans, 0);
+				json_array_remove(j->orphans, 0);
 			}
-			json_array_append(d->journal->orphans, old_pending);
+			json_array_append(j->orphans, old_pending);
 		}
-		d->journal->pending = json_incref(want_json);
+		j->pending = json_incref(want_json);
 		json_decref(old_pending);
 		if (apply_journal_save(r) < 0) {
 			json_decref(want_json);
@@ -873,13 +757,13 @@ agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
 	irqbalance_commit(r);
 	/* 4. Done: the target is what the node has. */
 	if (json_array_size(res->errors) == 0) {
-		json_t *old = d->journal->applied;
+		json_t *old = j->applied;
 
-		d->journal->applied = json_incref(want_json);
+		j->applied = json_incref(want_json);
 		json_decref(old);
-		json_decref(d->journal->pending);
-		d->journal->pending = json_null();
-		json_array_clear(d->journal->orphans);
+		json_decref(j->pending);
+		j->pending = json_null();
+		json_array_clear(j->orphans);
 		apply_journal_save(r);
 	}
 	json_decref(want_json);

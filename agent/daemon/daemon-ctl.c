@@ -34,10 +34,10 @@ agent_daemon_status_json(struct agent_daemon *d)
 	size_t pfs = 0, vfs = 0;
 	json_t *policy, *o;
 
-	for (size_t i = 0; d->inv && i < d->inv->n_pfs; i++)
-		if (d->inv->pfs[i].sriov_capable) {
+	for (size_t i = 0; d->node.inv && i < d->node.inv->n_pfs; i++)
+		if (d->node.inv->pfs[i].sriov_capable) {
 			pfs++;
-			vfs += d->inv->pfs[i].n_vfs;
+			vfs += d->node.inv->pfs[i].n_vfs;
 		}
 	if (d->policy)
 		policy = json_pack("{s:b,s:I,s:s,s:I,s:I,s:I,s:I}", "in_force", 1, "generation",
@@ -61,21 +61,23 @@ agent_daemon_status_json(struct agent_daemon *d)
 		      (json_int_t)d->rejected_reloads, "converges", (json_int_t)d->converges,
 		      "last_converge", (json_int_t)d->last_converge,
 		      /* inventory */
-		      "inventory", "backend", d->vfm ? vfm_ctx_backend_name(d->vfm) : "", "pfs",
-		      (json_int_t)pfs, "vfs", (json_int_t)vfs, "error", str_or_null(d->inv_error),
+		      "inventory", "backend", d->node.vfm ? vfm_ctx_backend_name(d->node.vfm) : "",
+		      "pfs", (json_int_t)pfs, "vfs", (json_int_t)vfs, "error",
+		      str_or_null(d->inv_error),
 		      /* datapath */
-		      "datapath", "socket", str_or_null(d->dp ? d->dp->path : NULL), "connected",
-		      d->dp_up, "connects", (json_int_t)(d->dp ? d->dp->connects : 0), "error",
+		      "datapath", "socket", str_or_null(d->node.dp ? d->node.dp->path : NULL),
+		      "connected", d->dp_up, "connects",
+		      (json_int_t)(d->node.dp ? d->node.dp->connects : 0), "error",
 		      str_or_null(d->dp_error),
 		      /* libvirt */
 		      "libvirt", "uri", str_or_null(d->settings->libvirt_uri), "connected",
-		      d->virt != NULL, "domains", (json_int_t)d->virt_domains, "events",
-		      (json_int_t)d->virt_events, "error", str_or_null(d->virt_error),
+		      d->node.virt != NULL, "domains", (json_int_t)d->virt_domains, "events",
+		      (json_int_t)d->virt_events, "error", str_or_null(d->node.virt_error),
 		      /* journal */
-		      "journal", "path", d->journal_path, "generation",
-		      (json_int_t)(d->journal ? d->journal->generation : 0), "vfs",
-		      (json_int_t)(d->journal ? d->journal->n_vfs : 0), "error",
-		      str_or_null(d->journal_error));
+		      "journal", "path", d->node.journal_path, "generation",
+		      (json_int_t)(d->node.journal ? d->node.journal->generation : 0), "vfs",
+		      (json_int_t)(d->node.journal ? d->node.journal->n_vfs : 0), "error",
+		      str_or_null(d->node.journal_error));
 	if (o) {
 		json_object_set_new(o, "apply",
 				    json_pack("{s:b,s:I,s:I,s:I,s:I,s:O,s:O,s:o}", "converged",
@@ -102,8 +104,8 @@ vfs_json(const struct agent_daemon *d)
 {
 	json_t *arr = json_array();
 
-	for (size_t i = 0; arr && d->inv && i < d->inv->n_pfs; i++) {
-		const struct vfm_pf *pf = &d->inv->pfs[i];
+	for (size_t i = 0; arr && d->node.inv && i < d->node.inv->n_pfs; i++) {
+		const struct vfm_pf *pf = &d->node.inv->pfs[i];
 		json_t *vfs = json_array(), *o;
 
 		if (!pf->sriov_capable)
@@ -288,16 +290,16 @@ agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 			snprintf(err, errlen, "'name' (a libvirt domain) is required");
 			return -EINVAL;
 		}
-		if (!d->virt) {
+		if (!d->node.virt) {
 			snprintf(err, errlen, "libvirt is not connected (nfpathctl status)");
 			return -ENOTCONN;
 		}
 		r = json_is_true(json_object_get(request, "inactive"))
-			    ? agent_virt_get_inactive_xml(d->virt, name, &xml)
-			    : agent_virt_get_xml(d->virt, name, &xml);
+			    ? agent_virt_get_inactive_xml(d->node.virt, name, &xml)
+			    : agent_virt_get_xml(d->node.virt, name, &xml);
 		if (r < 0) {
 			snprintf(err, errlen, "domain '%s': %s", name,
-				 agent_virt_last_error(d->virt));
+				 agent_virt_last_error(d->node.virt));
 			return r;
 		}
 		res = json_pack("{s:s,s:s}", "name", name, "xml", xml);
@@ -307,14 +309,14 @@ agent_daemon_ctl_handle(void *opaque, const char *op, json_t *request,
 	} else if (strcmp(op, "vfs") == 0) {
 		res = vfs_json(d);
 	} else if (strcmp(op, "stats") == 0) {
-		if (!d->dp) {
+		if (!d->node.dp) {
 			snprintf(err, errlen,
 				 "the datapath is off (no datapath_socket configured)");
 			return -ENOTCONN;
 		}
-		r = agent_dp_stats(d->dp, &res);
+		r = agent_dp_stats(d->node.dp, &res);
 		if (r < 0) {
-			snprintf(err, errlen, "datapath: %s", d->dp->err);
+			snprintf(err, errlen, "datapath: %s", d->node.dp->err);
 			return r;
 		}
 	} else if (strcmp(op, "reload") == 0) {

@@ -40,6 +40,14 @@ agent_log(int prio, const char *fmt, ...)
 	fflush(stderr);
 }
 
+/* The apply engine's lines (agent-node.h) go to the same log. */
+static void
+node_log(void *opaque, int prio, const char *line)
+{
+	(void)opaque;
+	agent_log(prio, "%s", line);
+}
+
 __attribute__((format(printf, 2, 0))) static int
 vfm_print(enum vfm_print_level level, const char *fmt, va_list args)
 {
@@ -151,7 +159,7 @@ open_vfm(struct agent_daemon *d)
 		vo.sysfs_root = s->sysfs_root;
 		vo.procfs_root = s->procfs_root;
 	}
-	r = vfm_ctx_new(&vo, &d->vfm, &msg);
+	r = vfm_ctx_new(&vo, &d->node.vfm, &msg);
 	if (r < 0) {
 		agent_log(AGENT_LOG_ERR, "vf-manager (%s backend): %s",
 			  agent_vf_backend_name(s->vf_backend), msg ? msg : strerror(-r));
@@ -160,8 +168,8 @@ open_vfm(struct agent_daemon *d)
 	}
 	free(msg);
 	agent_log(AGENT_LOG_INFO, "vf-manager: backend %s, sysfs %s, procfs %s",
-		  vfm_ctx_backend_name(d->vfm), vfm_ctx_sysfs_root(d->vfm),
-		  vfm_ctx_procfs_root(d->vfm));
+		  vfm_ctx_backend_name(d->node.vfm), vfm_ctx_sysfs_root(d->node.vfm),
+		  vfm_ctx_procfs_root(d->node.vfm));
 	return 0;
 }
 
@@ -171,26 +179,27 @@ open_journal(struct agent_daemon *d)
 	const char *dir = d->settings->state_dir;
 	int stale = 0, r;
 
-	snprintf(d->journal_path, sizeof(d->journal_path), "%s/%s", dir, AGENT_JOURNAL_FILE);
-	r = agent_journal_load(dir, &d->journal, &stale, d->journal_error,
-			       sizeof(d->journal_error));
+	snprintf(d->node.journal_path, sizeof(d->node.journal_path), "%s/%s", dir,
+		 AGENT_JOURNAL_FILE);
+	r = agent_journal_load(dir, &d->node.journal, &stale, d->node.journal_error,
+			       sizeof(d->node.journal_error));
 	if (stale)
 		agent_log(AGENT_LOG_WARNING,
 			  "%s/%s: removed a journal left half-written by a crash; the previous "
 			  "journal is the valid one",
 			  dir, AGENT_JOURNAL_TMPFILE);
 	if (r == -ENOENT) {
-		d->journal = agent_journal_new();
-		d->journal_error[0] = '\0';
-		agent_log(AGENT_LOG_INFO, "%s: no journal yet (first start)", d->journal_path);
-		return d->journal ? 0 : -ENOMEM;
+		d->node.journal = agent_journal_new();
+		d->node.journal_error[0] = '\0';
+		agent_log(AGENT_LOG_INFO, "%s: no journal yet (first start)", d->node.journal_path);
+		return d->node.journal ? 0 : -ENOMEM;
 	}
 	if (r < 0) {
-		agent_log(AGENT_LOG_ERR, "%s", d->journal_error);
+		agent_log(AGENT_LOG_ERR, "%s", d->node.journal_error);
 		return r;
 	}
-	agent_log(AGENT_LOG_INFO, "%s: generation %lu, original state of %zu VFs", d->journal_path,
-		  d->journal->generation, d->journal->n_vfs);
+	agent_log(AGENT_LOG_INFO, "%s: generation %lu, original state of %zu VFs",
+		  d->node.journal_path, d->node.journal->generation, d->node.journal->n_vfs);
 	return 0;
 }
 
@@ -266,18 +275,19 @@ static void
 converge_inventory(struct agent_daemon *d)
 {
 	struct vfm_inventory *inv = NULL;
-	int r = vfm_inventory_load(d->vfm, &inv);
+	int r = vfm_inventory_load(d->node.vfm, &inv);
 
 	if (r < 0) {
 		snprintf(d->inv_error, sizeof(d->inv_error), "inventory under %s: %s",
-			 vfm_ctx_sysfs_root(d->vfm),
-			 vfm_ctx_last_error(d->vfm) ? vfm_ctx_last_error(d->vfm) : strerror(-r));
+			 vfm_ctx_sysfs_root(d->node.vfm),
+			 vfm_ctx_last_error(d->node.vfm) ? vfm_ctx_last_error(d->node.vfm)
+							 : strerror(-r));
 		agent_log(AGENT_LOG_WARNING, "%s (keeping the previous inventory)", d->inv_error);
 		return;
 	}
 	d->inv_error[0] = '\0';
-	vfm_inventory_free(d->inv);
-	d->inv = inv;
+	vfm_inventory_free(d->node.inv);
+	d->node.inv = inv;
 }
 
 static void
@@ -287,27 +297,27 @@ converge_datapath(struct agent_daemon *d)
 	bool was_up = d->dp_up;
 	int r;
 
-	if (!d->dp)
+	if (!d->node.dp)
 		return;
-	r = agent_dp_hello(d->dp, &hello);
+	r = agent_dp_hello(d->node.dp, &hello);
 	d->dp_up = r == 0;
 	if (r < 0) {
-		if (was_up || strcmp(d->dp_error, d->dp->err) != 0)
-			agent_log(AGENT_LOG_WARNING, "datapath: %s", d->dp->err);
-		snprintf(d->dp_error, sizeof(d->dp_error), "%s", d->dp->err);
+		if (was_up || strcmp(d->dp_error, d->node.dp->err) != 0)
+			agent_log(AGENT_LOG_WARNING, "datapath: %s", d->node.dp->err);
+		snprintf(d->dp_error, sizeof(d->dp_error), "%s", d->node.dp->err);
 		return;
 	}
 	d->dp_error[0] = '\0';
 	json_decref(d->dp_hello);
 	d->dp_hello = hello;
-	if (d->dp->connects != d->dp_seen_connects) {
+	if (d->node.dp->connects != d->dp_seen_connects) {
 		json_int_t pid = json_integer_value(json_object_get(hello, "pid"));
 
 		agent_log(AGENT_LOG_INFO, "datapath: connected to %s (nfpath-dp pid %lld)%s",
-			  d->dp->path, (long long)pid,
+			  d->node.dp->path, (long long)pid,
 			  d->dp_seen_connects ? "; reconnected: flows, chains and ports to replay"
 					      : "");
-		d->dp_seen_connects = d->dp->connects;
+		d->dp_seen_connects = d->node.dp->connects;
 		/* Replay: apply lists what the datapath has and sends what is missing. */
 	}
 }
@@ -322,28 +332,29 @@ converge_libvirt(struct agent_daemon *d)
 
 	if (!uri || !uri[0])
 		return;
-	if (!d->virt) {
+	if (!d->node.virt) {
 		char err[512];
 
-		r = agent_virt_open(uri, true, &d->virt, err, sizeof(err));
+		r = agent_virt_open(uri, true, &d->node.virt, err, sizeof(err));
 		if (r < 0) {
-			if (strcmp(err, d->virt_error) != 0)
+			if (strcmp(err, d->node.virt_error) != 0)
 				agent_log(AGENT_LOG_WARNING, "%s", err);
-			snprintf(d->virt_error, sizeof(d->virt_error), "%s", err);
+			snprintf(d->node.virt_error, sizeof(d->node.virt_error), "%s", err);
 			return;
 		}
 		agent_log(AGENT_LOG_INFO, "libvirt: connected to %s", uri);
 	}
-	r = agent_virt_list_domains(d->virt, &names, &n);
+	r = agent_virt_list_domains(d->node.virt, &names, &n);
 	if (r < 0) {
-		snprintf(d->virt_error, sizeof(d->virt_error), "%s",
-			 agent_virt_last_error(d->virt));
-		agent_log(AGENT_LOG_WARNING, "%s; reconnecting at the next resync", d->virt_error);
-		agent_virt_close(d->virt);
-		d->virt = NULL;
+		snprintf(d->node.virt_error, sizeof(d->node.virt_error), "%s",
+			 agent_virt_last_error(d->node.virt));
+		agent_log(AGENT_LOG_WARNING, "%s; reconnecting at the next resync",
+			  d->node.virt_error);
+		agent_virt_close(d->node.virt);
+		d->node.virt = NULL;
 		return;
 	}
-	d->virt_error[0] = '\0';
+	d->node.virt_error[0] = '\0';
 	d->virt_domains = n;
 	agent_virt_names_free(names, n);
 }
@@ -353,11 +364,11 @@ count_vfs(const struct agent_daemon *d, size_t *ret_pfs, size_t *ret_vfs)
 {
 	size_t pfs = 0, vfs = 0;
 
-	for (size_t i = 0; d->inv && i < d->inv->n_pfs; i++) {
-		if (!d->inv->pfs[i].sriov_capable)
+	for (size_t i = 0; d->node.inv && i < d->node.inv->n_pfs; i++) {
+		if (!d->node.inv->pfs[i].sriov_capable)
 			continue;
 		pfs++;
-		vfs += d->inv->pfs[i].n_vfs;
+		vfs += d->node.inv->pfs[i].n_vfs;
 	}
 	*ret_pfs = pfs;
 	*ret_vfs = vfs;
@@ -378,13 +389,13 @@ make_status(struct agent_daemon *d)
 	else
 		snprintf(pol, sizeof(pol), "no policy in force%s",
 			 d->policy_rejected ? " (policy REJECTED: nfpathctl status)" : "");
-	if (!d->dp)
+	if (!d->node.dp)
 		snprintf(dp, sizeof(dp), "datapath off");
 	else
 		snprintf(dp, sizeof(dp), "datapath %s", d->dp_up ? "up" : "unreachable");
 	if (!d->settings->libvirt_uri || !d->settings->libvirt_uri[0])
 		snprintf(lv, sizeof(lv), "libvirt off");
-	else if (d->virt)
+	else if (d->node.virt)
 		snprintf(lv, sizeof(lv), "libvirt %zu domains", d->virt_domains);
 	else
 		snprintf(lv, sizeof(lv), "libvirt unreachable");
@@ -396,7 +407,7 @@ make_status(struct agent_daemon *d)
 	else
 		snprintf(ap, sizeof(ap), "nothing applied");
 	snprintf(d->status, sizeof(d->status), "%s; %s; %zu PFs, %zu VFs (%s); %s; %s", pol, ap,
-		 pfs, vfs, d->vfm ? vfm_ctx_backend_name(d->vfm) : "?", dp, lv);
+		 pfs, vfs, d->node.vfm ? vfm_ctx_backend_name(d->node.vfm) : "?", dp, lv);
 }
 
 static void
@@ -412,16 +423,16 @@ journal_intent(struct agent_daemon *d)
 			 d->policy->n_workloads, d->policy->n_chains);
 	else
 		snprintf(intent, sizeof(intent), "no policy: nothing managed");
-	if (d->journal->generation > 0 && strcmp(intent, d->journal->intent) == 0)
+	if (d->node.journal->generation > 0 && strcmp(intent, d->node.journal->intent) == 0)
 		return;
-	if (agent_journal_set_intent(d->journal, intent) < 0)
+	if (agent_journal_set_intent(d->node.journal, intent) < 0)
 		return;
-	r = agent_journal_write(d->settings->state_dir, d->journal, d->journal_error,
-				sizeof(d->journal_error));
+	r = agent_journal_write(d->settings->state_dir, d->node.journal, d->node.journal_error,
+				sizeof(d->node.journal_error));
 	if (r < 0)
-		agent_log(AGENT_LOG_ERR, "%s", d->journal_error);
+		agent_log(AGENT_LOG_ERR, "%s", d->node.journal_error);
 	else
-		d->journal_error[0] = '\0';
+		d->node.journal_error[0] = '\0';
 }
 
 /* VFs nfpathd owns: journalled originals, and those its allocations hold. */
@@ -447,19 +458,19 @@ static bool
 vf_owned(void *opaque, const char *pf, unsigned int vf)
 {
 	struct agent_daemon *d = opaque;
-	const struct vfm_pf *p = apply_vfm_pf(d, pf);
+	const struct vfm_pf *p = agent_node_pf(&d->node, pf);
 	json_t *o;
 	size_t k;
 
-	if (agent_journal_find_vf(d->journal, pf, vf) ||
-	    (p && (agent_journal_find_vf(d->journal, p->id, vf) ||
-		   agent_journal_find_vf(d->journal, p->netdev, vf))))
+	if (agent_journal_find_vf(d->node.journal, pf, vf) ||
+	    (p && (agent_journal_find_vf(d->node.journal, p->id, vf) ||
+		   agent_journal_find_vf(d->node.journal, p->netdev, vf))))
 		return true;
 	/* Every allocation the journal holds: applied, pending, orphaned targets. */
-	if (alloc_has_vf(d->journal->applied, pf, p, vf) ||
-	    alloc_has_vf(d->journal->pending, pf, p, vf))
+	if (alloc_has_vf(d->node.journal->applied, pf, p, vf) ||
+	    alloc_has_vf(d->node.journal->pending, pf, p, vf))
 		return true;
-	json_array_foreach(d->journal->orphans, k, o)
+	json_array_foreach(d->node.journal->orphans, k, o)
 	{
 		if (alloc_has_vf(o, pf, p, vf))
 			return true;
@@ -473,17 +484,17 @@ node_inventory(struct agent_daemon *d, struct agent_inventory **ret_inv, char *e
 	struct vfm_cpuset dp_cpus;
 	const char *dpc = json_string_value(json_object_get(d->dp_hello, "cpus"));
 	struct agent_node_sources src = {
-		.vfm = d->inv,
+		.vfm = d->node.inv,
 		/* The simulator's tree has no CPUs: topology comes from the real /sys then. */
 		.sysfs_root = d->settings->vf_backend == AGENT_VF_BACKEND_SIM
 				      ? "/sys"
 				      : d->settings->sysfs_root,
 		.reserved = &d->settings->reserved_cpus,
-		.datapath_present = d->dp != NULL,
+		.datapath_present = d->node.dp != NULL,
 		/* Where nfpath-dp's lcores run (its hello says): the planner keeps them. */
 		.datapath_lcores =
 			d->dp_up && dpc && vfm_cpulist_parse(dpc, &dp_cpus) == 0 ? &dp_cpus : NULL,
-		.virt = d->virt,
+		.virt = d->node.virt,
 		.vf_owned = vf_owned,
 		.opaque = d,
 	};
@@ -508,7 +519,7 @@ agent_daemon_plan(struct agent_daemon *d, const struct agent_policy *policy,
 	r = node_inventory(d, &inv, err, errlen);
 	if (r < 0)
 		return r;
-	cur = agent_apply_current(d);
+	cur = agent_apply_current(&d->node);
 	r = agent_plan(policy, inv, cur, ret_plan);
 	if (r < 0)
 		snprintf(err, errlen, "planner: %s", strerror(-r));
@@ -535,7 +546,7 @@ agent_daemon_apply(struct agent_daemon *d)
 		d->converged = false;
 		return r;
 	}
-	cur = agent_apply_current(d);
+	cur = agent_apply_current(&d->node);
 	r = agent_plan(d->policy, inv, cur, &plan);
 	agent_alloc_free(cur);
 	if (r < 0) {
@@ -548,7 +559,7 @@ agent_daemon_apply(struct agent_daemon *d)
 	d->plan_error[0] = '\0';
 	agent_apply_result_clear(&d->apply);
 	agent_apply_result_init(&d->apply);
-	r = agent_apply(d, inv, plan, &d->apply);
+	r = agent_apply(&d->node, d->policy, inv, plan, &d->apply);
 	d->applies++;
 	if (r < 0)
 		d->failed_applies++;
@@ -647,6 +658,21 @@ setup_loop(struct agent_daemon *d)
 	return 0;
 }
 
+/* What the apply engine needs of the settings. The banned-IRQ list lives beside the control
+ * socket (/run/nfpath/irqbalance-banned by default: what nfpath's irqbalance policy script
+ * reads). */
+static void
+node_setup(struct agent_daemon *d)
+{
+	const char *sock = d->settings->control_socket, *slash = strrchr(sock, '/');
+
+	d->node.log = node_log;
+	d->node.state_dir = d->settings->state_dir;
+	d->node.libvirt_uri = d->settings->libvirt_uri;
+	snprintf(d->node.irqbalance_banned, sizeof(d->node.irqbalance_banned),
+		 "%.*s/irqbalance-banned", slash ? (int)(slash - sock) : 1, slash ? sock : ".");
+}
+
 int
 agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opts)
 {
@@ -663,6 +689,7 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 	r = load_settings(d);
 	if (r < 0)
 		return r;
+	node_setup(d);
 	r = setup_loop(d);
 	if (r < 0)
 		return r;
@@ -673,8 +700,8 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 	if (r < 0)
 		return r;
 	if (d->settings->datapath_socket && d->settings->datapath_socket[0]) {
-		d->dp = agent_dp_client_new(d->settings->datapath_socket, 2000);
-		if (!d->dp)
+		d->node.dp = agent_dp_client_new(d->settings->datapath_socket, 2000);
+		if (!d->node.dp)
 			return -ENOMEM;
 	}
 	r = agent_ctl_server_open(d->settings->control_socket, agent_daemon_ctl_ops,
@@ -754,7 +781,7 @@ handle_virt_events(struct agent_daemon *d)
 	struct agent_virt_event ev;
 	bool any = false;
 
-	while (agent_virt_event_read(d->virt, &ev) == 1) {
+	while (agent_virt_event_read(d->node.virt, &ev) == 1) {
 		d->virt_events++;
 		agent_log(AGENT_LOG_INFO, "libvirt: domain '%s' %s", ev.domain,
 			  agent_virt_event_name(ev.event));
@@ -779,10 +806,12 @@ agent_daemon_run(struct agent_daemon *d)
 		fds[F_DEBOUNCE] = (struct pollfd){.fd = d->debounce_fd, .events = POLLIN};
 		fds[F_RESYNC] = (struct pollfd){.fd = d->resync_fd, .events = POLLIN};
 		fds[F_WATCHDOG] = (struct pollfd){.fd = d->watchdog_fd, .events = POLLIN};
-		fds[F_VIRT] = (struct pollfd){.fd = d->virt ? agent_virt_event_fd(d->virt) : -1,
-					      .events = POLLIN};
+		fds[F_VIRT] =
+			(struct pollfd){.fd = d->node.virt ? agent_virt_event_fd(d->node.virt) : -1,
+					.events = POLLIN};
 		/* Between requests the datapath never writes: readable = it went away. */
-		fds[F_DP] = (struct pollfd){.fd = d->dp ? d->dp->fd : -1, .events = POLLIN};
+		fds[F_DP] =
+			(struct pollfd){.fd = d->node.dp ? d->node.dp->fd : -1, .events = POLLIN};
 		nctl = agent_ctl_server_pollfds(d->ctl, &fds[F_CTL], AGENT_CTL_MAX_CLIENT + 1);
 		r = poll(fds, F_CTL + nctl, -1);
 		if (r < 0) {
@@ -817,14 +846,14 @@ agent_daemon_run(struct agent_daemon *d)
 						    "periodic resync, policy directory unwatched");
 			agent_daemon_converge(d, "periodic resync");
 		}
-		if (fds[F_VIRT].revents && d->virt)
+		if (fds[F_VIRT].revents && d->node.virt)
 			handle_virt_events(d);
-		if (fds[F_DP].revents && d->dp) {
+		if (fds[F_DP].revents && d->node.dp) {
 			agent_log(AGENT_LOG_WARNING,
 				  "datapath: connection to %s closed (nfpath-dp stopped?); "
 				  "reconnecting",
-				  d->dp->path);
-			agent_dp_client_close(d->dp);
+				  d->node.dp->path);
+			agent_dp_client_close(d->node.dp);
 			agent_daemon_converge(d, "datapath connection closed");
 		}
 		agent_ctl_server_dispatch(d->ctl, &fds[F_CTL], nctl);
@@ -845,14 +874,14 @@ void
 agent_daemon_fini(struct agent_daemon *d)
 {
 	agent_ctl_server_close(d->ctl);
-	agent_virt_close(d->virt);
-	agent_dp_client_free(d->dp);
+	agent_virt_close(d->node.virt);
+	agent_dp_client_free(d->node.dp);
 	json_decref(d->dp_hello);
 	agent_plan_free(d->plan);
 	agent_apply_result_clear(&d->apply);
-	agent_journal_free(d->journal);
-	vfm_inventory_free(d->inv);
-	vfm_ctx_free(d->vfm);
+	agent_journal_free(d->node.journal);
+	vfm_inventory_free(d->node.inv);
+	vfm_ctx_free(d->node.vfm);
 	agent_policy_free(d->policy);
 	json_decref(d->policy_rejected);
 	agent_settings_free(d->settings);

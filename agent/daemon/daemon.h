@@ -29,12 +29,6 @@
 #include "notify.h"
 #include "virt.h"
 
-/* Syslog priorities, written as "<N>" prefixes on stderr (journald and sd-daemon(3) read them). */
-#define AGENT_LOG_ERR     3
-#define AGENT_LOG_WARNING 4
-#define AGENT_LOG_INFO    6
-#define AGENT_LOG_DEBUG   7
-
 /* Command-line values; NULL/0 = take the node settings' value. An empty datapath_socket or
  * libvirt_uri turns that part off. */
 struct agent_daemon_options {
@@ -67,25 +61,18 @@ struct agent_daemon {
 	json_t *policy_rejected; /* null or {"at":T,"problems":[...]} */
 	unsigned long reloads, rejected_reloads;
 
-	/* node */
-	struct vfm_ctx *vfm;
-	struct vfm_inventory *inv;
+	/* The node's adapters (vf-manager and its inventory, libvirt, the datapath client, the
+	 * journal), as the apply engine takes them (agent-node.h). */
+	struct agent_node node;
 	char inv_error[512];
 
-	struct agent_dp_client *dp; /* NULL: datapath off */
 	unsigned long dp_seen_connects;
 	bool dp_up;
 	char dp_error[512];
 	json_t *dp_hello;
 
-	struct agent_virt *virt; /* NULL: not connected (or off when no URI) */
-	char virt_error[512];
 	unsigned long virt_events;
 	size_t virt_domains;
-
-	struct agent_journal *journal;
-	char journal_path[4096];
-	char journal_error[512];
 
 	struct agent_notify notify;
 	struct agent_ctl_server *ctl;

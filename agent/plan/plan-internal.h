@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Shared between the planner's files: CPU set arithmetic and the CPU allocator (plan-cpu.c), the
- * placement and action builder (plan.c), output (plan-output.c) and allocations (plan-alloc.c).
+ * placements (plan.c), actions and the result (plan-actions.c), output (plan-output.c) and
+ * allocations (plan-alloc.c).
  */
 #ifndef AGENT_PLAN_INTERNAL_H
 #define AGENT_PLAN_INTERNAL_H

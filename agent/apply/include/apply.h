@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * nfpathd's apply step: make the node match a plan's allocation (agent-plan.h), idempotently.
+ * The apply engine: make the node match a plan's allocation (agent-plan.h), idempotently. It
+ * reaches the node only through a struct agent_node (agent-node.h), so nfpathd and the unit
+ * tests drive it alike.
  *
  * Every step is an "ensure": read what the node has (vf-manager, libvirt, /proc/irq, the
  * datapath's lists), change only what differs, and count what it changed. So applying the same
@@ -21,41 +23,23 @@
 #ifndef AGENT_APPLY_H
 #define AGENT_APPLY_H
 
-#include <jansson.h>
-
 #include "nfpath/agent-plan.h"
-#include "nfpath/vfm.h"
 
-struct agent_daemon;
-
-struct agent_apply_result {
-	unsigned long checked; /* ensure steps run */
-	unsigned long changed; /* steps that changed something on the node */
-	json_t *errors;        /* array of strings: what failed, where, and what to do */
-	json_t *notes;         /* array of strings: what was skipped and why (not errors) */
-	json_t *placements;    /* array: one object per workload, for 'nfpathctl status' */
-	json_t *chains;        /* array: {"name","id","spec","hops"} */
-};
-
-void agent_apply_result_init(struct agent_apply_result *res);
-void agent_apply_result_clear(struct agent_apply_result *res);
+#include "agent-node.h"
+#include "apply-result.h"
 
 /*
- * Apply 'plan' (made from 'inv' and the journal's allocation) on the node. Returns 0 when the
- * node now matches the plan's result, -EAGAIN when some steps failed (res->errors says which;
- * the next converge retries them), -ENOMEM, or -EIO when the journal cannot be written (nothing
- * is touched then).
+ * Apply 'plan' (made from 'policy', 'inv' and the journal's allocation) on the node. Returns 0
+ * when the node now matches the plan's result, -EAGAIN when some steps failed (res->errors says
+ * which; the next converge retries them), -ENOMEM, or -EIO when the journal cannot be written
+ * (nothing is touched then).
  */
-int agent_apply(struct agent_daemon *d, const struct agent_inventory *inv,
-		const struct agent_plan *plan, struct agent_apply_result *res);
+int agent_apply(struct agent_node *node, const struct agent_policy *policy,
+		const struct agent_inventory *inv, const struct agent_plan *plan,
+		struct agent_apply_result *res);
 
-/* The allocation nfpathd plans from: the journal's 'pending' when an apply was interrupted,
- * else 'applied'. NULL when there is none (first start) or it cannot be read (logged). */
-struct agent_alloc *agent_apply_current(struct agent_daemon *d);
-
-/* A PF of nfpathd's vf-manager inventory by netdev name or id, and one of its VFs; NULL when
- * there is none. */
-const struct vfm_pf *apply_vfm_pf(const struct agent_daemon *d, const char *name);
-const struct vfm_vf *apply_vfm_vf(const struct vfm_pf *pf, unsigned int index);
+/* The allocation to plan from: the journal's 'pending' when an apply was interrupted, else
+ * 'applied'. NULL when there is none (first start) or it cannot be read (logged). */
+struct agent_alloc *agent_apply_current(const struct agent_node *node);
 
 #endif /* AGENT_APPLY_H */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfm-internal.h"
+#include "backend-sim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

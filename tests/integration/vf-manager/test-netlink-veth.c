@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vfm-internal.h"
+#include "netlink.h"
 
 static int failures;
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <netlink/errno.h>
 
-#include "vfm-internal.h"
+#include "netlink.h"
 
 static void
 test_nle_map(void **state)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "vfm-internal.h"
+#include "saved.h"
 
 static void
 assert_cfg_equal(const struct vfm_vf_config *a, const struct vfm_vf_config *b)

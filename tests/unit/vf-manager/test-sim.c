@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "backend.h"
+#include "ctx.h"
 #include "fixture.h"
 #include "nfpath/vfm.h"
 

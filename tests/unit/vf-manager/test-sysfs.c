@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
-#include "vfm-internal.h"
+#include "sysfs.h"
 
 static void
 test_read(void **state)

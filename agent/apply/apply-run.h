@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Shared between apply.c and apply-dp.c: one apply run's state and helpers. */
-#ifndef AGENT_APPLY_INTERNAL_H
-#define AGENT_APPLY_INTERNAL_H
+/*
+ * One apply run's state and the helpers apply.c and apply-dp.c share (apply-run.c): messages
+ * kept in the result, CPU sets and MACs as strings, the journal write. Knows neither file.
+ */
+#ifndef AGENT_APPLY_RUN_H
+#define AGENT_APPLY_RUN_H
 
 #include <stdbool.h>
 
@@ -10,11 +13,12 @@
 #include "nfpath/agent-plan.h"
 #include "nfpath/vfm.h"
 
-#include "apply.h"
+#include "agent-node.h"
+#include "apply-result.h"
 #include "journal.h"
 
 struct apply_run {
-	struct agent_daemon *d;
+	struct agent_node *node;
 	const struct agent_policy *p;
 	const struct agent_inventory *inv;
 	const struct agent_plan *plan;
@@ -40,17 +44,4 @@ json_t *apply_cpus_json(const struct vfm_cpuset *c);
 void apply_mac_str(const uint8_t mac[VFM_MAC_LEN], char buf[VFM_MAC_STRLEN]);
 int apply_journal_save(struct apply_run *r);
 
-/* apply-dp.c */
-void apply_dp_begin(struct apply_run *r);
-void apply_dp_end(struct apply_run *r);
-/* A software placement: NF slot or vhost-user port, its chain and steering flow. A VM's
- * vhost-user socket path is written to sock. Returns 0 or -errno (problem recorded). */
-int apply_dp_ensure_software(struct apply_run *r, const struct agent_alloc_entry *e,
-			     const struct agent_workload *w, char *sock, size_t socklen);
-/* Take a software placement down; the vhost-user socket it had goes to sock ("" none). */
-void apply_dp_remove_software(struct apply_run *r, const struct agent_alloc_entry *e, char *sock,
-			      size_t socklen);
-void apply_dp_remove_stale_chains(struct apply_run *r);
-void apply_dp_ensure_chains(struct apply_run *r);
-
-#endif /* AGENT_APPLY_INTERNAL_H */
+#endif /* AGENT_APPLY_RUN_H */
