@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * 'nfpathctl plan [--json] --inventory FILE [--settings FILE] [--current FILE] POLICY...': the
- * actions the policy would cause on the node the inventory describes, without applying anything,
- * and a summary line (text), or the actions, decisions and resulting allocations (--json; its
- * "allocations" can be given back with --current to check that a re-plan changes nothing). Offline
- * for now: later it will also ask a running nfpathd for its inventory and allocations.
+ * 'nfpathctl plan': the actions a policy would cause, without applying anything, and a summary
+ * line (text), or the actions, decisions and resulting allocations (--json; its "allocations"
+ * can be given back with --current to check that a re-plan changes nothing). Offline with
+ * '--inventory FILE [--settings FILE] [--current FILE] POLICY...' on the node the inventory
+ * describes; without --inventory it asks a running nfpathd, which plans against the live node
+ * and its journal's allocation.
  */
 #include <errno.h>
 #include <getopt.h>

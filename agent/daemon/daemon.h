@@ -5,9 +5,10 @@
  * policy directory and by 'nfpathctl reload'), vf-manager inventory, the datapath client,
  * libvirt, the journal, sd_notify and the control socket (served in daemon-ctl.c).
  *
- * "Converge" is, for now: load policy and settings, rebuild the inventory, reach the datapath
- * (hello) and libvirt, journal the intent, report STATUS=. Applying the planner's actions plugs
- * into agent_daemon_apply() (daemon-apply seam below) once the planner exists.
+ * "Converge": reload vf-manager's inventory, reach the datapath (hello) and libvirt, journal the
+ * intent, plan against the live node from the journal's allocation and apply the plan
+ * (agent_daemon_apply(): the apply engine, apply/apply.h, driven through d->node), then report
+ * STATUS= (READY=1 the first time).
  */
 #ifndef AGENT_DAEMON_H
 #define AGENT_DAEMON_H

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The node inventory's lookups and destructor. The JSON loader is inventory-json.c; nfpathd's
- * discovery (vf-manager, libvirt, libnuma) will fill the same struct.
+ * The node inventory's lookups and destructor. The JSON loader is inventory-json.c; nfpathd
+ * builds the same struct from the live node in node/inventory-node.c (sysfs, vf-manager,
+ * libvirt).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,8 @@
 /*
  * Allocations (struct agent_alloc): what the node has, as the planner's 'current' input and its
  * result. Their JSON form is the "allocations" member of 'nfpathctl plan --json', so a plan's
- * output can be fed back with --current; nfpathd's apply journal will hold the same.
+ * output can be fed back with --current; nfpathd's apply journal holds the same ("applied",
+ * "pending" and "orphans", node/journal.h).
  */
 #include <errno.h>
 #include <jansson.h>
