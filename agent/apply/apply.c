@@ -230,8 +230,14 @@ ensure_vf(struct apply_run *r, const struct agent_alloc_entry *e, const struct a
 		else
 			apply_changed(r, "bound VF %s to %s for NF '%s'", vf->pci, nic->vf_driver,
 				      e->workload);
+		/* A driver change frees or allocates the VF's IRQs (vfio-pci has none until the
+		 * NF opens the device): pin the ones it has now, not the ones it had. */
+		if (ret == 0 && agent_node_reload_inventory(r->node) == 0) {
+			pf = agent_node_pf(r->node, e->pf);
+			vf = agent_node_vf(pf, e->vf);
+		}
 	}
-	if (vfm_cpuset_count(&e->cpus))
+	if (vf && vfm_cpuset_count(&e->cpus))
 		pin_irqs(r, vf, &e->cpus);
 }
 

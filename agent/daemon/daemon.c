@@ -435,49 +435,6 @@ journal_intent(struct agent_daemon *d)
 		d->node.journal_error[0] = '\0';
 }
 
-/* VFs nfpathd owns: journalled originals, and those its allocations hold. */
-/* Does allocation 'a' (journal JSON) give VF 'vf' of PF 'pf' (or of PF 'p' by netdev)? */
-static bool
-alloc_has_vf(json_t *a, const char *pf, const struct vfm_pf *p, unsigned int vf)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(a, "workloads"), i, e)
-	{
-		const char *epf = json_string_value(json_object_get(e, "pf"));
-
-		if (epf && json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
-		    (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0)))
-			return true;
-	}
-	return false;
-}
-
-static bool
-vf_owned(void *opaque, const char *pf, unsigned int vf)
-{
-	struct agent_daemon *d = opaque;
-	const struct vfm_pf *p = agent_node_pf(&d->node, pf);
-	json_t *o;
-	size_t k;
-
-	if (agent_journal_find_vf(d->node.journal, pf, vf) ||
-	    (p && (agent_journal_find_vf(d->node.journal, p->id, vf) ||
-		   agent_journal_find_vf(d->node.journal, p->netdev, vf))))
-		return true;
-	/* Every allocation the journal holds: applied, pending, orphaned targets. */
-	if (alloc_has_vf(d->node.journal->applied, pf, p, vf) ||
-	    alloc_has_vf(d->node.journal->pending, pf, p, vf))
-		return true;
-	json_array_foreach(d->node.journal->orphans, k, o)
-	{
-		if (alloc_has_vf(o, pf, p, vf))
-			return true;
-	}
-	return false;
-}
-
 static int
 node_inventory(struct agent_daemon *d, struct agent_inventory **ret_inv, char *err, size_t errlen)
 {
@@ -495,8 +452,8 @@ node_inventory(struct agent_daemon *d, struct agent_inventory **ret_inv, char *e
 		.datapath_lcores =
 			d->dp_up && dpc && vfm_cpulist_parse(dpc, &dp_cpus) == 0 ? &dp_cpus : NULL,
 		.virt = d->node.virt,
-		.vf_owned = vf_owned,
-		.opaque = d,
+		.vf_owned = agent_node_vf_owned,
+		.opaque = &d->node,
 	};
 
 	return agent_inventory_from_node(&src, ret_inv, err, errlen);

@@ -63,3 +63,46 @@ agent_node_reload_inventory(struct agent_node *n)
 	n->inv = inv;
 	return 0;
 }
+
+/* Does allocation 'a' (journal JSON) give VF 'vf' of PF 'pf' (or of PF 'p' by netdev)? */
+static bool
+alloc_has_vf(json_t *a, const char *pf, const struct vfm_pf *p, unsigned int vf)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(a, "workloads"), i, e)
+	{
+		const char *epf = json_string_value(json_object_get(e, "pf"));
+
+		if (epf && json_integer_value(json_object_get(e, "vf")) == (json_int_t)vf &&
+		    (strcmp(epf, pf) == 0 || (p && strcmp(epf, p->netdev) == 0)))
+			return true;
+	}
+	return false;
+}
+
+bool
+agent_node_vf_owned(void *opaque, const char *pf, unsigned int vf)
+{
+	const struct agent_node *n = opaque;
+	const struct agent_journal *j = n->journal;
+	const struct vfm_pf *p = agent_node_pf(n, pf);
+	json_t *o;
+	size_t k;
+
+	if (!j)
+		return false;
+	if (agent_journal_find_vf(j, pf, vf) ||
+	    (p && (agent_journal_find_vf(j, p->id, vf) || agent_journal_find_vf(j, p->netdev, vf))))
+		return true;
+	/* Every allocation the journal holds: applied, pending, orphaned targets. */
+	if (alloc_has_vf(j->applied, pf, p, vf) || alloc_has_vf(j->pending, pf, p, vf))
+		return true;
+	json_array_foreach(j->orphans, k, o)
+	{
+		if (alloc_has_vf(o, pf, p, vf))
+			return true;
+	}
+	return false;
+}

@@ -9,6 +9,7 @@
 #define AGENT_NODE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "nfpath/vfm.h"
 
@@ -57,6 +58,11 @@ void agent_node_vlog(const struct agent_node *n, int prio, const char *fmt, va_l
  * none. */
 const struct vfm_pf *agent_node_pf(const struct agent_node *n, const char *name);
 const struct vfm_vf *agent_node_vf(const struct vfm_pf *pf, unsigned int index);
+
+/* Is VF vf of PF pf (netdev name or id) nfpath's own: its original is journalled, or an
+ * allocation the journal holds (applied, pending, orphaned) gives it to a workload? 'opaque' is
+ * the struct agent_node (the vf_owned callback of inventory-node.h). */
+bool agent_node_vf_owned(void *opaque, const char *pf, unsigned int vf);
 
 /* Reload n->inv from vf-manager (after VFs were created). Returns 0 or -errno (n->inv kept). */
 int agent_node_reload_inventory(struct agent_node *n);
