@@ -23,7 +23,10 @@ struct nf_ops {
 	nfp_handler_t handler;
 };
 
-/* Runs the NF; returns the process exit code (0, 1 failure, 2 usage). */
+/* The exit status of an NF whose datapath died (nfpath-nf(1)): restart it, do not retry. */
+#define NF_EXIT_DATAPATH_GONE 3
+
+/* Runs the NF; returns the process exit code (0, 1 failure, 2 usage, 3 datapath gone). */
 int nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg);
 
 /* An IPv4 flow, addresses and ports in host byte order. */
