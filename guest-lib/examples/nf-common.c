@@ -177,35 +177,15 @@ nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg)
 int
 nf_parse_ipv4(struct rte_mbuf *m, struct nf_tuple *ret, void **ret_ip)
 {
-	const struct rte_ether_hdr *eh;
-	const struct rte_ipv4_hdr *ip;
-	uint32_t len = rte_pktmbuf_data_len(m), ihl;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct nf_pkt pkt;
+	int kind = nf_pkt_parse(p, rte_pktmbuf_data_len(m), &pkt);
 
-	if (len < sizeof(*eh) + sizeof(*ip))
-		return -EINVAL;
-	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-		return -EINVAL;
-	ip = (const struct rte_ipv4_hdr *)(eh + 1);
-	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-	if ((ip->version_ihl >> 4) != 4 || ihl < 20 || len < sizeof(*eh) + ihl)
-		return -EINVAL;
-	ret->src = rte_be_to_cpu_32(ip->src_addr);
-	ret->dst = rte_be_to_cpu_32(ip->dst_addr);
-	ret->proto = ip->next_proto_id;
-	ret->sport = ret->dport = 0;
-	/* Ports only in the first fragment, and only for TCP/UDP/SCTP. */
-	if ((ret->proto == IPPROTO_TCP || ret->proto == IPPROTO_UDP ||
-	     ret->proto == IPPROTO_SCTP) &&
-	    !(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) &&
-	    len >= sizeof(*eh) + ihl + 4) {
-		const uint8_t *l4 = (const uint8_t *)ip + ihl;
-
-		ret->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		ret->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-	}
+	if (kind != NF_PKT_IPV4)
+		return -kind;
+	*ret = pkt.t;
 	if (ret_ip)
-		*ret_ip = (void *)(uintptr_t)ip;
+		*ret_ip = p + pkt.l3;
 	return 0;
 }
 
