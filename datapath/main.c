@@ -29,9 +29,13 @@
 #include "mem.h"
 #include "opts.h"
 #include "port.h"
+#include "prefix.h"
 #include "telemetry.h"
 
 #define DP_FLOW_ENTRIES 65536
+
+/* How long a start waits for the NFs of a dead nfpath-dp to notice and exit (prefix.c). */
+#define DP_PREFIX_WAIT_MS 3000
 
 static struct dp the_dp;
 
@@ -114,7 +118,8 @@ main(int argc, char **argv)
 	static struct dp_opts opts;
 	struct dp *dp = &the_dp;
 	struct dp_ctl ctl;
-	char msg[512];
+	char msg[1536];
+	bool ready = false;
 	int n_cpus, cpus[2], r, rc = 1;
 
 	dp_ctl_init(&ctl);
@@ -144,6 +149,14 @@ main(int argc, char **argv)
 			DP_EAL_ARGV_MAX);
 		return 2;
 	}
+	/* --in-memory keeps no files: nothing can hold or block the prefix. */
+	if (!opts.in_memory && !opts.no_huge) {
+		r = dp_prefix_check(opts.file_prefix, DP_PREFIX_WAIT_MS, msg, sizeof(msg));
+		if (r < 0) {
+			fprintf(stderr, "nfpath-dp: %s\n", msg);
+			return 1;
+		}
+	}
 	if (rte_eal_init(opts.eal_argc, opts.eal_argv) < 0) {
 		fprintf(stderr,
 			"nfpath-dp: EAL start failed: %s; check --lcores '%s' against the CPUs, that "
@@ -163,6 +176,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	ready = true;
 	if (run(dp, &ctl, dp->fwd) == 0) {
 		rc = 0;
 	}
@@ -173,5 +187,9 @@ out:
 	dp_ctl_close(&ctl);
 	dp_teardown(dp);
 	rte_eal_cleanup();
+	/* A start that failed leaves nothing behind (no NF could attach before 'ready'). */
+	if (!ready && !opts.in_memory && !opts.no_huge) {
+		dp_prefix_remove(opts.file_prefix, "/proc/mounts");
+	}
 	return rc;
 }

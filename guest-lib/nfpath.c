@@ -6,11 +6,15 @@
  * or allocation, except a futex wake for a sleeping consumer.
  */
 #include <errno.h>
+#include <glob.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -38,6 +42,10 @@ struct nfp_nf {
 	volatile int stop;        /* set by nfp_stop() */
 	uint32_t rx_next;         /* the ring nfp_rx_burst() looks at first: 0 RX, i + 1 edge i */
 	bool prefetchw;           /* the CPU has PREFETCHW (else a read prefetch) */
+	int dp_pidfd;             /* pidfd of the datapath, -1 when pidfd_open() failed */
+	bool dp_gone;             /* nfp_datapath_check() saw the datapath die */
+	uint64_t next_check;      /* TSC at which nfp_run() checks the datapath next */
+	uint64_t check_period;    /* TSC cycles between those checks (NFP_DP_CHECK_MS) */
 };
 
 static volatile sig_atomic_t nfp_signalled;
@@ -45,6 +53,9 @@ static volatile sig_atomic_t nfp_signalled;
 /* Where resolve() sends a packet other than to an NF's slot. */
 #define DEST_DROP ((struct dp_nf_slot *)NULL)
 #define DEST_OUT  ((struct dp_nf_slot *)(uintptr_t)1)
+
+/* How often nfp_run() checks that the datapath still runs (a poll() and a file lock test). */
+#define NFP_DP_CHECK_MS 100
 
 /* How often a full next ring is retried before its packets are dropped. */
 #define NFP_ENQUEUE_RETRIES 256
@@ -129,6 +140,12 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	nf->slot = slot;
 	nf->pool = rte_mempool_lookup(shm->mempool);
 	nf->prefetchw = dp_cpu_has_prefetchw();
+	/* The datapath's pid is that of our pid namespace only if we share it: a pidfd is a
+	 * help, the primary's lock on the EAL's runtime config (rte_eal_primary_proc_alive)
+	 * the rule. */
+	nf->dp_pidfd = (int)syscall(SYS_pidfd_open, (pid_t)shm->dp_pid, 0);
+	nf->check_period = rte_get_tsc_hz() / 1000 * NFP_DP_CHECK_MS;
+	nf->next_check = rte_rdtsc() + nf->check_period;
 	if (conf)
 		nf->conf = *conf;
 	else
@@ -136,6 +153,8 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	if (nf->conf.idle_polls == 0)
 		nf->conf.idle_polls = 64;
 	r = pin_self(nf->conf.cpu >= 0 ? nf->conf.cpu : slot->cpu);
+	if (r == 0)
+		r = nfp_datapath_check(nf);
 	if (r < 0) {
 		nfp_detach(nf);
 		return r;
@@ -178,8 +197,53 @@ nfp_detach(struct nfp_nf *nf)
 	if (__atomic_compare_exchange_n(&nf->slot->state, &expect, DP_NF_WAITING, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		__atomic_store_n(&nf->slot->pid, 0, __ATOMIC_RELEASE);
+	if (nf->dp_pidfd >= 0)
+		close(nf->dp_pidfd);
 	free(nf);
 	return 0;
+}
+
+int
+nfp_datapath_check(struct nfp_nf *nf)
+{
+	struct pollfd p;
+
+	if (!nf)
+		return -EINVAL;
+	if (!nf->dp_gone && nf->dp_pidfd >= 0) {
+		p = (struct pollfd){.fd = nf->dp_pidfd, .events = POLLIN};
+		/* A pidfd turns readable when its process exits. */
+		if (poll(&p, 1, 0) > 0)
+			nf->dp_gone = true;
+	}
+	if (!nf->dp_gone && !rte_eal_primary_proc_alive(NULL))
+		nf->dp_gone = true;
+	return nf->dp_gone ? -EOWNERDEAD : 0;
+}
+
+int
+nfp_datapath_pid(const struct nfp_nf *nf)
+{
+	return nf ? nf->shm->dp_pid : -EINVAL;
+}
+
+void
+nfp_exit_orphaned(void)
+{
+	char pat[PATH_MAX];
+	glob_t g;
+
+	/*
+	 * rte_eal_cleanup() would ask the dead primary to detach our devices and wait seconds
+	 * for replies that never come; the kernel frees our mappings anyway. What it would
+	 * also remove, and nothing else will: our multi-process socket in the runtime dir.
+	 */
+	snprintf(pat, sizeof(pat), "%s/mp_socket_%d_*", rte_eal_get_runtime_dir(), (int)getpid());
+	if (glob(pat, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+		globfree(&g);
+	}
 }
 
 /* Ring i of the slot's inputs: 0 its RX ring, i > 0 edge i - 1. */
@@ -469,8 +533,14 @@ nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg)
 	while (!nf->stop && !nfp_signalled) {
 		/* Busy time: the whole non-empty poll, receive included. */
 		uint64_t t0 = rte_rdtsc();
-		int n = nfp_rx_burst(nf, pkts, DP_BURST_MAX);
+		int n;
 
+		if (t0 >= nf->next_check) {
+			nf->next_check = t0 + nf->check_period;
+			if (nfp_datapath_check(nf) < 0)
+				return -EOWNERDEAD;
+		}
+		n = nfp_rx_burst(nf, pkts, DP_BURST_MAX);
 		if (n < 0)
 			return n;
 		if (n == 0) {

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_errno.h>
+
+#include "nfpath/dp-rundir.h"
 
 #include "nf-common.h"
 
@@ -49,6 +52,39 @@ attach_error(int r)
 	}
 }
 
+/*
+ * Is there a primary for our --file-prefix? Asked before rte_eal_init(), which would otherwise
+ * fail with rte_errno 0 ("Success") and leave the prefix's runtime directory behind.
+ */
+static int
+check_primary(int argc, char **argv, const char *kind)
+{
+	const char *prefix = "rte"; /* the EAL's default */
+	char dir[4096], config[4200];
+
+	bool eal = true;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 0; /* usage needs no datapath */
+		if (!strcmp(argv[i], "--"))
+			eal = false;
+		else if (eal && !strcmp(argv[i], "--file-prefix") && i + 1 < argc)
+			prefix = argv[i + 1];
+		else if (eal && !strncmp(argv[i], "--file-prefix=", 14))
+			prefix = argv[i] + 14;
+	}
+	dp_runtime_dir(prefix, dir, sizeof(dir));
+	snprintf(config, sizeof(config), "%s/config", dir);
+	if (rte_eal_primary_proc_alive(config))
+		return 0;
+	fprintf(stderr,
+		"%s: no nfpath-dp runs with --file-prefix '%s' (nothing holds '%s'): start "
+		"nfpath-dp first, or pass its --file-prefix\n",
+		kind, prefix, config);
+	return -ENOENT;
+}
+
 int
 nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg)
 {
@@ -58,9 +94,12 @@ nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg)
 	struct nfp_nf *nf;
 	int r, ret = 0;
 
+	if (check_primary(argc, argv, kind) < 0)
+		return 1;
 	r = rte_eal_init(argc, argv);
 	if (r < 0) {
-		fprintf(stderr, "%s: EAL init failed: %s\n", kind, rte_strerror(rte_errno));
+		fprintf(stderr, "%s: EAL init failed: %s\n", kind,
+			rte_errno ? rte_strerror(rte_errno) : "see the EAL's messages above");
 		return 1;
 	}
 	for (int i = r + 1; i < argc; i++) {
@@ -110,7 +149,13 @@ nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg)
 	r = ops->start ? ops->start(arg, nf) : 0;
 	if (r == 0)
 		r = nfp_run(nf, ops->handler, arg);
-	if (r < 0) {
+	if (r == -EOWNERDEAD) {
+		fprintf(stderr,
+			"%s: '%s': nfpath-dp (pid %d) is gone; exiting with status %d: start this "
+			"NF again once nfpath-dp runs (a DPDK secondary cannot reattach)\n",
+			kind, name, nfp_datapath_pid(nf), NF_EXIT_DATAPATH_GONE);
+		ret = NF_EXIT_DATAPATH_GONE;
+	} else if (r < 0) {
 		fprintf(stderr, "%s: '%s' stopped: %s\n", kind, name, strerror(-r));
 		ret = 1;
 	}
@@ -122,42 +167,25 @@ nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg)
 	       kind, name, st->rx, st->tx, st->out, st->drop_action, st->drop_full, st->drop_down);
 	fflush(stdout);
 	nfp_detach(nf);
-	rte_eal_cleanup();
+	if (ret == NF_EXIT_DATAPATH_GONE)
+		nfp_exit_orphaned();
+	else
+		rte_eal_cleanup();
 	return ret;
 }
 
 int
 nf_parse_ipv4(struct rte_mbuf *m, struct nf_tuple *ret, void **ret_ip)
 {
-	const struct rte_ether_hdr *eh;
-	const struct rte_ipv4_hdr *ip;
-	uint32_t len = rte_pktmbuf_data_len(m), ihl;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct nf_pkt pkt;
+	int kind = nf_pkt_parse(p, rte_pktmbuf_data_len(m), &pkt);
 
-	if (len < sizeof(*eh) + sizeof(*ip))
-		return -EINVAL;
-	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-		return -EINVAL;
-	ip = (const struct rte_ipv4_hdr *)(eh + 1);
-	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
-	if ((ip->version_ihl >> 4) != 4 || ihl < 20 || len < sizeof(*eh) + ihl)
-		return -EINVAL;
-	ret->src = rte_be_to_cpu_32(ip->src_addr);
-	ret->dst = rte_be_to_cpu_32(ip->dst_addr);
-	ret->proto = ip->next_proto_id;
-	ret->sport = ret->dport = 0;
-	/* Ports only in the first fragment, and only for TCP/UDP/SCTP. */
-	if ((ret->proto == IPPROTO_TCP || ret->proto == IPPROTO_UDP ||
-	     ret->proto == IPPROTO_SCTP) &&
-	    !(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) &&
-	    len >= sizeof(*eh) + ihl + 4) {
-		const uint8_t *l4 = (const uint8_t *)ip + ihl;
-
-		ret->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		ret->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-	}
+	if (kind != NF_PKT_IPV4)
+		return -kind;
+	*ret = pkt.t;
 	if (ret_ip)
-		*ret_ip = (void *)(uintptr_t)ip;
+		*ret_ip = p + pkt.l3;
 	return 0;
 }
 

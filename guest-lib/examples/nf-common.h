@@ -11,6 +11,8 @@
 
 #include "nfpath/nfpath.h"
 
+#include "nf-packet.h"
+
 struct nf_ops {
 	const char *kind;  /* "nf-firewall" */
 	const char *usage; /* lines describing the NF's own options, or NULL */
@@ -23,20 +25,17 @@ struct nf_ops {
 	nfp_handler_t handler;
 };
 
-/* Runs the NF; returns the process exit code (0, 1 failure, 2 usage). */
+/* The exit status of an NF whose datapath died (nfpath-nf(1)): restart it, do not retry. */
+#define NF_EXIT_DATAPATH_GONE 3
+
+/* Runs the NF; returns the process exit code (0, 1 failure, 2 usage, 3 datapath gone). */
 int nf_main(int argc, char **argv, const struct nf_ops *ops, void *arg);
 
-/* An IPv4 flow, addresses and ports in host byte order. */
-struct nf_tuple {
-	uint32_t src, dst;
-	uint16_t sport, dport; /* 0 for protocols without ports */
-	uint8_t proto;
-};
-
 /*
- * Parse an untagged Ethernet/IPv4 packet's 5-tuple; on success also returns a pointer to the
- * IPv4 header in *ret_ip (may be NULL). Returns 0, or -EINVAL for anything else (not IPv4,
- * truncated, a fragment's later pieces have no ports: sport = dport = 0).
+ * Parse an Ethernet/IPv4 packet's 5-tuple (nf_pkt_parse(): up to two VLAN tags, priority tags
+ * included); on success also returns a pointer to the IPv4 header in *ret_ip (may be NULL).
+ * Returns 0, or -(enum nf_pkt_kind) for anything else: -NF_PKT_NOT_IP, -NF_PKT_IPV6,
+ * -NF_PKT_MALFORMED. A fragment's later pieces have no ports: sport = dport = 0.
  */
 int nf_parse_ipv4(struct rte_mbuf *m, struct nf_tuple *ret, void **ret_ip);
 

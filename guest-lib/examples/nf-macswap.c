@@ -10,8 +10,11 @@ macswap(struct rte_mbuf **pkts, unsigned int n, void *arg)
 	(void)arg;
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
-		struct rte_ether_addr tmp = eh->dst_addr;
+		struct rte_ether_addr tmp;
 
+		if (rte_pktmbuf_data_len(pkts[i]) < 2 * RTE_ETHER_ADDR_LEN)
+			continue; /* a runt has no addresses to swap */
+		tmp = eh->dst_addr;
 		eh->dst_addr = eh->src_addr;
 		eh->src_addr = tmp;
 	}

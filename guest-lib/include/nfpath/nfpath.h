@@ -50,6 +50,7 @@ struct nfp_conf {
  *   -EPROTO  the datapath uses another ABI version (rebuild the NF against its headers)
  *   -EBUSY   another live process holds the slot
  *   -EINVAL  bad arguments, or not a DPDK secondary process
+ *   -EOWNERDEAD the datapath that made the memzone is not running any more
  *   -ENOMEM
  */
 int nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf);
@@ -76,9 +77,30 @@ typedef void (*nfp_handler_t)(struct rte_mbuf **pkts, unsigned int n, void *arg)
 
 /*
  * Receive, call 'handler', hand on; until nfp_stop() or SIGINT/SIGTERM (which nfp_run
- * installs handlers for). Returns 0 when stopped, or a negative errno.
+ * installs handlers for). Every 100 ms (also while asleep in shared-core mode) it checks that
+ * the datapath still runs. Returns 0 when stopped, -EOWNERDEAD when the datapath is gone (see
+ * nfp_exit_orphaned()), or another negative errno.
  */
 int nfp_run(struct nfp_nf *nf, nfp_handler_t handler, void *arg);
+
+/*
+ * Is the datapath (the DPDK primary) still running? Two syscalls (a poll() of a pidfd, a
+ * lock test on the EAL's runtime config); for NFs that run their own loop instead of
+ * nfp_run(), a few times a second, never per packet. Returns 0, -EOWNERDEAD when it is gone
+ * (and stays so), or -EINVAL.
+ */
+int nfp_datapath_check(struct nfp_nf *nf);
+
+/* The datapath's pid as it published it (in its pid namespace), or -EINVAL. */
+int nfp_datapath_pid(const struct nfp_nf *nf);
+
+/*
+ * After -EOWNERDEAD: a DPDK secondary cannot attach to a new primary (rte_eal_init() runs once
+ * per process), so the NF must exit and be started again. Call this instead of
+ * rte_eal_cleanup(), which would wait seconds for the dead primary; it removes this process's
+ * files from the EAL's runtime directory. Then exit; nfp_detach() may still be called first.
+ */
+void nfp_exit_orphaned(void);
 
 /* Make nfp_run() return after its current burst. Safe from a signal handler. */
 void nfp_stop(struct nfp_nf *nf);

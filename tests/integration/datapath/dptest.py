@@ -76,7 +76,9 @@ class Datapath:
     """nfpath-dp as a child process with its own file prefix and socket."""
 
     def __init__(self, binary, args, name):
-        self.prefix = f"nfpath-it-{name}-{os.getpid()}"
+        # NFPATH_IT_PREFIX: what every test prefix starts with (parallel sessions tell theirs
+        # apart by it).
+        self.prefix = f"{os.environ.get('NFPATH_IT_PREFIX', 'nfpath-it')}-{name}-{os.getpid()}"
         self.dir = tempfile.mkdtemp(prefix="nfpath-dp-")
         self.sock = os.path.join(self.dir, "dp.sock")
         self.log = open(os.path.join(self.dir, "log"), "w+")
@@ -158,6 +160,16 @@ def telemetry(prefix, cmd):
     r = json.loads(s.recv(1 << 20))
     s.close()
     return r[cmd]
+
+
+def wait_for(what, cond, timeout=20):
+    """Polls cond() every 5 ms until it holds; returns the seconds it took."""
+    t0 = time.monotonic()
+    while not cond():
+        if time.monotonic() - t0 > timeout:
+            raise AssertionError(f"timed out waiting for: {what}")
+        time.sleep(0.005)
+    return time.monotonic() - t0
 
 
 def check(cond, what):

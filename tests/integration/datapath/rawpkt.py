@@ -57,13 +57,16 @@ def send(iface, rate, groups):
     print(json.dumps({"sent": sent, "seconds": round(time.monotonic() - t0, 3)}), flush=True)
 
 
-def recv(iface, expect, timeout, exact=False):
+def recv_loop(iface, expect, timeout, src, classify):
+    """Counts frames from 'src' on 'iface' by classify(frame) until 'expect' came (and 0.3 s
+    more, to catch frames that should not be there) or 'timeout' passed; prints "ready"
+    once listening. Returns the counts."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     s.bind((iface, 0))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.settimeout(0.1)
     print("ready", flush=True)
-    counts, total, inexact = {}, 0, 0
+    counts, total = {}, 0
     deadline = time.monotonic() + timeout
     grace = None
     while time.monotonic() < (grace or deadline):
@@ -71,17 +74,29 @@ def recv(iface, expect, timeout, exact=False):
             data, addr = s.recvfrom(65535)
         except socket.timeout:
             continue
-        if addr[2] == socket.PACKET_OUTGOING or data[6:12] != SRC:
+        if addr[2] == socket.PACKET_OUTGOING or data[6:12] != src:
             continue
-        dst = ":".join(f"{b:02x}" for b in data[0:6])
-        counts[dst] = counts.get(dst, 0) + 1
-        if exact and len(data) >= 18:
-            seq = struct.unpack("!I", data[14:18])[0]
-            inexact += data[:60] != frame(dst, 0, seq)
+        k = classify(data)
+        counts[k] = counts.get(k, 0) + 1
         total += 1
         if total >= expect and grace is None:
-            grace = time.monotonic() + 0.3  # catch frames that should not be there
-    print(json.dumps({"counts": counts, "inexact": inexact} if exact else counts), flush=True)
+            grace = time.monotonic() + 0.3
+    return counts
+
+
+def recv(iface, expect, timeout, exact=False):
+    inexact = [0]
+
+    def classify(data):
+        dst = ":".join(f"{b:02x}" for b in data[0:6])
+        if exact and len(data) >= 18:
+            seq = struct.unpack("!I", data[14:18])[0]
+            inexact[0] += data[:60] != frame(dst, 0, seq)
+        return dst
+
+    counts = recv_loop(iface, expect, timeout, SRC, classify)
+    print(json.dumps({"counts": counts, "inexact": inexact[0]} if exact else counts),
+          flush=True)
 
 
 if __name__ == "__main__":

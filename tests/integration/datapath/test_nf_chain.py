@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dptest import (Datapath, check, need_root_and_hugepages, netns_setup, telemetry,  # noqa: E402
-                    netns_teardown, skip)
+                    netns_teardown, skip, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAC_A, MAC_B, MAC_C = "02:00:00:00:00:0a", "02:00:00:00:00:0b", "02:00:00:00:00:0c"
@@ -65,15 +65,6 @@ class NF:
 
 def nfs_by_name(c):
     return {n["name"]: n for n in c.ok("nf_list")["nfs"]}
-
-
-def wait_for(what, cond, timeout=20):
-    t0 = time.monotonic()
-    while not cond():
-        if time.monotonic() - t0 > timeout:
-            raise AssertionError(f"timed out waiting for: {what}")
-        time.sleep(0.005)
-    return time.monotonic() - t0
 
 
 def send(counts, rate=5000):
