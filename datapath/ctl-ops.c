@@ -349,13 +349,13 @@ op_stats(struct dp *dp)
 		n_hw += dp->flows->flows[i].used && dp->flows->flows[i].path == DP_FLOW_HARDWARE;
 	}
 	json_t *o = json_pack(
-		"{s:I, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:I, s:I}, s:{s:I, s:I}}", "uptime_ms",
+		"{s:I, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I}, s:{s:I, s:I}}", "uptime_ms",
 		(json_int_t)((rte_get_tsc_cycles() - dp->start_tsc) * 1000 / hz), "ports", ports,
 		"chains", chains, "drops", drops, "classifier", "flows", (int)dp->flows->n_used,
 		"flows_hardware", (int)n_hw, "flows_software", (int)(dp->flows->n_used - n_hw),
 		"software_lookups", (json_int_t)s->sw_classified, "hardware_steered",
-		(json_int_t)s->hw_steered, "nfs", "egress", (json_int_t)s->nf_egress, "relayed",
-		(json_int_t)s->nf_relayed);
+		(json_int_t)s->hw_steered, "hardware_foreign", (json_int_t)s->hw_foreign, "nfs",
+		"egress", (json_int_t)s->nf_egress, "relayed", (json_int_t)s->nf_relayed);
 	free(s);
 	return o;
 }

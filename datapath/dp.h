@@ -73,6 +73,7 @@ struct dp_worker_stats {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t sw_classified; /* packets looked up in the software classifier */
 	uint64_t hw_steered;    /* packets whose queue already named the chain */
+	uint64_t hw_foreign;    /* packets on a chain's queue whose MAC+VLAN is not the chain's */
 	uint64_t nf_delivered;  /* packets handed to the first NF of a chain */
 	uint64_t nf_egress;     /* packets NFs sent out through the datapath */
 	uint64_t nf_relayed;    /* packets NFs sent to an NF they have no edge into, relayed */
@@ -94,6 +95,9 @@ struct dp_port {
 	char rte_flow_cap[96]; /* what rte_flow_validate said at start (flow.c) */
 	/* Chain that owns each RX queue (hardware steering); -1: classify in software. */
 	int32_t queue_chain[DP_MAX_QUEUES];
+	/* The (MAC, VLAN) key (struct dp_cls_key's 8 bytes) whose rule owns each queue: frames
+	 * of other keys found there are classified in software (flow.c, fwd.c). */
+	uint64_t queue_key[DP_MAX_QUEUES];
 };
 
 struct dp_opts;

@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
 
 const char *
 dp_flow_path_name(enum dp_flow_path p)
@@ -99,6 +104,68 @@ flow_err(const struct rte_flow_error *e, int r)
 	return e->message ? e->message : strerror(r < 0 ? -r : r);
 }
 
+/* Whether kernel module 'name' is loaded or built in (/sys/module, modules.builtin). */
+static bool
+kernel_has_module(const char *name)
+{
+	char path[320], line[256], want[64];
+	struct utsname u;
+	struct stat st;
+	bool found = false;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	if (stat(path, &st) == 0) {
+		return true;
+	}
+	if (uname(&u) != 0) {
+		return false;
+	}
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.builtin", u.release);
+	snprintf(want, sizeof(want), "/%s.ko", name);
+	fp = fopen(path, "r");
+	while (fp && !found && fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = strlen(line) >= strlen(want) &&
+			strcmp(line + strlen(line) - strlen(want), want) == 0;
+	}
+	if (fp) {
+		fclose(fp);
+	}
+	return found;
+}
+
+/*
+ * net_tap turns rte_flow rules into TC rules and reports every kernel refusal as "Kernel too old
+ * for flower support" whatever is missing: name the TC modules the kernel lacks, so the reason
+ * says what to install. Empty for other drivers or when nothing is missing.
+ */
+static void
+flow_kernel_hint(const struct dp_port *p, char *buf, size_t len)
+{
+	static const char *const need[] = {"sch_multiq", "cls_flower", "act_skbedit"};
+	struct rte_eth_dev_info info;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	memset(&info, 0, sizeof(info));
+	if (rte_eth_dev_info_get(p->port_id, &info) != 0 || !info.driver_name ||
+	    strcmp(info.driver_name, "net_tap") != 0) {
+		return;
+	}
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]) && off < len; i++) {
+		if (!kernel_has_module(need[i])) {
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "; the kernel lacks TC module ",
+						need[i]);
+		}
+	}
+	if (off && off < len) {
+		snprintf(buf + off, len - off,
+			 " (net_tap needs sch_multiq, cls_flower, act_skbedit)");
+	}
+}
+
 /* Tries the hardware path for 'f'; leaves f->reason when it does not work. */
 static void
 flow_hw_try(struct dp *dp, struct dp_flow *f)
@@ -106,6 +173,8 @@ flow_hw_try(struct dp *dp, struct dp_flow *f)
 	struct dp_port *p = &dp->ports[f->port];
 	struct dp_flow_rule rule;
 	struct rte_flow_error err;
+	char hint[128];
+	uint64_t key;
 	int q = -1, r;
 
 	for (int i = 1; i < p->nb_rxq; i++) {
@@ -121,25 +190,42 @@ flow_hw_try(struct dp *dp, struct dp_flow *f)
 			 p->name, p->nb_rxq);
 		return;
 	}
+#ifdef DP_FAULT_WRONG_QUEUE
+	/* A deliberately broken build for the kernel lab: the rule steers to the next queue while
+	 * the datapath believes it steers to q. The lab's steering check must fail with it. */
+	dp_flow_rule_build(&rule, &f->key, (uint16_t)((q + 1) % p->nb_rxq));
+#else
 	dp_flow_rule_build(&rule, &f->key, (uint16_t)q);
+#endif
 	memset(&err, 0, sizeof(err));
 	r = rte_flow_validate(p->port_id, &rule.attr, rule.pattern, rule.actions, &err);
 	if (r != 0) {
-		snprintf(f->reason, sizeof(f->reason), "rte_flow_validate on '%s': %s (%s)",
-			 p->name, flow_err(&err, r), strerror(-r));
+		flow_kernel_hint(p, hint, sizeof(hint));
+		snprintf(f->reason, sizeof(f->reason), "rte_flow_validate on '%s': %s (%s)%s",
+			 p->name, flow_err(&err, r), strerror(-r), hint);
 		return;
 	}
 	memset(&err, 0, sizeof(err));
 	f->rte = rte_flow_create(p->port_id, &rule.attr, rule.pattern, rule.actions, &err);
 	if (!f->rte) {
+		r = rte_errno;
+		flow_kernel_hint(p, hint, sizeof(hint));
 		snprintf(f->reason, sizeof(f->reason),
-			 "rte_flow_create on '%s' (validation passed): %s (%s)", p->name,
-			 flow_err(&err, -rte_errno), strerror(rte_errno));
+			 "rte_flow_create on '%s' (validation passed): %s (%s)%s", p->name,
+			 flow_err(&err, -r), strerror(r), hint);
 		return;
 	}
 	f->path = DP_FLOW_HARDWARE;
 	f->queue = (uint16_t)q;
 	f->reason[0] = '\0';
+	/* The queue's previous owner may still be read by a forwarder that loaded its chain
+	 * before flow_hw_remove cleared it: after a grace period none does, and the new key and
+	 * chain are seen together (the key first, the chain published with release). */
+	if (dp->rcu) {
+		rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+	}
+	memcpy(&key, &f->key, sizeof(key));
+	__atomic_store_n(&p->queue_key[q], key, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->queue_chain[q], (int32_t)f->chain, __ATOMIC_RELEASE);
 }
 
@@ -222,6 +308,13 @@ dp_flow_probe(struct dp *dp, uint16_t port, char *buf, size_t len)
 	struct rte_flow_error err;
 	int r;
 
+	/* Rules a previous nfpath-dp left in the device (kernel-side rules can outlive the
+	 * process, e.g. net_tap's on its remote= interface) serve nothing: flush them. The
+	 * agent sends every flow again after a restart. */
+	if (p->is_uplink) {
+		memset(&err, 0, sizeof(err));
+		(void)rte_flow_flush(p->port_id, &err);
+	}
 	dp_flow_rule_build(&rule, &k, 0);
 	memset(&err, 0, sizeof(err));
 	r = rte_flow_validate(p->port_id, &rule.attr, rule.pattern, rule.actions, &err);

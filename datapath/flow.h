@@ -42,7 +42,7 @@ struct dp_flow {
 	uint16_t port;  /* index in dp->ports */
 	uint16_t queue; /* hardware: the RX queue the rule steers to */
 	enum dp_flow_path path;
-	char reason[192]; /* software: why not hardware */
+	char reason[320]; /* software: why not hardware */
 	struct rte_flow *rte;
 };
 

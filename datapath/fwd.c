@@ -281,6 +281,30 @@ to_chain(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint3
 	rte_pktmbuf_free(m);
 }
 
+/* The classifier key of 'm' (dst MAC, VLAN from the offload flag or the tag); false: a runt. */
+static inline bool
+pkt_key(const struct rte_mbuf *m, struct dp_cls_key *k)
+{
+	const struct rte_ether_hdr *eh;
+	uint16_t vlan = 0;
+
+	if (unlikely(m->data_len < sizeof(struct rte_ether_hdr))) {
+		return false;
+	}
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		vlan = m->vlan_tci & 0x0fff;
+	} else if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) &&
+		   m->data_len >= sizeof(*eh) + sizeof(struct rte_vlan_hdr)) {
+		const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eh + 1);
+
+		vlan = rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff;
+	}
+	memcpy(k->mac, eh->dst_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+	k->vlan = vlan;
+	return true;
+}
+
 static inline void
 classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -292,28 +316,13 @@ classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **p
 	unsigned int k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		const struct rte_ether_hdr *eh;
-		uint16_t vlan = 0;
-
-		if (unlikely(m->data_len < sizeof(struct rte_ether_hdr))) {
+		if (unlikely(!pkt_key(pkts[i], &keys[k]))) {
 			DP_CNT_ADD(st->drops[DP_DROP_RUNT], 1);
-			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
-			vlan = m->vlan_tci & 0x0fff;
-		} else if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) &&
-			   m->data_len >= sizeof(*eh) + sizeof(struct rte_vlan_hdr)) {
-			const struct rte_vlan_hdr *vh = (const struct rte_vlan_hdr *)(eh + 1);
-
-			vlan = rte_be_to_cpu_16(vh->vlan_tci) & 0x0fff;
-		}
-		memcpy(keys[k].mac, eh->dst_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
-		keys[k].vlan = vlan;
 		kp[k] = &keys[k];
-		ok[k] = m;
+		ok[k] = pkts[i];
 		k++;
 	}
 	if (!k) {
@@ -328,6 +337,39 @@ classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **p
 			continue;
 		}
 		to_chain(f, st, ok[i], (uint32_t)(uintptr_t)data[i]);
+	}
+}
+
+/*
+ * pkts[0 .. n) came from a queue an rte_flow rule gives to chain 'c' for the key 'want'. A
+ * device may still put other frames there (a tap spreads unmatched traffic over every queue;
+ * a NIC may too before the rule exists or with a looser rule): those are classified in
+ * software like queue 0's, never taken for the chain. One 8-byte compare per frame.
+ */
+static inline void
+steered_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, uint16_t n,
+	      uint32_t c, uint64_t want)
+{
+	struct rte_mbuf *other[DP_BURST];
+	uint16_t n_other = 0;
+
+	for (uint16_t j = 0; j < n; j++) {
+		struct dp_cls_key k;
+		uint64_t got;
+
+		if (likely(pkt_key(pkts[j], &k))) {
+			memcpy(&got, &k, sizeof(got));
+			if (likely(got == want)) {
+				to_chain(f, st, pkts[j], c);
+				continue;
+			}
+		}
+		other[n_other++] = pkts[j];
+	}
+	DP_CNT_ADD(st->hw_steered, n - n_other);
+	if (unlikely(n_other)) {
+		DP_CNT_ADD(st->hw_foreign, n_other);
+		classify_burst(f, st, other, n_other);
 	}
 }
 
@@ -358,11 +400,8 @@ dp_fwd_round(struct dp_fwd *f)
 		DP_CNT_ADD(st->rx_bytes[rq->port][rq->queue], bytes);
 		c = rq->queue ? __atomic_load_n(&p->queue_chain[rq->queue], __ATOMIC_ACQUIRE) : -1;
 		if (c >= 0) {
-			/* rte_flow put only this chain's MAC+VLAN on this queue. */
-			DP_CNT_ADD(st->hw_steered, n);
-			for (uint16_t j = 0; j < n; j++) {
-				to_chain(f, st, pkts[j], (uint32_t)c);
-			}
+			steered_burst(f, st, pkts, n, (uint32_t)c,
+				      __atomic_load_n(&p->queue_key[rq->queue], __ATOMIC_RELAXED));
 		} else {
 			classify_burst(f, st, pkts, n);
 		}

@@ -6,7 +6,8 @@
 #   - netdevsim.ko built out of tree from linux-source-6.1 of the SAME Debian version against the
 #     matching linux-headers (Debian's kernel does not build netdevsim),
 #   - a base initramfs: busybox-static, /usr/bin/ip from iproute2 with its shared libraries, the
-#     modules (psample, netdevsim, nvme, vfio-pci and what they depend on), the guest's /init and
+#     modules (psample, netdevsim, nvme, vfio-pci and what they depend on; TC and tun modules the
+#     steering check loads itself), the guest's /init and
 #     /lab/bin/lab-nvme-vf (lab-nvme-vf.c, static).
 # The expensive parts are cached under LAB_DIR/cache/<key>, the key being the package versions
 # (the base initramfs also on iproute2's version and a hash of the lab's scripts): a second run
@@ -267,6 +268,13 @@ if [ ! -e "$base" ]; then
 	for m in psample netdevsim nvme vfio_pci vfio_iommu_type1; do add_module "$m"; done
 	printf '%s\n' "${order[@]}" >"$stage/lab/modules"
 	say "      modules: ${order[*]}"
+	# Modules the steering check (steer/) loads itself, in its own order: it must see a kernel
+	# without sch_multiq first. In the archive, not loaded by /init.
+	n_base=${#order[@]}
+	for m in tun sch_multiq sch_ingress cls_flower act_skbedit act_gact act_mirred veth; do
+		add_module "$m"
+	done
+	say "      modules on demand: ${order[*]:$n_base}"
 	"$bb" depmod -b "$stage" "$kver" || die "busybox depmod failed"
 	mkcpio "$stage" | gzip -1 >"$base.tmp"
 	rm -f "$cache/"base-*.cpio.gz

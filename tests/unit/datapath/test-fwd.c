@@ -248,12 +248,16 @@ test_queue_steering(void **state)
 {
 	struct dp_port *p0 = &harness_dp.ports[0];
 	struct dp_worker_stats before, after;
+	struct dp_cls_key ck = {.mac = {0x02, 0, 0, 0, 0, 0x0c}};
+	uint64_t key;
 	int others;
 
 	(void)state;
 	/* What a hardware rule does: queue 1 belongs to chain 1, no software lookup. */
 	ctl_ok("{\"v\":1,\"id\":20,\"op\":\"chain_set\",\"chain\":1,\"hops\":[{\"port\":1}]}");
 	dp_stats_sum(&harness_dp, &before);
+	memcpy(&key, &ck, sizeof(key));
+	__atomic_store_n(&p0->queue_key[1], key, __ATOMIC_RELAXED);
 	__atomic_store_n(&p0->queue_chain[1], 1, __ATOMIC_RELEASE);
 	inject(0, 1, mac_c, 0, 60, 6); /* not in the classifier: steering alone carries it */
 	round_once();
@@ -262,6 +266,26 @@ test_queue_steering(void **state)
 	assert_int_equal(after.hw_steered - before.hw_steered, 6);
 	assert_int_equal(after.sw_classified - before.sw_classified, 0);
 	assert_int_equal(after.rx_pkts[0][1] - before.rx_pkts[0][1], 6);
+
+	/* Frames of other keys on chain 1's queue are not chain 1's: a MAC of chain 3 reaches
+	 * chain 3 through the classifier, the queue's MAC on another VLAN is unknown. */
+	ctl_ok("{\"v\":1,\"id\":21,\"op\":\"chain_set\",\"chain\":3,\"hops\":[{\"port\":1}]}");
+	ctl_ok("{\"v\":1,\"id\":22,\"op\":\"flow_add\",\"mac\":\"02:00:00:00:00:0a\",\"chain\":3}");
+	before = after;
+	inject(0, 1, mac_a, 0, 60, 4);
+	inject(0, 1, mac_c, 5, 64, 2);
+	round_once();
+	assert_int_equal(drain_port1(mac_a, &others), 4);
+	assert_int_equal(others, 0);
+	dp_stats_sum(&harness_dp, &after);
+	assert_int_equal(after.hw_steered - before.hw_steered, 0);
+	assert_int_equal(after.hw_foreign - before.hw_foreign, 6);
+	assert_int_equal(after.sw_classified - before.sw_classified, 6);
+	assert_int_equal(after.chain_pkts[1] - before.chain_pkts[1], 0);
+	assert_int_equal(after.chain_pkts[3] - before.chain_pkts[3], 4);
+	assert_int_equal(after.drops[DP_DROP_UNKNOWN_DST] - before.drops[DP_DROP_UNKNOWN_DST], 2);
+	ctl_ok("{\"v\":1,\"id\":23,\"op\":\"flow_del\",\"mac\":\"02:00:00:00:00:0a\"}");
+	ctl_ok("{\"v\":1,\"id\":24,\"op\":\"chain_del\",\"chain\":3}");
 	__atomic_store_n(&p0->queue_chain[1], -1, __ATOMIC_RELEASE);
 }
 
