@@ -75,6 +75,10 @@ def stop(p, timeout=10, sig=signal.SIGTERM):
     if p.poll() is None:
         try:
             p.send_signal(sig)
+            try:
+                os.kill(p.pid, signal.SIGCONT)   # a SIGSTOPped switch (vm.py) must see it
+            except OSError:
+                pass
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
