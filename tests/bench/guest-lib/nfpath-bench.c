@@ -333,10 +333,10 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 	*ret_cpu_ns = got ? (double)cpu / (double)got : 0;
 	after = nf_sums(t, hops);
 	stop_all(pids, hops);
-	*ret_ns = after.pk - before.pk ? (double)(after.busy - before.busy) * 1e9 /
-						 (double)rte_get_tsc_hz() /
-						 (double)(after.pk - before.pk)
-				       : 0;
+	*ret_ns = after.pk - before.pk
+			  ? (double)(after.busy - before.busy) * 1e9 / (double)rte_get_tsc_hz() /
+				    (double)(after.pk - before.pk)
+			  : 0;
 	*ret_drops = after.drops - before.drops;
 	fprintf(stderr,
 		"    %u NFs: %" PRIu64 " packets through NFs, %" PRIu64 " wakeups, %" PRIu64
@@ -430,8 +430,8 @@ main(int argc, char **argv)
 			nsizes = -1;
 	}
 	if (!nf_binary || nsizes <= 0 || nchains <= 0 || runs < 1 || runs > MAX_RUNS ||
-	    seconds <= 0 || warmup < 0 || rate_mpps < 0 || !rte_is_power_of_2(ring_size) || ring_size < 64 || ring_size > 65536 ||
-	    pool_size < 1024) {
+	    seconds <= 0 || warmup < 0 || rate_mpps < 0 || !rte_is_power_of_2(ring_size) ||
+	    ring_size < 64 || ring_size > 65536 || pool_size < 1024) {
 		fprintf(stderr,
 			"usage: %s --nf PATH [--seconds S] [--warmup S] [--runs R (1-9)] "
 			"[--sizes 64,1500] [--chains 1,2,4,8] [--paths floor,nfpath] "

@@ -81,7 +81,8 @@ bench_lat_json(FILE *f, const struct bench_lat *l)
 {
 	if (!l->bin || !l->n)
 		return;
-	fprintf(f, ",\"lat_n\":%llu,\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f,\"max_ns\":%.0f",
+	fprintf(f,
+		",\"lat_n\":%llu,\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f,\"max_ns\":%.0f",
 		(unsigned long long)l->n, bench_lat_ns(l, 0.5), bench_lat_ns(l, 0.99),
 		bench_lat_ns(l, 0.999), (double)l->max * 1e9 / (double)rte_get_tsc_hz());
 }
@@ -95,9 +96,9 @@ static inline void
 bench_pace_init(struct bench_pace *p, double rate_mpps, unsigned int burst)
 {
 	p->next = 0;
-	p->gap = rate_mpps > 0 ? (uint64_t)((double)burst * (double)rte_get_tsc_hz() /
-					    (rate_mpps * 1e6))
-			       : 0;
+	p->gap = rate_mpps > 0
+			 ? (uint64_t)((double)burst * (double)rte_get_tsc_hz() / (rate_mpps * 1e6))
+			 : 0;
 }
 
 static inline int

@@ -20,7 +20,8 @@
  * order. The orchestrating scripts (peers-chain.py, peers-vm.py) start and stop these.
  *
  * usage: peer-node EAL-ARGS -- --role gen|hop|sink [--size B] [--seconds S] [--warmup S]
- *        [--rate MPPS] [--latency] [--yield] [--late-vdev NAME,ARGS --late-wait FILE] [--ready-file FILE] [--linger]
+ *        [--rate MPPS] [--latency] [--yield] [--late-vdev NAME,ARGS --late-wait FILE] [--ready-file
+ * FILE] [--linger]
  *
  * --linger: after the figures (or SIGUSR1, which stops polling), wait for SIGTERM before
  * closing the ports, so that no process of a chain polls a peer that is going away.
