@@ -56,8 +56,16 @@ def binaries(a):
     a.dp = a.dp or os.path.join(b, "datapath/nfpath-dp")
     a.classifier_bench = a.classifier_bench or os.path.join(
         b, "tests/bench/datapath/bench-dp-classifier")
-    a.nfpathd = a.nfpathd or os.path.join(b, "agent/nfpathd")
-    a.nfpathctl = a.nfpathctl or os.path.join(b, "agent/nfpathctl")
+    # agent/ is being split into folders: the daemon and the tool may live one level down.
+    a.nfpathd = a.nfpathd or first_of(b, "agent/nfpathd", "agent/daemon/nfpathd")
+    a.nfpathctl = a.nfpathctl or first_of(b, "agent/nfpathctl", "agent/ctl/nfpathctl")
+
+
+def first_of(b, *rel):
+    for r in rel:
+        if os.access(os.path.join(b, r), os.X_OK):
+            return os.path.join(b, r)
+    return os.path.join(b, rel[0])
 
 
 # ------------------------------------------------------------------------------ chain
@@ -244,7 +252,8 @@ def main():
             elif p == "control":
                 sys.path.insert(0, os.path.join(HERE, "agent"))
                 import cpbench
-                groups += [cpbench.run(a, log)]
+                with paired.Lock(a.lock):
+                    groups += [cpbench.run(a, log)]
         except RuntimeError as e:
             failed.append({"part": p, "error": str(e)[:2000]})
             print(f"\n{p}: FAILED: {str(e)[:2000]}", flush=True)

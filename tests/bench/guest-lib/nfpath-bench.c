@@ -450,7 +450,7 @@ main(int argc, char **argv)
 	has_prefetchw = dp_cpu_has_prefetchw();
 	if (latency && bench_lat_init(&lat) < 0)
 		return 1;
-	snprintf(prefix, sizeof(prefix), "nfpath-bench-%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "bench-nfpath-%d", (int)getpid());
 	{
 		char *eal[] = {argv[0],           "--file-prefix", prefix,        "--no-pci",
 			       "--lcores",        "0@0",           "--log-level", "*:error",

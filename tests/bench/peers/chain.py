@@ -117,8 +117,8 @@ def nfpath_bench(a, path, hops, size, rate=0.0, latency=False):
         out, err = p.communicate()
         raise RuntimeError(f"nfpath-bench did not finish: {err[-1500:]}")
     finally:
-        # nfpath-bench's EAL prefix is nfpath-bench-PID; it leaves its runtime directory.
-        peerlib.remove_prefix(f"nfpath-bench-{p.pid}")
+        # nfpath-bench's EAL prefix is bench-nfpath-PID; it leaves its runtime directory.
+        peerlib.remove_prefix(f"bench-nfpath-{p.pid}")
     if p.returncode == peerlib.SKIP:
         peerlib.skip("nfpath-bench skipped: " + out.strip()[:200])
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]

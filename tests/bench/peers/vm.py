@@ -81,7 +81,7 @@ class Nfpath(Switch):
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                         "../../integration/datapath"))
         from dptest import Client
-        prefix = f"nfpeer-dp-{PID}"
+        prefix = f"bench-dp-{PID}"
         d = os.path.join(WORK, "dp")
         os.makedirs(d)
         sock = os.path.join(d, "dp.sock")
@@ -134,7 +134,7 @@ class Ovs(Switch):
     def __init__(self, a):
         d = self.d = os.path.join(WORK, "ovs")
         os.makedirs(d)
-        self.prefix = f"nfpeer-ovs-{PID}"
+        self.prefix = f"bench-ovs-{PID}"
         self.bridge = f"nfpb{PID % 100000}"
         self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d, OVS_SYSCONFDIR=d)
         self.db_sock = os.path.join(d, "db.sock")
