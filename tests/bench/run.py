@@ -15,8 +15,8 @@ Parts (--only, comma-separated; default all):
 Per comparison the rounds alternate the order of the paths (A B C, C B A, ...); each run is
 --warmup s of traffic then --seconds s counted. Per path: median [min-max]; per peer: median of
 the per-round ratios [min-max], also over the undisturbed rounds alone (a round with steal or
-a big swing is marked disturbed; see peers/paired.py). Each group holds the heavy lock (--lock)
-for its rounds only. Tables first, then one JSON line with everything.
+a big swing is marked disturbed; see peers/paired.py). The heavy lock (--lock) is held per
+chunk, each under 10 minutes at the defaults: chain per packet size, vm, latency, control. Tables first, then one JSON line with everything.
 
 usage: run.py [--build DIR] [--quick] [--smoke] [--only chain,vm,latency,control] [--pairs 7]
               [--seconds 2] [--warmup 0.5] [--sizes 64,1500] [--chains 1,2,4,8]
@@ -73,23 +73,30 @@ def first_of(b, *rel):
 def chain_groups(a):
     groups = []
     for size in a.sizes:
-        for hops in a.chains:
-            mode = "busy" if hops == 1 else "shared"
-            paths = [("nfpath", lambda h=hops, s=size: chain.nfpath_bench(a, "nfpath", h, s))]
-            if hops == 1 and not a.no_floor:
-                paths.append(("floor", lambda s=size: chain.nfpath_bench(a, "floor", 1, s)))
-            for k in a.kinds:
-                paths.append((k, lambda k=k, h=hops, s=size, m=mode:
-                              chain.peer(a, k, h, s, m)))
-            g = paired.run_group(f"chain {size} B, {hops} hop{'s' if hops > 1 else ''} "
-                                 f"({mode})", paths, "nfpath", a.pairs, log=log, lock=a.lock,
-                                 extra_keys=("busy_ns",))
-            g.update({"part": "chain", "bytes": size, "hops": hops, "mode": mode,
-                      "target": 1.5 if size <= 64 else 3.0})
-            g["load_after"] = paired.uptime_line()
-            paired.print_group(g)
-            print(f"  {g['load_after']}", flush=True)
-            groups.append(g)
+        with paired.Lock(a.lock):
+            groups += chain_size(a, size)
+    return groups
+
+
+def chain_size(a, size):
+    groups = []
+    for hops in a.chains:
+        mode = "busy" if hops == 1 else "shared"
+        paths = [("nfpath", lambda h=hops, s=size: chain.nfpath_bench(a, "nfpath", h, s))]
+        if hops == 1 and not a.no_floor:
+            paths.append(("floor", lambda s=size: chain.nfpath_bench(a, "floor", 1, s)))
+        for k in a.kinds:
+            paths.append((k, lambda k=k, h=hops, s=size, m=mode:
+                          chain.peer(a, k, h, s, m)))
+        g = paired.run_group(f"chain {size} B, {hops} hop{'s' if hops > 1 else ''} "
+                             f"({mode})", paths, "nfpath", a.pairs, log=log,
+                             extra_keys=("busy_ns",))
+        g.update({"part": "chain", "bytes": size, "hops": hops, "mode": mode,
+                  "target": 1.5 if size <= 64 else 3.0})
+        g["load_after"] = paired.uptime_line()
+        paired.print_group(g)
+        print(f"  {g['load_after']}", flush=True)
+        groups.append(g)
     return groups
 
 
@@ -136,6 +143,11 @@ def vm_groups(a):
 def latency_groups(a):
     """Per hop count: each path's maximum rate (paired rounds), then at 10% and 50% of the
     smallest maximum (a load all of them carry) paired rounds of latency runs."""
+    with paired.Lock(a.lock):
+        return latency_part(a)
+
+
+def latency_part(a):
     out = []
     kinds = [k for k in ("memif-zc", "vhost") if k in a.lat_kinds]
     size = 64
@@ -148,7 +160,7 @@ def latency_groups(a):
                 p.append((k, lambda k=k: chain.peer(a, k, hops, size, mode, rate, lat)))
             return p
         mx = paired.run_group(f"latency {hops} hop(s): maximum rate", paths(0, False),
-                              "nfpath", max(2, a.pairs // 2), log=log, lock=a.lock)
+                              "nfpath", max(2, a.pairs // 2), log=log)
         maxima = {lb: p["mpps"]["median"] for lb, p in mx["paths"].items()}
         if any(not v for v in maxima.values()):
             raise RuntimeError(f"latency {hops} hops: a path carried nothing: {maxima}")
@@ -158,7 +170,7 @@ def latency_groups(a):
             g = paired.run_group(f"latency {size} B, {hops} hop(s) at {rate:.2f} Mpps "
                                  f"({int(frac * 100)}% of {base:.2f}, the smallest maximum)",
                                  paths(rate, True), "nfpath", a.pairs, key="p99_ns",
-                                 higher_better=False, log=log, lock=a.lock,
+                                 higher_better=False, log=log,
                                  extra_keys=("p50_ns", "p999_ns", "mpps"))
             g.update({"part": "latency", "bytes": size, "hops": hops, "rate_mpps":
                       round(rate, 3), "fraction": frac, "maxima_mpps": maxima,
@@ -191,7 +203,7 @@ def main():
     ap.add_argument("--install", action="store_true",
                     help="apt-get install openvswitch-switch-dpdk when it is missing")
     ap.add_argument("--lock", default="/tmp/nfpath-heavy.lock",
-                    help="flock held around each comparison ('none': no lock)")
+                    help="flock held around each chunk of comparisons ('none': no lock)")
     ap.add_argument("--workloads", type=int, help="control part: workloads (default 256)")
     ap.add_argument("--vfs", type=int, help="control part: VFs (default 64)")
     ap.add_argument("--idle-seconds", type=float, help="control part: idle measurement")
