@@ -170,8 +170,8 @@ def print_group(g, out=print, unit=None):
         r = g["ratios"].get(lb)
         if r:
             a, q = r["all"], r["undisturbed"]
-            line += f" {fmt(a['median'], 8)}x {fmt(a['min'], 6)} {fmt(a['max'], 6)} " \
-                    f"{fmt(q['median'], 8)}x"
+            line += f" {fmt(a['median'], 8)}x {fmt(a['min'], 6)} {fmt(a['max'], 6)} " + \
+                (f"{fmt(q['median'], 8)}x" if q["median"] is not None else f"{'-':>9}")
         else:
             line += f" {'(ref)':>9} {'':>6} {'':>6} {'':>9}"
         steal = max((x.get("steal_pct", 0) for x in p["runs"]), default=0)
