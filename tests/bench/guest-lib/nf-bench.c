@@ -2,8 +2,10 @@
 /*
  * The NF used by nfpath-bench: reads the 64-byte header the generator wrote (as a real NF
  * would look at its headers) and passes the packet on. With --floor RING it is instead the
- * consumer of the floor measurement: it dequeues from a plain SPSC rte_ring, reads the same
- * header and frees the packet, with no nfpath code at all.
+ * hop of the floor measurement: it dequeues from a plain SPSC rte_ring RING, prefetches each
+ * packet's first data line as libnfpath's nfp_rx_burst() does, reads the same header and hands
+ * the packet back on the SPSC ring RING_back (the generator frees it, as for a chain), with no
+ * nfpath code at all.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <rte_memzone.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "nfpath/nfpath.h"
@@ -55,32 +58,41 @@ on_signal(int sig)
 static int
 run_floor(const char *ring_name)
 {
-	struct rte_ring *r = rte_ring_lookup(ring_name);
+	char back_name[RTE_RING_NAMESIZE];
+	struct rte_ring *r = rte_ring_lookup(ring_name), *back;
 	const struct rte_memzone *mz = rte_memzone_lookup("bench_floor_stats");
 	struct rte_mbuf *pkts[32];
 	uint64_t s = 0, *stats;
 
-	if (!r || !mz) {
-		fprintf(stderr, "nf-bench: no ring '%s' or stats memzone\n", ring_name);
+	snprintf(back_name, sizeof(back_name), "%s_back", ring_name);
+	back = rte_ring_lookup(back_name);
+	if (!r || !back || !mz) {
+		fprintf(stderr, "nf-bench: no ring '%s', '%s' or stats memzone\n", ring_name,
+			back_name);
 		return 1;
 	}
 	/*
 	 * [0] busy TSC cycles, [1] packets: the same accounting as nfp_run, the whole non-empty
-	 * poll from before the dequeue to after the last packet is gone (here: freed).
+	 * poll from before the dequeue to after the last packet is handed back.
 	 */
 	stats = mz->addr;
 	signal(SIGTERM, on_signal);
 	while (!stop) {
 		uint64_t t0 = rte_rdtsc();
-		unsigned int n = rte_ring_sc_dequeue_burst(r, (void **)pkts, 32, NULL);
+		unsigned int n = rte_ring_sc_dequeue_burst(r, (void **)pkts, 32, NULL), k = 0;
 
 		if (!n)
 			continue;
 		for (unsigned int i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		for (unsigned int i = 0; i < n; i++)
 			s += read_header(pkts[i]);
-		rte_pktmbuf_free_bulk(pkts, n);
-		stats[0] += rte_rdtsc() - t0;
-		stats[1] += n;
+		while (k < n && !stop)
+			k += rte_ring_sp_enqueue_burst(back, (void **)(pkts + k), n - k, NULL);
+		if (k < n)
+			rte_pktmbuf_free_bulk(pkts + k, n - k);
+		__atomic_store_n(&stats[0], stats[0] + rte_rdtsc() - t0, __ATOMIC_RELAXED);
+		__atomic_store_n(&stats[1], stats[1] + n, __ATOMIC_RELAXED);
 	}
 	sink = s;
 	return 0;

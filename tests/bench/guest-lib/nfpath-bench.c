@@ -4,21 +4,26 @@
  * speed). The generator (this process, the DPDK primary, on CPU 0) allocates packets, writes a
  * 64-byte header into each and feeds them to:
  *   floor:   a plain SPSC rte_ring read by another process (nf-bench --floor) that reads the
- *            header and frees the packet: the least any inter-process hop can cost;
+ *            header, prefetching as libnfpath does, and hands the packet back on a second SPSC
+ *            ring; the generator frees what comes back, as it does for a chain. The same round
+ *            trip as one NF with no nfpath code at all: the least any inter-process hop costs;
  *   nfpath:  a chain of 1, 2, 4 or 8 NF processes (nf-bench, libnfpath; all on CPU 1, in
  *            shared-core sleep mode when more than one), each reading the header; the
  *            generator collects the chain's egress and frees it.
  * For each it prints Mpps at the end of the path and the consumers' busy time per packet per
- * hop: TSC time spent on non-empty polls (receive, read, hand on or free) divided by packets,
+ * hop: TSC time spent on non-empty polls (receive, read, hand on) divided by packets,
  * counted the same way by the floor consumer and by libnfpath (dp_nf_stats.busy_cycles), so
  * idle polling is not counted; and CPU ns per packet: the CPU time the scheduler gave all
  * the consumer processes (/proc/PID/schedstat: idle polls, sleeps and yields included) per
  * packet out of the path, which bounds NFs sharing one CPU and is not inflated by other
- * programs' load. Median and spread over --runs runs, then one JSON line. The generator is
- * usually the bottleneck for Mpps with one hop, so busy ns per hop is the figure that
- * compares a hop's cost.
+ * programs' load. Every run passes traffic for --warmup S first, then counts for --seconds S.
+ * Median and spread over --runs runs, then one JSON line. --paths picks floor and/or nfpath
+ * (tests/bench/run.py runs one path and one run per call, interleaved with the peers).
+ * --rate MPPS paces the generator (bursts spaced evenly) and --latency stamps each burst with
+ * the TSC and records each packet's one-way time through the path (bench-lat.h).
  *
- * usage: nfpath-bench --nf PATH [--seconds S] [--runs R] [--sizes 64,1500] [--chains 1,2,4,8]
+ * usage: nfpath-bench --nf PATH [--seconds S] [--warmup S] [--runs R] [--sizes 64,1500]
+ *                     [--chains 1,2,4,8] [--paths floor,nfpath] [--rate MPPS] [--latency]
  *                     [--ring 1024] [--pool 16383]
  */
 #include <errno.h>
@@ -39,6 +44,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "bench-lat.h"
 #include "bench-prefetch.h"
 #include "nf.h"
 #include "nfpath/dp-hop.h"
@@ -49,8 +55,10 @@
 
 static char prefix[64];
 static const char *nf_binary;
-static double seconds = 1.5;
+static double seconds = 1.5, warmup = 0.2, rate_mpps;
 static int runs = 3;
+static bool latency;
+static struct bench_lat lat; /* the current result's latencies (--latency) */
 static bool has_prefetchw;
 static unsigned int ring_size = 1024;  /* each NF slot's RX ring (--ring) */
 static unsigned int pool_size = 16383; /* packets in the shared mempool (--pool) */
@@ -60,6 +68,8 @@ struct result {
 	unsigned int size, hops;
 	double mpps[MAX_RUNS], ns_hop[MAX_RUNS], cpu_ns[MAX_RUNS];
 	uint64_t drops;
+	double p50, p99, p999, max; /* ns, over all runs (--latency) */
+	uint64_t lat_n;
 };
 
 static uint64_t
@@ -148,47 +158,114 @@ make_burst(struct rte_mempool *pool, struct rte_mbuf **pkts, unsigned int size, 
 		for (int w = 0; w < 8; w++)
 			h[w] = seq + (uint64_t)w;
 	}
+	if (latency) {
+		uint64_t now = rte_rdtsc();
+
+		for (unsigned int i = 0; i < BURST; i++)
+			*rte_pktmbuf_mtod(pkts[i], uint64_t *) = now;
+	}
 	return 0;
+}
+
+/* Free what came back (recording its latency with --latency, once 'measuring'). */
+static void
+collected(struct rte_mbuf **pkts, unsigned int n, bool measuring)
+{
+	if (latency && measuring) {
+		uint64_t now = rte_rdtsc();
+
+		for (unsigned int i = 0; i < n; i++)
+			bench_lat_add(&lat, now, *rte_pktmbuf_mtod(pkts[i], const uint64_t *));
+	}
+	bench_prefetch_free(has_prefetchw, pkts, n);
+	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 static int
 run_floor(struct rte_mempool *pool, unsigned int size, double *ret_mpps, double *ret_ns,
 	  double *ret_cpu_ns)
 {
-	struct rte_ring *r = rte_ring_create("bench_floor", 1024, (int)rte_socket_id(),
+	struct rte_ring *r = rte_ring_create("bench_floor", ring_size, (int)rte_socket_id(),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	struct rte_ring *back = rte_ring_create("bench_floor_back", ring_size, (int)rte_socket_id(),
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
 	const struct rte_memzone *mz =
 		rte_memzone_reserve("bench_floor_stats", 64, (int)rte_socket_id(), 0);
 	struct rte_mbuf *pkts[BURST];
-	uint64_t sent = 0, t0, t_end, *st, cpu;
+	uint64_t got = 0, seq = 0, t0, t_meas, t_end, *st, cpu = 0, busy0 = 0, pk0 = 0;
+	struct bench_pace pace;
+	bool measuring = false;
 	pid_t pid;
 
-	if (!r || !mz)
+	if (!r || !back || !mz)
 		return -rte_errno;
 	st = mz->addr;
+	st[0] = st[1] = 0;
 	pid = spawn(1, "-f", "bench_floor", 0);
-	usleep(300000);
-	cpu = cpu_ns(pid);
+	usleep(100000);
+	bench_pace_init(&pace, rate_mpps, BURST);
 	t0 = now_ns();
-	__atomic_store_n(&st[0], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&st[1], 0, __ATOMIC_RELAXED);
-	t_end = t0 + (uint64_t)(seconds * 1e9);
-	while (now_ns() < t_end) {
-		unsigned int k = 0;
+	t_meas = t0 + (uint64_t)(warmup * 1e9);
+	t_end = t_meas + (uint64_t)(seconds * 1e9);
+	for (uint64_t t = t0; t < t_end; t = now_ns()) {
+		unsigned int n;
 
-		if (make_burst(pool, pkts, size, sent) != 0)
-			continue;
-		while (k < BURST)
-			k += rte_ring_sp_enqueue_burst(r, (void **)(pkts + k), BURST - k, NULL);
-		sent += BURST;
+		if (!measuring && t >= t_meas) {
+			measuring = true;
+			t_meas = t;
+			got = 0;
+			cpu = cpu_ns(pid);
+			busy0 = __atomic_load_n(&st[0], __ATOMIC_RELAXED);
+			pk0 = __atomic_load_n(&st[1], __ATOMIC_RELAXED);
+		}
+		/* Feed only what fits, as for a chain. */
+		if (rte_ring_free_count(r) >= BURST && bench_pace_ok(&pace, rte_rdtsc()) &&
+		    make_burst(pool, pkts, size, seq) == 0) {
+			seq += BURST;
+			rte_ring_sp_enqueue_burst(r, (void **)pkts, BURST, NULL);
+		}
+		n = rte_ring_sc_dequeue_burst(back, (void **)pkts, BURST, NULL);
+		if (n) {
+			got += n;
+			collected(pkts, n, measuring);
+		}
 	}
-	*ret_mpps = (double)sent / ((double)(now_ns() - t0) / 1e3);
-	*ret_cpu_ns = sent ? (double)(cpu_ns(pid) - cpu) / (double)sent : 0;
+	*ret_mpps = (double)got / ((double)(now_ns() - t_meas) / 1e3);
+	*ret_cpu_ns = got ? (double)(cpu_ns(pid) - cpu) / (double)got : 0;
 	stop_all(&pid, 1);
-	*ret_ns = st[1] ? (double)st[0] * 1e9 / (double)rte_get_tsc_hz() / (double)st[1] : 0;
+	*ret_ns = st[1] - pk0 ? (double)(st[0] - busy0) * 1e9 / (double)rte_get_tsc_hz() /
+					(double)(st[1] - pk0)
+			      : 0;
+	for (unsigned int n; (n = rte_ring_sc_dequeue_burst(r, (void **)pkts, BURST, NULL)) > 0;)
+		rte_pktmbuf_free_bulk(pkts, n);
+	for (unsigned int n; (n = rte_ring_sc_dequeue_burst(back, (void **)pkts, BURST, NULL)) > 0;)
+		rte_pktmbuf_free_bulk(pkts, n);
 	rte_memzone_free(mz);
 	rte_ring_free(r);
+	rte_ring_free(back);
 	return 0;
+}
+
+/* The NFs' counters summed over slots 0 .. hops - 1. */
+struct nf_sums {
+	uint64_t drops, busy, pk, wakeups, retries;
+};
+
+static struct nf_sums
+nf_sums(const struct dp_nf_table *t, unsigned int hops)
+{
+	struct nf_sums x = {0};
+
+	for (unsigned int i = 0; i < hops; i++) {
+		const struct dp_nf_stats *ns = &t->shm->slots[i].stats;
+
+		x.drops += __atomic_load_n(&ns->drop_full, __ATOMIC_RELAXED);
+		x.busy += __atomic_load_n(&ns->busy_cycles, __ATOMIC_RELAXED);
+		x.pk += __atomic_load_n(&ns->rx, __ATOMIC_RELAXED);
+		x.wakeups += __atomic_load_n(&ns->wakeups, __ATOMIC_RELAXED);
+		x.retries += __atomic_load_n(&ns->retries, __ATOMIC_RELAXED);
+	}
+	return x;
 }
 
 static int
@@ -201,8 +278,10 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 	pid_t pids[MAX_CHAIN];
 	uint16_t last = (uint16_t)dp_nf_slot_find(t, names[hops - 1]);
 	struct rte_ring *first;
-	uint64_t got = 0, seq = 0, t0, t_end, busy = 0, pk = 0, drops = 0, wakeups = 0, retries = 0;
-	uint64_t cpu = 0, nf_drops[MAX_CHAIN], nf_retries[MAX_CHAIN];
+	uint64_t got = 0, seq = 0, t0, t_meas, t_end, cpu = 0;
+	struct nf_sums before = {0}, after;
+	struct bench_pace pace;
+	bool measuring = false;
 	int r;
 
 	r = dp_nf_chain_set(t, 0, names, hops, 0, DP_ON_DOWN_DROP);
@@ -221,27 +300,23 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 			break;
 		usleep(1000);
 	}
-	usleep(200000);
-	for (unsigned int i = 0; i < hops; i++) {
-		const struct dp_nf_stats *ns = &t->shm->slots[i].stats;
-
-		drops -= ns->drop_full;
-		busy -= ns->busy_cycles;
-		pk -= ns->rx;
-		wakeups -= ns->wakeups;
-		retries -= ns->retries;
-		nf_drops[i] = ns->drop_full;
-		nf_retries[i] = ns->retries;
-	}
-	for (unsigned int i = 0; i < hops; i++)
-		cpu -= cpu_ns(pids[i]);
+	bench_pace_init(&pace, rate_mpps, BURST);
 	t0 = now_ns();
-	t_end = t0 + (uint64_t)(seconds * 1e9);
-	while (now_ns() < t_end) {
+	t_meas = t0 + (uint64_t)(warmup * 1e9);
+	t_end = t_meas + (uint64_t)(seconds * 1e9);
+	for (uint64_t t_now = t0; t_now < t_end; t_now = now_ns()) {
 		uint16_t n, nout;
 
+		if (!measuring && t_now >= t_meas) {
+			measuring = true;
+			t_meas = t_now;
+			got = 0;
+			before = nf_sums(t, hops);
+			for (unsigned int i = 0; i < hops; i++)
+				cpu -= cpu_ns(pids[i]);
+		}
 		/* Feed only what fits: measure the chain, not drops at its door. */
-		if (rte_ring_free_count(first) >= BURST &&
+		if (rte_ring_free_count(first) >= BURST && bench_pace_ok(&pace, rte_rdtsc()) &&
 		    make_burst(t->pool, pkts, size, seq) == 0) {
 			seq += BURST;
 			dp_nf_deliver(t, 0, pkts, BURST, &nout, NULL);
@@ -249,35 +324,25 @@ run_chain(struct dp_nf_table *t, unsigned int hops, unsigned int size, double *r
 		n = dp_nf_collect(t, last, pkts, BURST);
 		if (n) {
 			got += n;
-			bench_prefetch_free(has_prefetchw, pkts, n);
-			rte_pktmbuf_free_bulk(pkts, n);
+			collected(pkts, n, measuring);
 		}
 	}
-	*ret_mpps = (double)got / ((double)(now_ns() - t0) / 1e3);
+	*ret_mpps = (double)got / ((double)(now_ns() - t_meas) / 1e3);
 	for (unsigned int i = 0; i < hops; i++)
 		cpu += cpu_ns(pids[i]);
 	*ret_cpu_ns = got ? (double)cpu / (double)got : 0;
+	after = nf_sums(t, hops);
 	stop_all(pids, hops);
-	for (unsigned int i = 0; i < hops; i++) {
-		const struct dp_nf_stats *ns = &t->shm->slots[i].stats;
-
-		drops += ns->drop_full;
-		busy += ns->busy_cycles;
-		pk += ns->rx;
-		wakeups += ns->wakeups;
-		retries += ns->retries;
-		nf_drops[i] = ns->drop_full - nf_drops[i];
-		nf_retries[i] = ns->retries - nf_retries[i];
-	}
-	*ret_ns = pk ? (double)busy * 1e9 / (double)rte_get_tsc_hz() / (double)pk : 0;
-	*ret_drops = drops;
+	*ret_ns = after.pk - before.pk
+			  ? (double)(after.busy - before.busy) * 1e9 / (double)rte_get_tsc_hz() /
+				    (double)(after.pk - before.pk)
+			  : 0;
+	*ret_drops = after.drops - before.drops;
 	fprintf(stderr,
 		"    %u NFs: %" PRIu64 " packets through NFs, %" PRIu64 " wakeups, %" PRIu64
-		" enqueue retries, %" PRIu64 " ring-full drops; per NF, retries/drops:",
-		hops, pk, wakeups, retries, drops);
-	for (unsigned int i = 0; i < hops; i++)
-		fprintf(stderr, " %" PRIu64 "/%" PRIu64, nf_retries[i], nf_drops[i]);
-	fprintf(stderr, "\n");
+		" enqueue retries, %" PRIu64 " ring-full drops\n",
+		hops, after.pk - before.pk, after.wakeups - before.wakeups,
+		after.retries - before.retries, after.drops - before.drops);
 	/* Drain what is left in the chain. */
 	for (unsigned int i = 0; i < MAX_CHAIN; i++) {
 		uint16_t n;
@@ -331,6 +396,7 @@ main(int argc, char **argv)
 	struct result res[64];
 	struct dp_nf_table t;
 	struct rte_mempool *pool;
+	bool do_floor = true, do_nfpath = true;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--nf") && i + 1 < argc)
@@ -343,7 +409,20 @@ main(int argc, char **argv)
 			nsizes = parse_list(argv[++i], sizes, 4);
 		else if (!strcmp(argv[i], "--chains") && i + 1 < argc)
 			nchains = parse_list(argv[++i], chains, 4);
-		else if (!strcmp(argv[i], "--ring") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
+			warmup = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
+			rate_mpps = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--latency"))
+			latency = true;
+		else if (!strcmp(argv[i], "--paths") && i + 1 < argc) {
+			const char *v = argv[++i];
+
+			do_floor = strstr(v, "floor") != NULL;
+			do_nfpath = strstr(v, "nfpath") != NULL;
+			if (!do_floor && !do_nfpath)
+				nsizes = -1;
+		} else if (!strcmp(argv[i], "--ring") && i + 1 < argc)
 			ring_size = (unsigned int)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--pool") && i + 1 < argc)
 			pool_size = (unsigned int)strtoul(argv[++i], NULL, 10);
@@ -351,11 +430,12 @@ main(int argc, char **argv)
 			nsizes = -1;
 	}
 	if (!nf_binary || nsizes <= 0 || nchains <= 0 || runs < 1 || runs > MAX_RUNS ||
-	    !rte_is_power_of_2(ring_size) || ring_size < 64 || ring_size > 65536 ||
-	    pool_size < 1024) {
+	    seconds <= 0 || warmup < 0 || rate_mpps < 0 || !rte_is_power_of_2(ring_size) ||
+	    ring_size < 64 || ring_size > 65536 || pool_size < 1024) {
 		fprintf(stderr,
-			"usage: %s --nf PATH [--seconds S] [--runs R (1-9)] "
-			"[--sizes 64,1500] [--chains 1,2,4,8] [--ring 1024 (a power of 2, "
+			"usage: %s --nf PATH [--seconds S] [--warmup S] [--runs R (1-9)] "
+			"[--sizes 64,1500] [--chains 1,2,4,8] [--paths floor,nfpath] "
+			"[--rate MPPS] [--latency] [--ring 1024 (a power of 2, "
 			"64-65536)] [--pool 16383 (at least 1024)]\n",
 			argv[0]);
 		return 2;
@@ -368,7 +448,9 @@ main(int argc, char **argv)
 		return 77;
 	}
 	has_prefetchw = dp_cpu_has_prefetchw();
-	snprintf(prefix, sizeof(prefix), "nfpath-bench-%d", (int)getpid());
+	if (latency && bench_lat_init(&lat) < 0)
+		return 1;
+	snprintf(prefix, sizeof(prefix), "bench-nfpath-%d", (int)getpid());
 	{
 		char *eal[] = {argv[0],           "--file-prefix", prefix,        "--no-pci",
 			       "--lcores",        "0@0",           "--log-level", "*:error",
@@ -395,32 +477,38 @@ main(int argc, char **argv)
 	}
 
 	for (int si = 0; si < nsizes; si++) {
-		struct result *fl = &res[nres++];
+		for (int ci = -1; ci < nchains; ci++) {
+			struct result *rs;
 
-		memset(fl, 0, sizeof(*fl));
-		snprintf(fl->config, sizeof(fl->config), "floor");
-		fl->size = sizes[si];
-		fl->hops = 1;
-		for (int r = 0; r < runs; r++) {
-			run_floor(pool, sizes[si], &fl->mpps[r], &fl->ns_hop[r], &fl->cpu_ns[r]);
-			fprintf(stderr, "  floor %uB run %d: %.2f Mpps, %.1f CPU ns/pkt\n",
-				sizes[si], r, fl->mpps[r], fl->cpu_ns[r]);
-		}
-		for (int ci = 0; ci < nchains; ci++) {
-			struct result *rs = &res[nres++];
-
+			if (ci < 0 ? !do_floor : !do_nfpath)
+				continue;
+			rs = &res[nres++];
 			memset(rs, 0, sizeof(*rs));
-			snprintf(rs->config, sizeof(rs->config), "nfpath-%u", chains[ci]);
+			snprintf(rs->config, sizeof(rs->config), ci < 0 ? "floor" : "nfpath-%u",
+				 ci < 0 ? 1 : chains[ci]);
 			rs->size = sizes[si];
-			rs->hops = chains[ci];
+			rs->hops = ci < 0 ? 1 : chains[ci];
+			if (latency)
+				bench_lat_reset(&lat);
 			for (int r = 0; r < runs; r++) {
 				uint64_t d = 0;
 
-				run_chain(&t, chains[ci], sizes[si], &rs->mpps[r], &rs->ns_hop[r],
-					  &rs->cpu_ns[r], &d);
+				if (ci < 0)
+					run_floor(pool, sizes[si], &rs->mpps[r], &rs->ns_hop[r],
+						  &rs->cpu_ns[r]);
+				else
+					run_chain(&t, chains[ci], sizes[si], &rs->mpps[r],
+						  &rs->ns_hop[r], &rs->cpu_ns[r], &d);
 				rs->drops += d;
 				fprintf(stderr, "  %s %uB run %d: %.2f Mpps, %.1f CPU ns/pkt\n",
 					rs->config, sizes[si], r, rs->mpps[r], rs->cpu_ns[r]);
+			}
+			if (latency && lat.n) {
+				rs->lat_n = lat.n;
+				rs->p50 = bench_lat_ns(&lat, 0.5);
+				rs->p99 = bench_lat_ns(&lat, 0.99);
+				rs->p999 = bench_lat_ns(&lat, 0.999);
+				rs->max = (double)lat.max * 1e9 / (double)rte_get_tsc_hz();
 			}
 		}
 	}
@@ -432,8 +520,12 @@ main(int argc, char **argv)
 				   n = median(res[i].ns_hop, runs, &sn),
 				   c = median(res[i].cpu_ns, runs, &sc);
 
-		printf("%-10s %6u %5u %12.2f %7.0f%% %14.1f %7.0f%% %10" PRIu64 " %12.1f\n",
+		printf("%-10s %6u %5u %12.2f %7.0f%% %14.1f %7.0f%% %10" PRIu64 " %12.1f",
 		       res[i].config, res[i].size, res[i].hops, m, sm, n, sn, res[i].drops, c);
+		if (res[i].lat_n)
+			printf("  latency p50 %.0f p99 %.0f p99.9 %.0f ns", res[i].p50, res[i].p99,
+			       res[i].p999);
+		printf("\n");
 	}
 	printf("\nCPU ns/pkt: CPU time of all the path's consumer processes (scheduler's count) per "
 	       "packet out of the path.");
@@ -441,16 +533,16 @@ main(int argc, char **argv)
 	for (int i = 0; i < nres; i++) {
 		double s, floor_ns = 0;
 
-		if (strcmp(res[i].config, "nfpath-1"))
+		if (strcmp(res[i].config, "nfpath-1") || !do_floor)
 			continue;
 		for (int j = 0; j < nres; j++)
 			if (!strcmp(res[j].config, "floor") && res[j].size == res[i].size)
 				floor_ns = median(res[j].ns_hop, runs, &s);
 		printf(" %uB %.2fx", res[i].size, median(res[i].ns_hop, runs, &s) / floor_ns);
 	}
-	printf("\n{\"bench\":\"nfpath-chain\",\"runs\":%d,\"seconds\":%.1f,\"ring\":%u,"
-	       "\"pool\":%u,\"results\":[",
-	       runs, seconds, ring_size, pool_size);
+	printf("\n{\"bench\":\"nfpath-chain\",\"runs\":%d,\"seconds\":%.1f,\"warmup\":%.2f,"
+	       "\"rate_mpps\":%.3f,\"ring\":%u,\"pool\":%u,\"results\":[",
+	       runs, seconds, warmup, rate_mpps, ring_size, pool_size);
 	for (int i = 0; i < nres; i++) {
 		double sm, sn, sc, m = median(res[i].mpps, runs, &sm),
 				   n = median(res[i].ns_hop, runs, &sn),
@@ -459,11 +551,17 @@ main(int argc, char **argv)
 		printf("%s{\"path\":\"%s\",\"bytes\":%u,\"hops\":%u,\"mpps\":%.3f,"
 		       "\"mpps_spread_pct\":%.1f,\"busy_ns_per_pkt_hop\":%.2f,"
 		       "\"busy_ns_spread_pct\":%.1f,\"ring_full_drops\":%" PRIu64 ","
-		       "\"cpu_ns_per_pkt\":%.2f,\"cpu_ns_spread_pct\":%.1f}",
+		       "\"cpu_ns_per_pkt\":%.2f,\"cpu_ns_spread_pct\":%.1f",
 		       i ? "," : "", res[i].config, res[i].size, res[i].hops, m, sm, n, sn,
 		       res[i].drops, c, sc);
+		if (res[i].lat_n)
+			printf(",\"lat_n\":%" PRIu64 ",\"p50_ns\":%.0f,\"p99_ns\":%.0f,"
+			       "\"p999_ns\":%.0f,\"max_ns\":%.0f",
+			       res[i].lat_n, res[i].p50, res[i].p99, res[i].p999, res[i].max);
+		printf("}");
 	}
 	printf("]}\n");
+	free(lat.bin);
 	dp_nf_table_fini(&t);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();

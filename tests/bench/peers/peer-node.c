@@ -7,7 +7,9 @@
  *         allocates packets, writes a 64-byte header into each (as nfpath-bench does), sends
  *         only what the port takes (the rest is kept and retried, never counted), collects
  *         what comes back; --warmup S after the first packet came back (the whole chain
- *         is up), it counts for --seconds S and prints Mpps.
+ *         is up), it counts for --seconds S and prints Mpps. --rate MPPS paces it (bursts
+ *         spaced evenly); --latency stamps each burst with the TSC in header word 0 and
+ *         records each returning packet's one-way time (bench-lat.h, as nfpath-bench).
  *   hop   port 0 in, port 1 out: reads each packet's 64-byte header and sends it on (retries a
  *         full port, then frees and counts drops); --yield gives the CPU away (sched_yield)
  *         after every empty poll, for several hops sharing one CPU. Counts busy TSC cycles on
@@ -18,7 +20,8 @@
  * order. The orchestrating scripts (peers-chain.py, peers-vm.py) start and stop these.
  *
  * usage: peer-node EAL-ARGS -- --role gen|hop|sink [--size B] [--seconds S] [--warmup S]
- *        [--yield] [--late-vdev NAME,ARGS --late-wait FILE] [--ready-file FILE] [--linger]
+ *        [--rate MPPS] [--latency] [--yield] [--late-vdev NAME,ARGS --late-wait FILE] [--ready-file
+ * FILE] [--linger]
  *
  * --linger: after the figures (or SIGUSR1, which stops polling), wait for SIGTERM before
  * closing the ports, so that no process of a chain polls a peer that is going away.
@@ -43,6 +46,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "bench-lat.h"
 #include "bench-prefetch.h"
 
 #define BURST 32
@@ -54,8 +58,8 @@ static uint64_t sink_sum;
 struct opts {
 	const char *role, *late_vdev, *late_wait, *ready_file;
 	unsigned int size;
-	double seconds, warmup;
-	bool yield, linger;
+	double seconds, warmup, rate;
+	bool yield, linger, latency;
 };
 
 /* SIGUSR1: stop polling (and with --linger, stay until SIGTERM); SIGTERM/SIGINT: stop, exit. */
@@ -86,6 +90,10 @@ parse(int argc, char **argv, struct opts *o)
 			o->yield = true;
 			continue;
 		}
+		if (!strcmp(a, "--latency")) {
+			o->latency = true;
+			continue;
+		}
 		if (!strcmp(a, "--linger")) {
 			o->linger = true;
 			continue;
@@ -103,6 +111,8 @@ parse(int argc, char **argv, struct opts *o)
 			o->seconds = atof(v);
 		else if (!strcmp(a, "--warmup"))
 			o->warmup = atof(v);
+		else if (!strcmp(a, "--rate"))
+			o->rate = atof(v);
 		else if (!strcmp(a, "--late-vdev"))
 			o->late_vdev = v;
 		else if (!strcmp(a, "--late-wait"))
@@ -119,7 +129,7 @@ parse(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "peer-node: --role gen|hop|sink is required\n");
 		return -EINVAL;
 	}
-	if (o->size < 64 || o->size > 2000 || o->seconds <= 0 || o->warmup < 0) {
+	if (o->size < 64 || o->size > 2000 || o->seconds <= 0 || o->warmup < 0 || o->rate < 0) {
 		fprintf(stderr,
 			"peer-node: --size %u (64-2000), --seconds %.2f (> 0), --warmup %.2f\n",
 			o->size, o->seconds, o->warmup);
@@ -190,11 +200,17 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 	uint64_t seq = 0, sent = 0, got = 0, got0 = 0, sent0 = 0, loops = 0;
 	/* Warm-up starts when the first packet has come back: every hop is up by then. */
 	double t0 = now_s(), t_first = 0, t_meas = 0, t = t0;
+	struct bench_lat lat = {0};
+	struct bench_pace pace;
 
+	if (o->latency && bench_lat_init(&lat) < 0)
+		return 1;
+	bench_pace_init(&pace, o->rate, BURST);
 	while (!stop) {
 		uint16_t n;
 
-		if (npend == 0 && rte_pktmbuf_alloc_bulk(pool, pend, BURST) == 0) {
+		if (npend == 0 && bench_pace_ok(&pace, rte_rdtsc()) &&
+		    rte_pktmbuf_alloc_bulk(pool, pend, BURST) == 0) {
 			bench_prefetch_burst_w(prefetchw, pend, BURST);
 			for (unsigned int i = 0; i < BURST; i++) {
 				uint64_t *h = rte_pktmbuf_mtod(pend[i], uint64_t *);
@@ -204,6 +220,12 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 				for (int w = 0; w < 8; w++)
 					h[w] = seq + (uint64_t)w;
 				seq++;
+			}
+			if (o->latency) {
+				uint64_t now = rte_rdtsc();
+
+				for (unsigned int i = 0; i < BURST; i++)
+					*rte_pktmbuf_mtod(pend[i], uint64_t *) = now;
 			}
 			npend = BURST;
 			off = 0;
@@ -217,6 +239,13 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 		n = rte_eth_rx_burst(in, 0, rx, BURST);
 		if (n) {
 			got += n;
+			if (o->latency && t_meas > 0) {
+				uint64_t now = rte_rdtsc();
+
+				for (uint16_t i = 0; i < n; i++)
+					bench_lat_add(&lat, now,
+						      *rte_pktmbuf_mtod(rx[i], const uint64_t *));
+			}
 			bench_prefetch_free(prefetchw, rx, n);
 			rte_pktmbuf_free_bulk(rx, n);
 		}
@@ -240,11 +269,14 @@ run_gen(const struct opts *o, struct rte_mempool *pool, uint16_t out, uint16_t i
 		rte_pktmbuf_free_bulk(pend + off, npend);
 	t = now_s();
 	printf("{\"role\":\"gen\",\"bytes\":%u,\"seconds\":%.3f,\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
-	       ",\"mpps\":%.3f,\"tx_mpps\":%.3f,\"first_back_s\":%.3f}\n",
+	       ",\"mpps\":%.3f,\"tx_mpps\":%.3f,\"first_back_s\":%.3f",
 	       o->size, t_meas > 0 ? t - t_meas : 0.0, got - got0, sent - sent0,
 	       t_meas > 0 ? (double)(got - got0) / (t - t_meas) / 1e6 : 0.0,
 	       t_meas > 0 ? (double)(sent - sent0) / (t - t_meas) / 1e6 : 0.0,
 	       t_first > 0 ? t_first - t0 : -1.0);
+	bench_lat_json(stdout, &lat);
+	printf("}\n");
+	free(lat.bin);
 	return t_meas > 0 && got > got0 ? 0 : 1;
 }
 

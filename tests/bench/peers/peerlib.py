@@ -55,7 +55,7 @@ atexit.register(cleanup_all)
 signal.signal(signal.SIGTERM, _sig)
 signal.signal(signal.SIGINT, _sig)
 
-WORK = tempfile.mkdtemp(prefix="nfpath-peers-")
+WORK = tempfile.mkdtemp(prefix="bench-peers-")
 on_exit(lambda: shutil.rmtree(WORK, ignore_errors=True))
 
 
@@ -75,6 +75,10 @@ def stop(p, timeout=10, sig=signal.SIGTERM):
     if p.poll() is None:
         try:
             p.send_signal(sig)
+            try:
+                os.kill(p.pid, signal.SIGCONT)   # a SIGSTOPped switch (vm.py) must see it
+            except OSError:
+                pass
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
@@ -136,7 +140,7 @@ def stop_all(procs, timeout=10):
 
 def node(binary, name, cpu, vdevs, role_args, env=None):
     """peer-node as its own DPDK primary on one CPU (lcore 0 mapped to it)."""
-    prefix = f"nfpeer-{os.getpid()}-{name}"
+    prefix = f"bench-peer-{os.getpid()}-{name}"
     cmd = [binary, "--no-pci", "--in-memory", "--single-file-segments", "--file-prefix", prefix,
            "--lcores", f"0@{cpu}", "--log-level", "*:error"]
     for v in vdevs:
