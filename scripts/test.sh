@@ -11,6 +11,7 @@
 #   5b. the demo (scripts/demo.sh, plain gcc build): its demo-result line must say 4 VF and
 #       2 software VM placements and every frame accounted for
 #   6. suite kernel-lab (a real kernel under QEMU) unless NFPATH_SKIP_KERNEL_LAB=1
+#   7. suite vm (real guests under libvirtd + QEMU, on nfpath-dp) unless NFPATH_SKIP_VM=1
 # Ends with one line "tests: N passed, N failed, N skipped" over every suite run, after the
 # names of the failed tests. A failed test fails the run: nothing is run again, except a test
 # named in tests/quarantine.txt (each entry says why it is there and what would fix it), which
@@ -160,6 +161,13 @@ fi
 if [ "${NFPATH_SKIP_KERNEL_LAB:-0}" != 1 ]; then
 	step "kernel-lab suite (real kernel under QEMU)"
 	meson_test "$root/gcc-asan" kernel-lab
+fi
+
+if [ "${NFPATH_SKIP_VM:-0}" != 1 ]; then
+	# After kernel-lab: the guests boot its (cached) kernel. tests/vm/start-libvirtd.sh starts
+	# libvirtd itself when nothing runs it.
+	step "vm suite (real guests under libvirtd + QEMU)"
+	meson_test "$root/gcc-asan" vm
 fi
 
 echo
