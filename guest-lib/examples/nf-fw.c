@@ -87,8 +87,10 @@ only_known(json_t *obj, const char *const *known, const char *file, const char *
 		while (known[k] && strcmp(known[k], key))
 			k++;
 		if (!known[k]) {
-			fprintf(stderr, "nf-firewall: %s: %s'%s': unknown field (see nf-firewall in "
-				"nfpath-nf(1))\n", file, where, key);
+			fprintf(stderr,
+				"nf-firewall: %s: %s'%s': unknown field (see nf-firewall in "
+				"nfpath-nf(1))\n",
+				file, where, key);
 			return -EINVAL;
 		}
 	}
@@ -99,7 +101,7 @@ int
 fw_load(struct firewall *fw, const char *file, const char *text)
 {
 	static const char *const top[] = {"default", "non_ip", "rules", NULL};
-	static const char *const fields[] = {"action", "src",      "dst",      "proto",
+	static const char *const fields[] = {"action",   "src",      "dst", "proto",
 					     "src_port", "dst_port", NULL};
 	json_error_t err;
 	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &err), *rules, *r;
@@ -136,7 +138,8 @@ fw_load(struct firewall *fw, const char *file, const char *text)
 		*ru = (struct fw_rule){.sport_hi = 65535, .dport_hi = 65535, .proto = -1};
 		snprintf(where, sizeof(where), "rules[%zu].", i);
 		if (!json_is_object(r)) {
-			fprintf(stderr, "nf-firewall: %s: rules[%zu]: must be an object\n", file, i);
+			fprintf(stderr, "nf-firewall: %s: rules[%zu]: must be an object\n", file,
+				i);
 			goto out;
 		}
 		if (only_known(r, fields, file, where) < 0)

@@ -31,8 +31,8 @@ struct fw_rule {
 struct firewall {
 	struct fw_rule rules[FW_MAX_RULES];
 	unsigned int nrules;
-	bool default_deny;  /* IPv4 that no rule matches, and IPv6 */
-	bool non_ip_deny;   /* frames that are not IP */
+	bool default_deny; /* IPv4 that no rule matches, and IPv6 */
+	bool non_ip_deny;  /* frames that are not IP */
 	uint64_t default_hits, non_ip_hits, malformed, denied;
 };
 

@@ -416,7 +416,8 @@ main(void)
 	       BURST, w0, w1, w1 - w0, (w1 - w0) / BURST);
 	printf("pick      loop %.2f ns; 1 replica %.2f ns; 3 replicas (%% n) %.2f ns per packet\n",
 	       p0, p1, p3);
-	printf("edge      dp_slot_edge() found first %.2f ns, at the 8th %.2f ns per run\n", e1, e8);
+	printf("edge      dp_slot_edge() found first %.2f ns, at the 8th %.2f ns per run\n", e1,
+	       e8);
 	printf("scan      nf_round()'s 64-slot walk %.2f ns per round (%.2f ns per packet of a "
 	       "full burst)\n",
 	       sc, sc / BURST);

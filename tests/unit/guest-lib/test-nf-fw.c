@@ -74,8 +74,8 @@ test_untagged(void **state)
 static void
 test_tags(void **state)
 {
-	static const uint16_t q[] = {0x8100}, qinq[] = {0x88a8, 0x8100}, three[] = {0x8100, 0x8100,
-										    0x8100};
+	static const uint16_t q[] = {0x8100}, qinq[] = {0x88a8, 0x8100},
+			      three[] = {0x8100, 0x8100, 0x8100};
 	static const uint16_t prio[] = {0x6000}, vid[] = {100}, two[] = {200, 100},
 			      t3[] = {1, 2, 3};
 	struct nf_pkt pkt;
