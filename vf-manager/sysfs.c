@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sysfs.h"
+#include "nfpath/base-file.h"
 
 int
 vfm_path(char *buf, size_t len, const char *fmt, ...)
@@ -212,28 +213,9 @@ vfm_write_timed(const char *path, const char *value, unsigned int timeout_ms)
 int
 vfm_write_file_atomic(const char *path, const char *text)
 {
-	char tmp[PATH_MAX];
-	int fd, err = 0;
-	size_t len = strlen(text);
-	ssize_t n;
-
-	if (vfm_path(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	if (close(fd) < 0 && err == 0)
-		err = -errno;
-	if (err == 0 && rename(tmp, path) < 0)
-		err = -errno;
-	if (err < 0)
-		unlink(tmp);
-	return err;
+	/* The one durable write (base-file.h): a simulated attribute, like a real one, is the old
+	 * value or the new one after a crash, never empty. */
+	return base_write_text_atomic(path, text, 0644);
 }
 
 int
