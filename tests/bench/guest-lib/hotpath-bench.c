@@ -215,7 +215,7 @@ route_burst(void *p, uint32_t i)
 
 /* ---- two threads */
 
-static volatile int go, done;
+static volatile int done;
 
 static void
 pin(int cpu)
