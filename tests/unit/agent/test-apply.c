@@ -13,7 +13,8 @@
  * after each apply, a second apply changes nothing, the journal holds the target before every
  * change (journal before write), the VM moves make-before-break, and a crash after every step
  * (the step hook of struct agent_node jumps out of the run and drops it, as kill -9 would)
- * followed by a restart from the journal ends exactly as an uninterrupted run.
+ * followed by a restart from the journal ends exactly as an uninterrupted run, also when the
+ * policy changed back while nfpathd was down (the interrupted target becomes an orphan).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -599,7 +600,8 @@ sorted_strings(json_t *arr)
 	char **v = calloc(n + 1, sizeof(*v));
 	json_t *out = json_array(), *x;
 
-	json_array_foreach(arr, i, x) v[i] = json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS);
+	json_array_foreach(arr, i, x) v[i] =
+		json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	for (i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (strcmp(v[j], v[i]) < 0) {
@@ -616,9 +618,34 @@ sorted_strings(json_t *arr)
 	return out;
 }
 
+/* Flows or chains with each chain number replaced by that chain's hops: chain numbers are
+ * nfpathd's own names (a restart may keep one that an uninterrupted run gave up and took
+ * anew); what a flow steers to, and through what, is what must agree. */
+static json_t *
+by_hops(json_t *items, json_t *chains)
+{
+	json_t *out = json_array(), *v, *sorted;
+	size_t i;
+
+	json_array_foreach(items, i, v)
+	{
+		json_t *o = json_deep_copy(v);
+		ssize_t c = dp_find(chains, "chain", json_object_get(v, "chain"));
+
+		json_object_set(o, "chain",
+				c >= 0 ? json_object_get(json_array_get(chains, (size_t)c), "hops")
+				       : json_string("(no such chain)"));
+		json_array_append_new(out, o);
+	}
+	sorted = sorted_strings(out);
+	json_decref(out);
+	return sorted;
+}
+
 /* The node as one JSON value: VFs (driver, MAC, VLAN, trust, spoofchk, IRQ affinity), the
  * datapath's objects, each VM's persistent interfaces and pins, the banned-IRQ list, and the
- * journal's applied allocation and chain numbers. Two runs that end alike give equal values. */
+ * journal's applied allocation and the objects it numbered. Two runs that end alike give equal
+ * values. */
 static json_t *
 snapshot(struct world *w)
 {
@@ -659,8 +686,8 @@ snapshot(struct world *w)
 	pthread_mutex_lock(&w->dp.lock);
 	json_object_set_new(s, "nfs", sorted_strings(w->dp.nfs));
 	json_object_set_new(s, "ports", sorted_strings(w->dp.ports));
-	json_object_set_new(s, "flows", sorted_strings(w->dp.flows));
-	json_object_set_new(s, "chains", sorted_strings(w->dp.chains));
+	json_object_set_new(s, "flows", by_hops(w->dp.flows, w->dp.chains));
+	json_object_set_new(s, "chains", by_hops(w->dp.chains, w->dp.chains));
 	pthread_mutex_unlock(&w->dp.lock);
 	for (int d = 1; d <= 3; d++) {
 		struct agent_virt_iface *ifs = NULL;
@@ -698,7 +725,14 @@ snapshot(struct world *w)
 	assert_int_equal(agent_journal_load(w->state, &j, NULL, err, sizeof(err)), 0);
 	json_object_set(s, "applied", j->applied);
 	json_object_set(s, "pending", j->pending);
-	json_object_set(s, "ids", j->ids);
+	{
+		json_t *keys = json_array(), *v;
+		const char *k;
+
+		json_object_foreach(j->ids, k, v) json_array_append_new(keys, json_string(k));
+		json_object_set_new(s, "ids", sorted_strings(keys)); /* numbers: see by_hops() */
+		json_decref(keys);
+	}
 	json_object_set_new(s, "saved_vfs", json_integer((json_int_t)j->n_vfs));
 	agent_journal_free(j);
 	return s;
@@ -1022,6 +1056,41 @@ test_crash_after_every_step_a_to_b(void **state)
 	crash_at_every_step(*state, POLICY_A, POLICY_B, "A to B");
 }
 
+/* The policy changes while nfpathd is down: a crash after step k of A -> B, and the restart
+ * finds A again. The interrupted target B is kept as an orphan and what only it had is taken
+ * down: the node must be that of an uninterrupted A, B, A. */
+static void
+test_crash_then_the_policy_changes_back(void **state)
+{
+	struct world *w = *state;
+	unsigned long n = 0, changed;
+	json_t *want;
+
+	world_reset(w);
+	assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+	want = reference(w, POLICY_A, POLICY_B, &n); /* counts B's steps */
+	json_decref(want);
+	assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+	want = snapshot(w);
+	for (unsigned long k = 1; k <= n; k++) {
+		char label[128];
+		json_t *got;
+
+		world_reset(w);
+		assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+		crash(w, POLICY_B, k, "A to B, then A");
+		assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+		got = snapshot(w);
+		snprintf(label, sizeof(label), "A to B crashed at step %lu/%lu, restarted with A",
+			 k, n);
+		assert_json_equal(want, got, label);
+		json_decref(got);
+		assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+		assert_int_equal(changed, 0);
+	}
+	json_decref(want);
+}
+
 int
 main(void)
 {
@@ -1032,6 +1101,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crash_after_every_step_from_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_after_every_step_a_to_b, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_crash_then_the_policy_changes_back, setup,
 						teardown),
 	};
 
