@@ -55,6 +55,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_add_dict_u64(d, "software_lookups", s->sw_classified);
 	rte_tel_data_add_dict_u64(d, "hardware_steered", s->hw_steered);
+	rte_tel_data_add_dict_u64(d, "hardware_foreign", s->hw_foreign);
 	pthread_mutex_lock(&dp->ctl_lock);
 	rte_tel_data_add_dict_u64(d, "flows", dp->flows->n_used);
 	pthread_mutex_unlock(&dp->ctl_lock);
