@@ -3,7 +3,8 @@
  * Where the EAL keeps a --file-prefix's runtime files (its config, whose write lock the running
  * primary holds, the memory lists, the multi-process sockets), computed as DPDK 22.11's
  * eal_create_runtime_dir() does, so that nfpath-dp and the example NFs can tell before
- * rte_eal_init() whether a primary runs. Not installed: the datapath and guest-lib's examples.
+ * rte_eal_init() whether a primary runs. Installed with libnfpath-dev: the example NFs (and
+ * an operator's NF built out of tree from them) use it.
  */
 #ifndef NFPATH_DP_RUNDIR_H
 #define NFPATH_DP_RUNDIR_H

@@ -34,7 +34,8 @@ libs=$(pkg-config --libs libnfpath)
 # shellcheck disable=SC2086
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror "${san[@]}" $cflags \
 	-o "$stage/nf-forward" "$src/guest-lib/examples/nf-forward.c" \
-	"$src/guest-lib/examples/nf-common.c" $libs -Wl,-rpath,"$(dirname "$so")"
+	"$src/guest-lib/examples/nf-common.c" "$src/guest-lib/examples/nf-packet.c" $libs \
+	-Wl,-rpath,"$(dirname "$so")"
 out=$("$stage/nf-forward" --no-pci --no-huge --no-shconf --log-level '*:error' -- --help 2>&1 || true)
 echo "$out" | grep -q -- '--name NAME' || { echo "FAIL: out-of-tree NF did not run: $out"; exit 1; }
 echo "PASS: out-of-tree NF built with pkg-config --cflags --libs libnfpath and ran"
