@@ -208,12 +208,17 @@ accept_one(struct dp_ctl *c)
 }
 
 static void
-serve_one(struct dp_ctl *c, struct dp *dp, int slot)
+serve_one(struct dp_ctl *c, struct dp *dp, int slot, short revents)
 {
 	int fd = c->cfd[slot];
 	ssize_t n = recv(fd, c->buf, DP_CTL_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		return;
+	}
+	/* recv() gives 0 for an empty message and for the peer's close: only a close hangs up. */
+	if (n == 0 && !(revents & (POLLHUP | POLLERR))) {
+		send_reply(fd, dp_ctl_handle(dp, c->buf, 0));
 		return;
 	}
 	if (n <= 0) {
@@ -256,7 +261,7 @@ dp_ctl_poll(struct dp_ctl *c, struct dp *dp, int timeout_ms)
 	}
 	for (int i = 1; i < n; i++) {
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			serve_one(c, dp, map[i]);
+			serve_one(c, dp, map[i], pfd[i].revents);
 		}
 	}
 	if (pfd[0].revents & POLLIN) {

@@ -126,6 +126,13 @@ def ring_tests(binary):
         err(c.raw(b'[1]'), "bad_request", "an array")
         err(c.raw(b'{"v":1,"id":1,"op":"hello"}\x00'), "parse_error", "trailing NUL")
         err(c.raw(b' ' * 70000), "too_large", "a 70000-byte message")
+        err(c.raw(b''), "parse_error", "an empty message gets a reply")
+        err(c.request("flow_add", mac="ff:ff:ff:ff:ff:ff", chain=1), "invalid_argument",
+            "flow_add of the broadcast MAC")
+        err(c.request("flow_add", mac="01:00:5e:00:00:07", chain=1), "invalid_argument",
+            "flow_add of a multicast MAC")
+        err(c.request("flow_add", mac="02:00:00:00:00:01", chain=1000), "not_found",
+            "flow_add to a chain that is not set")
         check(c.ok("hello")["version"] == 1, "the connection still works after errors")
 
         # Clients that vanish: before sending, right after a request, with requests queued.
