@@ -283,6 +283,16 @@ serve(struct agent_ctl_server *s, struct ctl_client *c, const char *text, size_t
 		json_decref(req);
 		return;
 	}
+	if (!json_object_get(req, "v")) {
+		send_error(c->fd, "bad_request", "request has no 'v': send {\"v\":1,\"op\":...}");
+		goto out;
+	}
+	if (!json_is_integer(json_object_get(req, "v")) ||
+	    json_integer_value(json_object_get(req, "v")) != 1) {
+		send_error(c->fd, "unsupported_version",
+			   "this nfpathd speaks version 1 of the control protocol ('v': 1)");
+		goto out;
+	}
 	name = json_string_value(json_object_get(req, "op"));
 	if (!name) {
 		send_error(c->fd, "bad_request", "request has no string 'op'");
@@ -334,15 +344,24 @@ agent_ctl_server_dispatch(struct agent_ctl_server *s, const struct pollfd *fds, 
 			;
 		if (i == s->n_clients)
 			continue;
-		len = recv(s->clients[i].fd, s->buf, AGENT_CTL_MSG_MAX, MSG_DONTWAIT);
+		/* MSG_TRUNC: the real length of a message too large to keep. */
+		len = recv(s->clients[i].fd, s->buf, AGENT_CTL_MSG_MAX, MSG_DONTWAIT | MSG_TRUNC);
 		if (len < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (len <= 0) {
 			drop_client(s, i);
 			continue;
 		}
-		s->buf[len] = '\0';
 		s->clients[i].last_ms = now_ms();
+		if ((size_t)len > AGENT_CTL_MSG_MAX) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "request of %zd bytes; the limit is %u", len,
+				 AGENT_CTL_MSG_MAX);
+			send_error(s->clients[i].fd, "too_large", msg);
+			continue;
+		}
+		s->buf[len] = '\0';
 		serve(s, &s->clients[i], s->buf, (size_t)len);
 	}
 	drop_idle(s);

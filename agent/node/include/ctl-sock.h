@@ -7,8 +7,8 @@
  *   <- {"v":1,"ok":false,"error":{"type":"permission_denied","message":"..."}}
  * Anyone who can open the socket (mode 0666) may read; an op marked mutating is served only to
  * root, nfpathd's own user and members of the group 'nfpath' (SO_PEERCRED, SO_PEERGROUPS).
- * Error types: parse_error, bad_request, unknown_op, permission_denied, no_space, failed,
- * internal.
+ * Error types: parse_error, too_large, bad_request, unsupported_version, unknown_op,
+ * permission_denied, no_space, failed, internal.
  */
 #ifndef AGENT_CTL_SOCK_H
 #define AGENT_CTL_SOCK_H

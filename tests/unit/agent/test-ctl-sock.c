@@ -252,6 +252,54 @@ raw_status(int *ret_fd, char *etype, size_t len)
 	return 0;
 }
 
+/* Send 'len' bytes of 'msg' on a new connection; the reply's error type, or "" / "none". */
+static void
+raw_call(const char *msg, size_t len, char *etype, size_t elen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	static char buf[1 << 16];
+	int sndbuf = 4 << 20, fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	json_t *r;
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, msg, len, 0), (ssize_t)len);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	r = json_loads(buf, 0, NULL);
+	snprintf(etype, elen, "%s", error_type(r) ? error_type(r) : "none");
+	json_decref(r);
+	close(fd);
+}
+
+static void
+test_envelope(void **state)
+{
+	size_t big = AGENT_CTL_MSG_MAX + 100;
+	char *msg = malloc(big), et[64];
+
+	(void)state;
+	assert_non_null(msg);
+	raw_call("{\"op\":\"status\"}", strlen("{\"op\":\"status\"}"), et, sizeof(et));
+	assert_string_equal(et, "bad_request");
+	raw_call("{\"v\":2,\"op\":\"status\"}", strlen("{\"v\":2,\"op\":\"status\"}"), et,
+		 sizeof(et));
+	assert_string_equal(et, "unsupported_version");
+	raw_call("{\"v\":\"1\",\"op\":\"status\"}", strlen("{\"v\":\"1\",\"op\":\"status\"}"), et,
+		 sizeof(et));
+	assert_string_equal(et, "unsupported_version");
+	/* Larger than the limit: named so, not "premature end of input". */
+	memset(msg, ' ', big);
+	memcpy(msg, "{\"v\":1,\"op\":\"status\",\"x\":\"", 27);
+	raw_call(msg, big, et, sizeof(et));
+	assert_string_equal(et, "too_large");
+	free(msg);
+}
+
 /* As uid 65534: 4 connections, a 5th refused; idle ones dropped once a new client comes. */
 static int
 child_limits(void)
@@ -310,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test_setup_teardown(test_unprivileged_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_envelope, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
