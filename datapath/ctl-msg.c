@@ -399,6 +399,16 @@ parse_obj(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 		    get_uint(o, "chain", DP_CTL_MAX_CHAIN, true, &req->chain, NULL, err) < 0) {
 			return -EINVAL;
 		}
+		/* The group bit: broadcast and multicast reach every workload of their VLAN
+		 * (fwd.c) and must not be steered into one chain. */
+		if (req->mac[0] & 1) {
+			return fail(err, DP_CTL_E_INVALID,
+				    "'mac' %s is a %s address: only unicast MACs are steered "
+				    "(broadcast and multicast reach every workload of the VLAN)",
+				    json_string_value(json_object_get(o, "mac")),
+				    memcmp(req->mac, "\xff\xff\xff\xff\xff\xff", 6) ? "multicast"
+										    : "broadcast");
+		}
 		if (json_object_get(o, "port")) {
 			req->has_port = true;
 			return get_portref(json_object_get(o, "port"), "port", &req->port, err);
@@ -449,6 +459,9 @@ dp_ctl_parse(const char *buf, size_t len, struct dp_ctl_req *req, struct dp_ctl_
 	if (len > DP_CTL_MSG_MAX) {
 		return fail(err, DP_CTL_E_TOO_LARGE, "request of %zu bytes; the limit is %d", len,
 			    DP_CTL_MSG_MAX);
+	}
+	if (len == 0) {
+		return fail(err, DP_CTL_E_PARSE, "empty message: a request is one JSON object");
 	}
 	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!o) {

@@ -438,6 +438,12 @@ execute(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
 	case DP_CTL_STATS:
 		return op_stats(dp);
 	case DP_CTL_FLOW_ADD:
+		if (!__atomic_load_n(&dp->chains[req->chain], __ATOMIC_ACQUIRE)) {
+			err->type = DP_CTL_E_NOT_FOUND;
+			snprintf(err->msg, sizeof(err->msg),
+				 "flow_add: chain %u is not set: chain_set it first", req->chain);
+			return NULL;
+		}
 		if (req->has_port) {
 			port = resolve_port(dp, &req->port, "port", err);
 			if (port < 0) {

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl-msg.h"
@@ -24,9 +25,26 @@ dp_ctl_init(struct dp_ctl *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->lfd = -1;
+	c->idle_ms = DP_CTL_IDLE_MS_DFLT;
 	for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
 		c->cfd[i] = -1;
 	}
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Root and our own user (nfpathd) are never limited, nor timed out. */
+static bool
+privileged(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
 }
 
 int
@@ -38,7 +56,10 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 	char *slash;
 	int fd, r;
 
+	unsigned int idle_ms = c->idle_ms;
+
 	dp_ctl_init(c);
+	c->idle_ms = idle_ms;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "nfpath-dp: --socket '%s': longer than %zu bytes\n", path,
 			sizeof(sa.sun_path) - 1);
@@ -115,7 +136,7 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 
 /* Root, our own user, or a member (primary or supplementary) of the socket group. */
 static bool
-peer_allowed(const struct dp_ctl *c, int fd)
+peer_allowed(const struct dp_ctl *c, int fd, uid_t *ret_uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -124,6 +145,7 @@ peer_allowed(const struct dp_ctl *c, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		return false;
 	}
+	*ret_uid = cred.uid;
 	if (cred.uid == 0 || cred.uid == geteuid()) {
 		return true;
 	}
@@ -174,7 +196,9 @@ accept_one(struct dp_ctl *c)
 	struct timeval tv = {.tv_sec = 1};
 	int sndbuf = 4 << 20;
 	int fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC);
-	int slot = -1;
+	int slot = -1, used = 0, mine = 0;
+	uid_t uid = (uid_t)-1;
+	char msg[160];
 
 	if (fd < 0) {
 		return false;
@@ -184,7 +208,7 @@ accept_one(struct dp_ctl *c)
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) < 0) {
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	}
-	if (!peer_allowed(c, fd)) {
+	if (!peer_allowed(c, fd, &uid)) {
 		send_reply(fd, dp_ctl_reply_err(false, 0, DP_CTL_E_PERMISSION,
 						"only root and the socket's group may use the "
 						"nfpath-dp control socket"));
@@ -193,27 +217,49 @@ accept_one(struct dp_ctl *c)
 	}
 	for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
 		if (c->cfd[i] < 0) {
-			slot = i;
-			break;
+			slot = slot < 0 ? i : slot;
+			continue;
 		}
+		used++;
+		mine += c->cuid[i] == uid;
 	}
+	msg[0] = '\0';
 	if (slot < 0) {
-		send_reply(fd, dp_ctl_reply_err(false, 0, DP_CTL_E_NO_SPACE,
-						"too many control clients; close one"));
+		snprintf(msg, sizeof(msg), "all %d control connections are in use; close one",
+			 DP_CTL_MAX_CLIENTS);
+	} else if (!privileged(uid) && mine >= DP_CTL_PER_UID) {
+		snprintf(msg, sizeof(msg),
+			 "uid %u has %d control connections, the limit per user; close one",
+			 (unsigned int)uid, mine);
+	} else if (!privileged(uid) && used >= DP_CTL_MAX_CLIENTS - DP_CTL_RESERVED) {
+		snprintf(msg, sizeof(msg),
+			 "the %d control connections open to users other than root are in use",
+			 DP_CTL_MAX_CLIENTS - DP_CTL_RESERVED);
+	}
+	if (msg[0]) {
+		send_reply(fd, dp_ctl_reply_err(false, 0, DP_CTL_E_NO_SPACE, msg));
 		close(fd);
 		return true;
 	}
+	c->cuid[slot] = uid;
+	c->last_ms[slot] = now_ms();
 	c->cfd[slot] = fd;
 	return true;
 }
 
 static void
-serve_one(struct dp_ctl *c, struct dp *dp, int slot)
+serve_one(struct dp_ctl *c, struct dp *dp, int slot, short revents)
 {
 	int fd = c->cfd[slot];
 	ssize_t n = recv(fd, c->buf, DP_CTL_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		return;
+	}
+	c->last_ms[slot] = now_ms();
+	/* recv() gives 0 for an empty message and for the peer's close: only a close hangs up. */
+	if (n == 0 && !(revents & (POLLHUP | POLLERR))) {
+		send_reply(fd, dp_ctl_handle(dp, c->buf, 0));
 		return;
 	}
 	if (n <= 0) {
@@ -231,6 +277,20 @@ serve_one(struct dp_ctl *c, struct dp *dp, int slot)
 		return;
 	}
 	send_reply(fd, dp_ctl_handle(dp, c->buf, (size_t)n));
+}
+
+/* Unprivileged clients silent for idle_ms are hung up on: they cannot hold slots forever. */
+static void
+close_idle(struct dp_ctl *c)
+{
+	uint64_t now = now_ms();
+
+	for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
+		if (c->cfd[i] >= 0 && !privileged(c->cuid[i]) && now - c->last_ms[i] > c->idle_ms) {
+			close(c->cfd[i]);
+			c->cfd[i] = -1;
+		}
+	}
 }
 
 int
@@ -252,11 +312,13 @@ dp_ctl_poll(struct dp_ctl *c, struct dp *dp, int timeout_ms)
 	}
 	r = poll(pfd, (nfds_t)n, timeout_ms);
 	if (r <= 0) {
-		return r < 0 && errno != EINTR ? -errno : 0;
+		r = r < 0 && errno != EINTR ? -errno : 0;
+		close_idle(c);
+		return r;
 	}
 	for (int i = 1; i < n; i++) {
 		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			serve_one(c, dp, map[i]);
+			serve_one(c, dp, map[i], pfd[i].revents);
 		}
 	}
 	if (pfd[0].revents & POLLIN) {
@@ -264,6 +326,7 @@ dp_ctl_poll(struct dp_ctl *c, struct dp *dp, int timeout_ms)
 		for (int i = 0; i < 64 && accept_one(c); i++) {
 		}
 	}
+	close_idle(c);
 	return 0;
 }
 

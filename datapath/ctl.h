@@ -10,15 +10,27 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "dp.h"
 
-#define DP_CTL_MAX_CLIENTS 16
+/*
+ * Connections: DP_CTL_MAX_CLIENTS in all, of which the last DP_CTL_RESERVED only for root and
+ * nfpath-dp's own user (nfpathd), so that they always have room; any other user of the group
+ * at most DP_CTL_PER_UID at once, each closed after idle_ms without a request.
+ */
+#define DP_CTL_MAX_CLIENTS  64
+#define DP_CTL_RESERVED     8
+#define DP_CTL_PER_UID      8
+#define DP_CTL_IDLE_MS_DFLT 30000
 
 struct dp_ctl {
 	int lfd;
 	int cfd[DP_CTL_MAX_CLIENTS];
+	uid_t cuid[DP_CTL_MAX_CLIENTS];       /* the peer's uid (SO_PEERCRED) */
+	uint64_t last_ms[DP_CTL_MAX_CLIENTS]; /* CLOCK_MONOTONIC ms of its last request */
+	unsigned int idle_ms;                 /* unprivileged clients idle longer are closed */
 	char *buf;
 	char path[108];
 	bool has_group;

@@ -170,6 +170,7 @@ main(int argc, char **argv)
 	if (dp_telemetry_register(dp) < 0) {
 		fprintf(stderr, "nfpath-dp: warning: telemetry commands not registered\n");
 	}
+	ctl.idle_ms = opts.ctl_idle_s * 1000;
 	if (dp_ctl_open(&ctl, opts.socket_path, opts.socket_group) < 0) {
 		goto out;
 	}

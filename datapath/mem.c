@@ -90,6 +90,39 @@ dp_mem_hugepages_check(const char *sysfs_root, const char *mounts, bool need_mou
 	return 0;
 }
 
+void
+dp_mem_shortfall(const char *sysfs_root, unsigned long long bytes_needed, char *msg, size_t msg_len)
+{
+	char path[512], fp[800];
+	unsigned long free_pages = 0, total = 0;
+	FILE *f;
+
+	/* The 2 MiB pages are the ones nfpath reserves (scripts/setup.sh). */
+	snprintf(path, sizeof(path), "%s/kernel/mm/hugepages/hugepages-2048kB", sysfs_root);
+	snprintf(fp, sizeof(fp), "%s/free_hugepages", path);
+	f = fopen(fp, "r");
+	if (f) {
+		if (fscanf(f, "%lu", &free_pages) != 1)
+			free_pages = 0;
+		fclose(f);
+	}
+	snprintf(fp, sizeof(fp), "%s/nr_hugepages", path);
+	f = fopen(fp, "r");
+	if (f) {
+		if (fscanf(f, "%lu", &total) != 1)
+			total = 0;
+		fclose(f);
+	}
+	/* Pools need a little more than their elements (headers, alignment, memzones): 1/8. */
+	unsigned long long need = (bytes_needed + bytes_needed / 8 + (2ull << 20) - 1) >> 21;
+
+	snprintf(msg, msg_len,
+		 "needs about %llu MiB (%llu hugepages of 2 MiB), %lu of %lu are free: reserve "
+		 "more as root with 'echo %llu > %s/nr_hugepages', or lower --mbufs/--rxd/--txd",
+		 need * 2, need, free_pages, total,
+		 total + (need > free_pages ? need - free_pages : 0) + 16, path);
+}
+
 unsigned int
 dp_mem_mbufs_needed(unsigned int rx_desc_total, unsigned int tx_desc_total, unsigned int n_ports,
 		    unsigned int n_workers, unsigned int n_lcores, unsigned int extra)
@@ -131,11 +164,18 @@ dp_mem_pools_create(struct dp *dp)
 		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0,
 						       RTE_MBUF_DEFAULT_BUF_SIZE, s);
 		if (!dp->pools[s]) {
+			int e = rte_errno;
+			char msg[512];
+
+			dp_mem_shortfall("/sys",
+					 (unsigned long long)n * (RTE_MBUF_DEFAULT_BUF_SIZE +
+								  sizeof(struct rte_mbuf)),
+					 msg, sizeof(msg));
 			fprintf(stderr,
-				"nfpath-dp: mempool '%s': %u mbufs of %u bytes on socket %d: %s; "
-				"reserve more hugepages or lower --mbufs/--rxd/--txd\n",
-				name, n, RTE_MBUF_DEFAULT_BUF_SIZE, s, rte_strerror(rte_errno));
-			return -rte_errno;
+				"nfpath-dp: mempool '%s': %u mbufs of %u bytes on socket %d: "
+				"%s; it %s\n",
+				name, n, RTE_MBUF_DEFAULT_BUF_SIZE, s, rte_strerror(e), msg);
+			return -e;
 		}
 		printf("nfpath-dp: mempool '%s': %u mbufs on socket %d\n", name, n, s);
 	}

@@ -24,6 +24,13 @@ int dp_mem_hugepages_check(const char *sysfs_root, const char *mounts, bool need
 			   size_t msg_len);
 
 /*
+ * A message for memory that could not be had: 'bytes_needed' against the free hugepages under
+ * 'sysfs_root'/kernel/mm/hugepages, with both numbers and the nr_hugepages write that fixes it.
+ */
+void dp_mem_shortfall(const char *sysfs_root, unsigned long long bytes_needed, char *msg,
+		      size_t msg_len);
+
+/*
  * Mbufs one socket's pool needs: every RX and TX descriptor of its ports, a TX buffer and a
  * burst in flight per worker and port, the per-lcore caches, and 'extra' for packets queued
  * elsewhere (NF rings). Rounded up to 2^n - 1, the size rte_mempool uses best.

@@ -53,6 +53,8 @@ dp_opts_usage(FILE *f)
 	      "                           0660; root and members of the socket group may use it\n"
 	      "      --socket-group NAME  group of the control socket (default 'nfpath', used\n"
 	      "                           when it exists)\n"
+	      "      --ctl-idle S         close control clients other than root and our own\n"
+	      "                           user after S seconds without a request (default 30)\n"
 	      "      --vhost-dir DIR      directory of the vhost-user sockets that vhost_add\n"
 	      "                           creates (default /run/nfpath/vhost)\n"
 	      "      --vhost-group NAME   group of those sockets, so QEMU can connect (default\n"
@@ -95,6 +97,7 @@ enum {
 	OPT_NO_HUGE,
 	OPT_IN_MEMORY,
 	OPT_IDLE_SLEEP,
+	OPT_CTL_IDLE,
 	OPT_SOCKET_GROUP,
 	OPT_LOG_LEVEL,
 	OPT_VHOST_DIR,
@@ -116,6 +119,7 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 		{"no-huge", no_argument, NULL, OPT_NO_HUGE},
 		{"in-memory", no_argument, NULL, OPT_IN_MEMORY},
 		{"idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP},
+		{"ctl-idle", required_argument, NULL, OPT_CTL_IDLE},
 		{"socket", required_argument, NULL, 's'},
 		{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -130,6 +134,7 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 	memset(o, 0, sizeof(*o));
 	o->rx_queues = 1;
 	o->rxd = 512;
+	o->ctl_idle_s = 30;
 	o->txd = 512;
 	o->file_prefix = DP_DEFAULT_FILE_PREFIX;
 	o->socket_path = DP_DEFAULT_SOCKET;
@@ -188,6 +193,9 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 			break;
 		case OPT_IDLE_SLEEP:
 			r = parse_uint(optarg, 0, 1000000, &o->idle_sleep_us, "--idle-sleep", err);
+			break;
+		case OPT_CTL_IDLE:
+			r = parse_uint(optarg, 1, 86400, &o->ctl_idle_s, "--ctl-idle", err);
 			break;
 		case 's':
 			if (!optarg[0] || strlen(optarg) >= 100) {

@@ -669,6 +669,13 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 		return r;
 	}
 	agent_log(AGENT_LOG_INFO, "control socket %s", d->settings->control_socket);
+	/* The periodic resync first: a first convergence that fails re-arms it for a retry in a
+	 * second, which arming it afterwards overwrote (the retry came at the first resync). */
+	{
+		uint64_t resync = (uint64_t)(opts->resync_sec ? opts->resync_sec : 60) * 1000000;
+
+		timer_arm(d->resync_fd, resync, resync);
+	}
 	agent_daemon_reload(d, "start");
 	agent_daemon_converge(d, "start");
 	agent_log(AGENT_LOG_INFO, "started: %s", d->status);
@@ -677,11 +684,6 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 
 		agent_log(AGENT_LOG_INFO, "watchdog: every %llu ms", (unsigned long long)us / 1000);
 		timer_arm(d->watchdog_fd, us, us);
-	}
-	{
-		uint64_t resync = (uint64_t)(opts->resync_sec ? opts->resync_sec : 60) * 1000000;
-
-		timer_arm(d->resync_fd, resync, resync);
 	}
 	return 0;
 }

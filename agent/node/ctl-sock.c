@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,7 +22,17 @@
 struct ctl_client {
 	int fd;
 	struct agent_ctl_peer peer;
+	uint64_t last_ms; /* CLOCK_MONOTONIC ms of its last request (or its connect) */
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct agent_ctl_server {
 	char *path;
@@ -33,6 +44,7 @@ struct agent_ctl_server {
 	struct ctl_client clients[AGENT_CTL_MAX_CLIENT];
 	size_t n_clients;
 	char *buf;
+	unsigned int idle_ms; /* unprivileged clients silent longer are dropped */
 };
 
 static int
@@ -69,6 +81,7 @@ agent_ctl_server_open(const char *path, const struct agent_ctl_op *ops, size_t n
 		return -ENOMEM;
 	s->fd = -1;
 	s->path = strdup(path);
+	s->idle_ms = AGENT_CTL_IDLE_MS;
 	s->buf = malloc(AGENT_CTL_MSG_MAX + 1);
 	dir = strdup(path);
 	if (!s->path || !s->buf || !dir) {
@@ -172,27 +185,65 @@ peer_privileged(int fd, const struct ucred *uc)
 	return false;
 }
 
+static void send_error(int fd, const char *type, const char *message);
+
 static void
 accept_one(struct agent_ctl_server *s)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
 	int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+	size_t mine = 0;
+	char msg[160] = "";
+	bool priv;
 
 	if (fd < 0)
 		return;
-	if (s->n_clients == AGENT_CTL_MAX_CLIENT ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0) {
-		close(fd); /* busy: the client sees a hang-up and may retry */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0) {
+		close(fd);
+		return;
+	}
+	priv = peer_privileged(fd, &uc);
+	for (size_t i = 0; i < s->n_clients; i++)
+		mine += s->clients[i].peer.uid == uc.uid;
+	if (s->n_clients == AGENT_CTL_MAX_CLIENT)
+		snprintf(msg, sizeof(msg), "all %d connections are in use; try again",
+			 AGENT_CTL_MAX_CLIENT);
+	else if (!priv && mine >= AGENT_CTL_PER_UID)
+		snprintf(msg, sizeof(msg),
+			 "uid %u has %zu connections to nfpathd, the limit per user; close one",
+			 (unsigned)uc.uid, mine);
+	else if (!priv && s->n_clients >= AGENT_CTL_MAX_CLIENT - AGENT_CTL_RESERVED)
+		snprintf(msg, sizeof(msg),
+			 "the %d connections open to unprivileged users are in use; try again",
+			 AGENT_CTL_MAX_CLIENT - AGENT_CTL_RESERVED);
+	if (msg[0]) {
+		send_error(fd, "no_space", msg);
+		close(fd);
 		return;
 	}
 	s->clients[s->n_clients++] = (struct ctl_client){
 		.fd = fd,
-		.peer = {.pid = uc.pid,
-			 .uid = uc.uid,
-			 .gid = uc.gid,
-			 .privileged = peer_privileged(fd, &uc)},
+		.peer = {.pid = uc.pid, .uid = uc.uid, .gid = uc.gid, .privileged = priv},
+		.last_ms = now_ms(),
 	};
+}
+
+void
+agent_ctl_server_set_idle_ms(struct agent_ctl_server *s, unsigned int ms)
+{
+	s->idle_ms = ms;
+}
+
+/* Unprivileged clients silent for idle_ms are hung up on, before any accept. */
+static void
+drop_idle(struct agent_ctl_server *s)
+{
+	uint64_t now = now_ms();
+
+	for (size_t i = s->n_clients; i-- > 0;)
+		if (!s->clients[i].peer.privileged && now - s->clients[i].last_ms > s->idle_ms)
+			drop_client(s, i);
 }
 
 static void
@@ -231,6 +282,16 @@ serve(struct agent_ctl_server *s, struct ctl_client *c, const char *text, size_t
 		send_error(c->fd, "parse_error", err);
 		json_decref(req);
 		return;
+	}
+	if (!json_object_get(req, "v")) {
+		send_error(c->fd, "bad_request", "request has no 'v': send {\"v\":1,\"op\":...}");
+		goto out;
+	}
+	if (!json_is_integer(json_object_get(req, "v")) ||
+	    json_integer_value(json_object_get(req, "v")) != 1) {
+		send_error(c->fd, "unsupported_version",
+			   "this nfpathd speaks version 1 of the control protocol ('v': 1)");
+		goto out;
 	}
 	name = json_string_value(json_object_get(req, "op"));
 	if (!name) {
@@ -283,16 +344,27 @@ agent_ctl_server_dispatch(struct agent_ctl_server *s, const struct pollfd *fds, 
 			;
 		if (i == s->n_clients)
 			continue;
-		len = recv(s->clients[i].fd, s->buf, AGENT_CTL_MSG_MAX, MSG_DONTWAIT);
+		/* MSG_TRUNC: the real length of a message too large to keep. */
+		len = recv(s->clients[i].fd, s->buf, AGENT_CTL_MSG_MAX, MSG_DONTWAIT | MSG_TRUNC);
 		if (len < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (len <= 0) {
 			drop_client(s, i);
 			continue;
 		}
+		s->clients[i].last_ms = now_ms();
+		if ((size_t)len > AGENT_CTL_MSG_MAX) {
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "request of %zd bytes; the limit is %u", len,
+				 AGENT_CTL_MSG_MAX);
+			send_error(s->clients[i].fd, "too_large", msg);
+			continue;
+		}
 		s->buf[len] = '\0';
 		serve(s, &s->clients[i], s->buf, (size_t)len);
 	}
+	drop_idle(s);
 	if (n > 0 && (fds[0].revents & POLLIN))
 		accept_one(s);
 }

@@ -6,6 +6,7 @@
  * offending value and names the other party's file, line and column.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,35 +35,103 @@ where(struct policy_loader *l, const struct agent_origin *o, const char *array, 
 	return w;
 }
 
+/*
+ * Duplicates in linear-logarithmic time (a policy may hold 100k workloads): sort the items'
+ * indices by key, then by index, so that equal keys sit together, the first occurrence first.
+ * Returns first[i]: the index of the first item with item i's key when that is another item,
+ * else (size_t)-1; NULL when out of memory.
+ */
+struct dup_sort {
+	const char *base;
+	size_t stride, off;
+	bool is_mac; /* key: a uint8_t[VFM_MAC_LEN] at off (has_mac at mac_off); else a char * */
+	size_t has_off;
+};
+
+static const void *
+dup_key(const struct dup_sort *d, size_t i)
+{
+	const char *item = d->base + i * d->stride;
+
+	if (d->is_mac)
+		return *(const bool *)(item + d->has_off) ? item + d->off : NULL;
+	return *(char *const *)(item + d->off);
+}
+
+static int
+dup_cmp(const void *a, const void *b, void *arg)
+{
+	const struct dup_sort *d = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const void *ki = dup_key(d, i), *kj = dup_key(d, j);
+	int c;
+
+	if (!ki || !kj)
+		c = (ki != NULL) - (kj != NULL);
+	else
+		c = d->is_mac ? memcmp(ki, kj, VFM_MAC_LEN) : strcmp(ki, kj);
+	return c ? c : (i > j) - (i < j);
+}
+
+static size_t *
+first_dups(const struct dup_sort *d, size_t n)
+{
+	size_t *idx = malloc((n + 1) * sizeof(*idx)), *first = malloc((n + 1) * sizeof(*first));
+
+	if (!idx || !first) {
+		free(idx);
+		free(first);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = i;
+		first[i] = (size_t)-1;
+	}
+	qsort_r(idx, n, sizeof(*idx), dup_cmp, (void *)d);
+	for (size_t k = 1, head = 0; k < n; k++) {
+		const void *kh = dup_key(d, idx[head]), *kk = dup_key(d, idx[k]);
+		bool same = kh && kk &&
+			    (d->is_mac ? memcmp(kh, kk, VFM_MAC_LEN) == 0 : strcmp(kh, kk) == 0);
+
+		if (same)
+			first[idx[k]] = idx[head];
+		else
+			head = k;
+	}
+	free(idx);
+	return first;
+}
+
 /* Report a name used twice (the second one, naming where the first is). */
 static void
 dup_names(struct policy_loader *l, const char *array, size_t n, size_t stride, const void *base,
 	  size_t name_off, size_t origin_off)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *item = (const char *)base + i * stride;
-		const char *name = *(char *const *)(item + name_off);
-		const struct agent_origin *oi = (const void *)(item + origin_off);
+	const struct dup_sort d = {.base = base, .stride = stride, .off = name_off};
+	size_t *first = first_dups(&d, n);
 
-		if (!name)
-			continue;
-		for (size_t j = 0; j < i; j++) {
-			const char *other = (const char *)base + j * stride;
-			const char *oname = *(char *const *)(other + name_off);
-			const struct agent_origin *oj = (const void *)(other + origin_off);
-			struct where a, b;
-
-			if (!oname || strcmp(name, oname) != 0)
-				continue;
-			a = where(l, oi, array, "name");
-			b = where(l, oj, array, "name");
-			jr_error_at(
-				a.r, a.path, false,
-				"'%s' is already the name of %s[%zu] at %s:%u:%u (choose a unique name)",
-				name, array, oj->index, oj->file, b.pos.line, b.pos.column);
-			break;
-		}
+	if (!first) {
+		jr_error_at(&l->readers[0], "", false, "out of memory checking %s names", array);
+		return;
 	}
+	for (size_t i = 0; i < n; i++) {
+		const char *item = (const char *)base + i * stride, *other;
+		const struct agent_origin *oi = (const void *)(item + origin_off), *oj;
+		struct where a, b;
+
+		if (first[i] == (size_t)-1)
+			continue;
+		other = (const char *)base + first[i] * stride;
+		oj = (const void *)(other + origin_off);
+		a = where(l, oi, array, "name");
+		b = where(l, oj, array, "name");
+		jr_error_at(
+			a.r, a.path, false,
+			"'%s' is already the name of %s[%zu] at %s:%u:%u (choose a unique name)",
+			*(char *const *)(item + name_off), array, oj->index, oj->file, b.pos.line,
+			b.pos.column);
+	}
+	free(first);
 }
 
 static const char **
@@ -153,30 +222,34 @@ static void
 check_macs(struct policy_loader *l)
 {
 	struct agent_policy *p = l->policy;
+	const struct dup_sort d = {.base = (const char *)p->workloads,
+				   .stride = sizeof(*p->workloads),
+				   .off = offsetof(struct agent_workload, mac),
+				   .is_mac = true,
+				   .has_off = offsetof(struct agent_workload, has_mac)};
+	size_t *first = first_dups(&d, p->n_workloads);
 
-	for (size_t i = 0; i < p->n_workloads; i++) {
-		struct agent_workload *w = &p->workloads[i];
-
-		if (!w->has_mac)
-			continue;
-		for (size_t j = 0; j < i; j++) {
-			struct agent_workload *o = &p->workloads[j];
-			char mac[VFM_MAC_STRLEN];
-			struct where a, b;
-
-			if (!o->has_mac || memcmp(w->mac, o->mac, VFM_MAC_LEN) != 0)
-				continue;
-			vfm_mac_format(w->mac, mac, sizeof(mac));
-			a = where(l, &w->origin, "workloads", "mac");
-			b = where(l, &o->origin, "workloads", "mac");
-			jr_error_at(
-				a.r, a.path, false,
-				"%s is already the MAC of workload '%s' at %s:%u:%u (give each workload its own MAC)",
-				mac, o->name ? o->name : "?", o->origin.file, b.pos.line,
-				b.pos.column);
-			break;
-		}
+	if (!first) {
+		jr_error_at(&l->readers[0], "", false, "out of memory checking MACs");
+		return;
 	}
+	for (size_t i = 0; i < p->n_workloads; i++) {
+		struct agent_workload *w = &p->workloads[i], *o;
+		char mac[VFM_MAC_STRLEN];
+		struct where a, b;
+
+		if (first[i] == (size_t)-1)
+			continue;
+		o = &p->workloads[first[i]];
+		vfm_mac_format(w->mac, mac, sizeof(mac));
+		a = where(l, &w->origin, "workloads", "mac");
+		b = where(l, &o->origin, "workloads", "mac");
+		jr_error_at(
+			a.r, a.path, false,
+			"%s is already the MAC of workload '%s' at %s:%u:%u (give each workload its own MAC)",
+			mac, o->name ? o->name : "?", o->origin.file, b.pos.line, b.pos.column);
+	}
+	free(first);
 }
 
 /* Same PF? Netdev names compare as strings, PCI addresses as addresses. */

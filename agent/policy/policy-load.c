@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,27 @@ agent_policy_load_sources(const struct agent_policy_source *sources, size_t n,
 	return load_sources(sources, n, true, ret_policy, diags);
 }
 
+const char *
+agent_policy_file_kind(unsigned int mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "regular file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFIFO:
+		return "FIFO";
+	case S_IFSOCK:
+		return "socket";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	default:
+		return "special file";
+	}
+}
+
 /* Read a whole file; a problem becomes a diagnostic (-EINVAL) unless it is -ENOMEM. */
 static int
 read_file(const char *path, char **ret_text, size_t *ret_len, struct agent_diags *diags)
@@ -194,7 +216,18 @@ read_file(const char *path, char **ret_text, size_t *ret_len, struct agent_diags
 	size_t len = 0;
 	int fd, e = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Only regular files (or symlinks to them): stat() first, so that a device is never
+	 * opened, and O_NONBLOCK, so that a FIFO swapped in meanwhile cannot block the open
+	 * (nfpathd stalled there forever); fstat() then checks what was opened.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		agent_diags_add(diags, path, 0, 0, "",
+				"is a %s, not a regular file (name a .json file or a directory)",
+				agent_policy_file_kind(st.st_mode));
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		e = errno;
 		goto fail;
@@ -205,7 +238,8 @@ read_file(const char *path, char **ret_text, size_t *ret_len, struct agent_diags
 	}
 	if (!S_ISREG(st.st_mode)) {
 		agent_diags_add(diags, path, 0, 0, "",
-				"is not a regular file (name a .json file or a directory)");
+				"is a %s, not a regular file (name a .json file or a directory)",
+				agent_policy_file_kind(st.st_mode));
 		close(fd);
 		return -EINVAL;
 	}
@@ -327,6 +361,21 @@ agent_policy_load_paths(const char *const *paths, size_t n, struct agent_policy 
 			continue;
 		}
 		for (int j = 0; j < k; j++) {
+			char full[PATH_MAX];
+			struct stat es;
+
+			/* In a directory, what is not a regular file (through symlinks) is
+			 * skipped with a warning: a stray FIFO or socket must not hang nor
+			 * block the load. A dangling link stays, to be reported unreadable. */
+			snprintf(full, sizeof(full), "%s/%s", paths[i], ents[j]->d_name);
+			if (stat(full, &es) == 0 && !S_ISREG(es.st_mode)) {
+				fprintf(stderr,
+					"warning: %s: is a %s, not a regular file: skipped (only "
+					"regular files and symlinks to them are read)\n",
+					full, agent_policy_file_kind(es.st_mode));
+				free(ents[j]);
+				continue;
+			}
 			if (r == 0)
 				r = list_add(&fl, paths[i], ents[j]->d_name);
 			free(ents[j]);

@@ -7,7 +7,14 @@
 set -euo pipefail
 bin=$1 name=$2
 shift 2
-secs=${NFPATH_FUZZ_SECONDS:-60}
+# One budget for the whole suite, shared by its NFPATH_FUZZ_TARGETS targets (meson sets it);
+# NFPATH_FUZZ_SECONDS gives each target that long instead.
+budget=${NFPATH_FUZZ_BUDGET:-180}
+targets=${NFPATH_FUZZ_TARGETS:-1}
+secs=${NFPATH_FUZZ_SECONDS:-$((budget / targets))}
+if [ "$secs" -lt 5 ]; then
+	secs=5
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus"
@@ -16,7 +23,7 @@ for d in "$@"; do
 done
 crashes=${MESON_BUILD_ROOT:-$PWD}/fuzz-crashes/$name
 mkdir -p "$crashes"
-echo "fuzz $name: ${secs}s over $(find "$work/corpus" -type f | wc -l) seeds"
+echo "fuzz $name: ${secs}s (budget ${budget}s over $targets targets) over $(find "$work/corpus" -type f | wc -l) seeds"
 "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-error_exitcode=1 -timeout_exitcode=1 \
 	-artifact_prefix="$crashes/" "$work/corpus"

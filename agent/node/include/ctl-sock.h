@@ -7,7 +7,8 @@
  *   <- {"v":1,"ok":false,"error":{"type":"permission_denied","message":"..."}}
  * Anyone who can open the socket (mode 0666) may read; an op marked mutating is served only to
  * root, nfpathd's own user and members of the group 'nfpath' (SO_PEERCRED, SO_PEERGROUPS).
- * Error types: parse_error, bad_request, unknown_op, permission_denied, failed, internal.
+ * Error types: parse_error, too_large, bad_request, unsupported_version, unknown_op,
+ * permission_denied, no_space, failed, internal.
  */
 #ifndef AGENT_CTL_SOCK_H
 #define AGENT_CTL_SOCK_H
@@ -19,9 +20,23 @@
 
 #include <jansson.h>
 
-#define AGENT_CTL_GROUP      "nfpath"
-#define AGENT_CTL_MSG_MAX    (1u << 20)
-#define AGENT_CTL_MAX_CLIENT 16
+#define AGENT_CTL_GROUP   "nfpath"
+#define AGENT_CTL_MSG_MAX (1u << 20)
+/*
+ * Connections: AGENT_CTL_MAX_CLIENT at once, the last AGENT_CTL_RESERVED of them only for
+ * privileged peers (root, nfpathd's user, the group), so that nobody can lock them out; an
+ * unprivileged user holds at most AGENT_CTL_PER_UID, each closed after AGENT_CTL_IDLE_MS
+ * without a request. Over a limit, a client gets one no_space error, then a hang-up.
+ */
+#define AGENT_CTL_MAX_CLIENT 64
+#define AGENT_CTL_RESERVED   16
+#define AGENT_CTL_PER_UID    4
+#define AGENT_CTL_IDLE_MS    10000
+
+struct agent_ctl_server;
+
+/* Change the idle time of unprivileged clients (default AGENT_CTL_IDLE_MS; tests shorten it). */
+void agent_ctl_server_set_idle_ms(struct agent_ctl_server *s, unsigned int ms);
 
 struct agent_ctl_peer {
 	pid_t pid;

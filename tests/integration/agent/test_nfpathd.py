@@ -289,6 +289,46 @@ def journal_runs(tmp):
         d.close()
 
 
+def retry_run(tmp):
+    """A first convergence that fails (the state directory full: the journal cannot be
+    written) is retried every second, not at the next resync (60 s here), once space is free.
+    Needs root for a tmpfs; skipped otherwise."""
+    if os.geteuid() != 0:
+        print("note: not root, the retry after a failed first convergence is not checked")
+        return
+    state = os.path.join(tmp, "retry-state")
+    pol = os.path.join(tmp, "policies.d")
+    os.mkdir(state)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "reliab-full", state], check=True)
+    d = None
+    try:
+        filler = os.path.join(state, "filler")
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while os.write(fd, b"\0" * 4096) > 0:
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        d = Daemon(tmp, pol, None, ["--resync-interval", "60", "--state-dir", state])
+        deadline = time.monotonic() + 30
+        while not os.path.exists(d.ctl) and d.p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(d.p.poll() is None, "nfpathd runs with a full state directory")
+        st = d.wait_status(lambda s: s["apply"]["applies"] >= 1, "a first apply")
+        check(not st["apply"]["converged"], "with the state directory full, not converged")
+        os.unlink(filler)
+        t0 = time.monotonic()
+        d.wait_status(lambda s: s["apply"]["converged"], "converged once space is free", 10)
+        took = time.monotonic() - t0
+        check(took < 5, f"retried and converged {took:.1f} s after the space was freed "
+              f"(resync interval 60 s)")
+    finally:
+        if d:
+            d.close()
+        subprocess.run(["umount", state])
+
+
 def cli():
     """Every option in --help is in nfpathd(8); a bad command line exits 2."""
     man = os.path.join(os.path.dirname(__file__), "..", "..", "..", "packaging", "man",
@@ -312,6 +352,7 @@ def main():
     try:
         main_run(tmp)
         journal_runs(tmp)
+        retry_run(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -126,6 +126,13 @@ def ring_tests(binary):
         err(c.raw(b'[1]'), "bad_request", "an array")
         err(c.raw(b'{"v":1,"id":1,"op":"hello"}\x00'), "parse_error", "trailing NUL")
         err(c.raw(b' ' * 70000), "too_large", "a 70000-byte message")
+        err(c.raw(b''), "parse_error", "an empty message gets a reply")
+        err(c.request("flow_add", mac="ff:ff:ff:ff:ff:ff", chain=1), "invalid_argument",
+            "flow_add of the broadcast MAC")
+        err(c.request("flow_add", mac="01:00:5e:00:00:07", chain=1), "invalid_argument",
+            "flow_add of a multicast MAC")
+        err(c.request("flow_add", mac="02:00:00:00:00:01", chain=1000), "not_found",
+            "flow_add to a chain that is not set")
         check(c.ok("hello")["version"] == 1, "the connection still works after errors")
 
         # Clients that vanish: before sending, right after a request, with requests queued.
@@ -139,12 +146,12 @@ def ring_tests(binary):
         check(dp.p.poll() is None and c.ok("hello")["version"] == 1,
               "20 clients disconnecting mid-request leave nfpath-dp serving")
 
-        extra = [Client(dp.sock) for _ in range(15)]
+        extra = [Client(dp.sock) for _ in range(63)]
         for x in extra:
             x.ok("hello")
         last = Client(dp.sock)
         # Refused clients get one unsolicited reply, then the server hangs up.
-        err(json.loads(last.s.recv(65536)), "no_space", "a 17th client")
+        err(json.loads(last.s.recv(65536)), "no_space", "a 65th client")
         for x in extra + [last]:
             x.close()
         time.sleep(0.1)
@@ -217,6 +224,82 @@ def isolate_tests(binary):
             dp.stop()
 
 
+def nobody_clients(path, n, idle_s):
+    """In a child as uid/gid 65534: opens n connections, sends hello on each (None: refused,
+    with the error's message), then stays idle for idle_s and reports which were hung up."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        out = {}
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            socks, replies = [], []
+            for _ in range(n):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.settimeout(5)
+                s.connect(path)
+                try:
+                    s.send(b'{"v":1,"id":1,"op":"hello"}')
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # refused: its one error is queued for us all the same
+                rep = json.loads(s.recv(65536))
+                replies.append(rep["ok"] or rep["error"]["message"])
+                socks.append(s)
+            time.sleep(idle_s)
+            closed = 0
+            for s in socks:
+                s.settimeout(0.5)
+                try:
+                    closed += s.recv(65536) == b""
+                except (socket.timeout, ConnectionResetError):
+                    pass
+            out = {"replies": replies, "closed": closed}
+        except Exception as e:  # noqa: BLE001
+            out = {"error": repr(e)}
+        os.write(w, json.dumps(out).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def limit_tests(binary):
+    """Connection limits: a group member (uid 65534 in group nogroup) gets at most 8
+    connections, idle ones are closed after --ctl-idle, and root always has room."""
+    dp = Datapath(binary, ["-p", "net_ring0", "--lcores", "0@0", "--idle-sleep", "100",
+                           "--socket-group", "nogroup", "--ctl-idle", "1"], "lim")
+    try:
+        os.chmod(dp.dir, 0o755)
+        c = dp.client()
+        got = nobody_clients(dp.sock, 9, 0)
+        print("uid 65534:", got)
+        check(got.get("replies", [])[:8] == [True] * 8, "a group member opens 8 connections")
+        check("limit per user" in str(got["replies"][8]),
+              f"and its 9th is refused, naming the limit: {got['replies'][8]}")
+        check(c.ok("hello")["version"] == 1, "root still gets in")
+        got = nobody_clients(dp.sock, 8, 2.5)
+        check(got.get("closed") == 8, f"idle connections of a group member are closed after "
+              f"--ctl-idle 1 s: {got}")
+        time.sleep(1.5)
+        check(c.ok("hello")["version"] == 1, "root's idle connection is kept")
+        got = nobody_clients(dp.sock, 8, 0)
+        check(got.get("replies") == [True] * 8, "the member's slots were freed")
+        c.close()
+        check(dp.stop() == 0, "SIGTERM: exit status 0")
+    finally:
+        if dp.p.poll() is None:
+            dp.stop()
+
+
 def hugepage_tests(binary):
     """The hugepage check on the real binary, in a private mount namespace that hides the
     hugepages (a tmpfs over /sys/kernel/mm/hugepages) or the hugetlbfs mount."""
@@ -241,6 +324,7 @@ def main():
     need_root_and_hugepages()
     hugepage_tests(sys.argv[1])
     ring_tests(sys.argv[1])
+    limit_tests(sys.argv[1])
     tap_tests(sys.argv[1])
     isolate_tests(sys.argv[1])
     return 0

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <grp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -223,6 +225,130 @@ test_unprivileged_peer(void **state)
 	assert_int_equal(atomic_load(&reloads), 0); /* the handler never ran */
 }
 
+/* A raw connection that sends 'status' and returns the reply's error type ("" when ok). */
+static int
+raw_status(int *ret_fd, char *etype, size_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char req[] = "{\"v\":1,\"op\":\"status\"}";
+	char buf[4096];
+	json_t *r;
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		return -1;
+	/* A refused client gets its error unasked; an accepted one answers the request. */
+	(void)send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	r = json_loads(buf, 0, NULL);
+	snprintf(etype, len, "%s", error_type(r) ? error_type(r) : "");
+	json_decref(r);
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Send 'len' bytes of 'msg' on a new connection; the reply's error type, or "" / "none". */
+static void
+raw_call(const char *msg, size_t len, char *etype, size_t elen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	static char buf[1 << 16];
+	int sndbuf = 4 << 20, fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	json_t *r;
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(fd >= 0);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, msg, len, 0), (ssize_t)len);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	r = json_loads(buf, 0, NULL);
+	snprintf(etype, elen, "%s", error_type(r) ? error_type(r) : "none");
+	json_decref(r);
+	close(fd);
+}
+
+static void
+test_envelope(void **state)
+{
+	size_t big = AGENT_CTL_MSG_MAX + 100;
+	char *msg = malloc(big), et[64];
+
+	(void)state;
+	assert_non_null(msg);
+	raw_call("{\"op\":\"status\"}", strlen("{\"op\":\"status\"}"), et, sizeof(et));
+	assert_string_equal(et, "bad_request");
+	raw_call("{\"v\":2,\"op\":\"status\"}", strlen("{\"v\":2,\"op\":\"status\"}"), et,
+		 sizeof(et));
+	assert_string_equal(et, "unsupported_version");
+	raw_call("{\"v\":\"1\",\"op\":\"status\"}", strlen("{\"v\":\"1\",\"op\":\"status\"}"), et,
+		 sizeof(et));
+	assert_string_equal(et, "unsupported_version");
+	/* Larger than the limit: named so, not "premature end of input". */
+	memset(msg, ' ', big);
+	memcpy(msg, "{\"v\":1,\"op\":\"status\",\"x\":\"", 27);
+	raw_call(msg, big, et, sizeof(et));
+	assert_string_equal(et, "too_large");
+	free(msg);
+}
+
+/* As uid 65534: 4 connections, a 5th refused; idle ones dropped once a new client comes. */
+static int
+child_limits(void)
+{
+	char et[64];
+	int fds[5], extra, code = 0;
+	char b;
+
+	if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+		return 10;
+	for (int i = 0; i < AGENT_CTL_PER_UID; i++)
+		if (raw_status(&fds[i], et, sizeof(et)) != 0 || et[0])
+			return 20 + i;
+	if (raw_status(&fds[4], et, sizeof(et)) != 0 || strcmp(et, "no_space") != 0)
+		return 30;
+	usleep(600 * 1000); /* past the 300 ms idle time the test sets */
+	if (raw_status(&extra, et, sizeof(et)) != 0 || et[0])
+		return 31; /* the sweep before this accept freed our idle slots */
+	for (int i = 0; i < AGENT_CTL_PER_UID; i++)
+		if (recv(fds[i], &b, 1, MSG_DONTWAIT) != 0)
+			code = 40 + i; /* 0: the server hung up */
+	return code;
+}
+
+static void
+test_connection_limits(void **state)
+{
+	json_t *r = NULL;
+	char err[512];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	agent_ctl_server_set_idle_ms(srv, 300);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_limits());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* Root is served whatever the unprivileged did. */
+	assert_int_equal(agent_ctl_call(path, "status", NULL, 2000, &r, err, sizeof(err)), 0);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -231,6 +357,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
 		cmocka_unit_test(test_no_daemon),
 		cmocka_unit_test_setup_teardown(test_unprivileged_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_envelope, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

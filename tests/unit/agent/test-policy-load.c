@@ -83,6 +83,39 @@ test_dropin_dir(void **state)
 	agent_policy_free(p);
 }
 
+/* A FIFO (or socket) among the files is skipped; named, it is refused; neither blocks. */
+static void
+test_special_files(void **state)
+{
+	struct agent_policy *p = NULL;
+	struct agent_diags d = {0};
+	char sub[96], fifo[128], link[128], buf[512];
+	const char *paths[1] = {sub}, *named[1] = {fifo};
+
+	(void)state;
+	snprintf(sub, sizeof(sub), "%s/special", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put("special/10-nics.json", "{\"nics\": [{\"name\": \"n0\", \"pf\": \"ens1f0\"}]}");
+	snprintf(fifo, sizeof(fifo), "%s/20-fifo.json", sub);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	put("target.json", "{\"nics\": [{\"name\": \"n1\", \"pf\": \"ens2f0\"}]}");
+	snprintf(link, sizeof(link), "%s/30-link.json", sub);
+	assert_int_equal(symlink("../target.json", link), 0);
+	alarm(10); /* before the fix the open of the FIFO blocked forever */
+	assert_int_equal(agent_policy_load_paths(paths, 1, &p, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(p->n_files, 2); /* the file and the symlink to it, not the FIFO */
+	agent_policy_free(p);
+	p = NULL;
+	assert_int_equal(agent_policy_load_paths(named, 1, &p, &d), -EINVAL);
+	alarm(0);
+	assert_null(p);
+	assert_int_equal(d.n, 1);
+	agent_diag_format(&d.v[0], buf, sizeof(buf));
+	assert_non_null(strstr(buf, "20-fifo.json: is a FIFO, not a regular file"));
+	agent_diags_clear(&d);
+}
+
 static void
 test_bad_file_rejects_all(void **state)
 {
@@ -148,6 +181,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dropin_dir),
 		cmocka_unit_test(test_bad_file_rejects_all),
+		cmocka_unit_test(test_special_files),
 		cmocka_unit_test(test_sources_and_lookup),
 	};
 

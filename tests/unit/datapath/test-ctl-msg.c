@@ -95,6 +95,16 @@ test_flow_errors(void **state)
 		   DP_CTL_E_INVALID, "'mac'");
 	expect_err("{\"v\":1,\"id\":2,\"op\":\"flow_add\",\"mac\":2,\"chain\":1}", DP_CTL_E_INVALID,
 		   "'mac'");
+	/* Broadcast and multicast are never steered into one chain. */
+	expect_err(
+		"{\"v\":1,\"id\":2,\"op\":\"flow_add\",\"mac\":\"ff:ff:ff:ff:ff:ff\",\"chain\":1}",
+		DP_CTL_E_INVALID, "is a broadcast address");
+	expect_err(
+		"{\"v\":1,\"id\":2,\"op\":\"flow_add\",\"mac\":\"01:00:5e:00:00:01\",\"chain\":1}",
+		DP_CTL_E_INVALID, "is a multicast address");
+	expect_err(
+		"{\"v\":1,\"id\":2,\"op\":\"flow_add\",\"mac\":\"33:33:00:00:00:01\",\"chain\":1}",
+		DP_CTL_E_INVALID, "multicast");
 	expect_err("{\"v\":1,\"id\":2,\"op\":\"flow_add\",\"mac\":\"02:00:00:00:00:01\"}",
 		   DP_CTL_E_INVALID, "'chain' is missing");
 	expect_err("{\"v\":1,\"id\":2,\"op\":\"flow_add\",\"mac\":\"02:00:00:00:00:01\",\"chain\":"
@@ -218,7 +228,7 @@ test_envelope_errors(void **state)
 	static char big[DP_CTL_MSG_MAX + 2];
 
 	(void)state;
-	expect_err("", DP_CTL_E_PARSE, NULL);
+	expect_err("", DP_CTL_E_PARSE, "empty message");
 	expect_err("{\"v\":1,", DP_CTL_E_PARSE, "line 1");
 	expect_err("[1,2]", DP_CTL_E_BAD_REQUEST, "object");
 	expect_err("\"hello\"", DP_CTL_E_BAD_REQUEST, NULL);

@@ -161,11 +161,18 @@ test_classify_and_count(void **state)
 	/* net_ring cannot take rte_flow rules: the reason says so. */
 	assert_non_null(strstr(json_string_value(json_object_get(flow, "reason")), "rte_flow"));
 	json_decref(o);
+	/* A flow to a chain that is not set is refused; one whose chain is deleted stays. */
+	assert_string_equal(ctl_errtype("{\"v\":1,\"id\":3,\"op\":\"flow_add\",\"mac\":\"02:00:"
+					"00:00:00:0b\",\"vlan\":10,\"chain\":2}",
+					buf, sizeof(buf)),
+			    "not_found");
+	ctl_ok("{\"v\":1,\"id\":3,\"op\":\"chain_set\",\"chain\":2,\"hops\":[{\"port\":1}]}");
 	ctl_ok("{\"v\":1,\"id\":3,\"op\":\"flow_add\",\"mac\":\"02:00:00:00:00:0b\",\"vlan\":10,"
 	       "\"chain\":2}");
+	ctl_ok("{\"v\":1,\"id\":3,\"op\":\"chain_del\",\"chain\":2}");
 
 	inject(0, 0, mac_a, 0, 60, 5);
-	inject(0, 0, mac_b, 10, 64, 3); /* chain 2 is not set yet */
+	inject(0, 0, mac_b, 10, 64, 3); /* chain 2 was deleted */
 	inject(0, 0, mac_c, 0, 60, 2);  /* unknown */
 	inject(0, 0, mac_a, 10, 64, 2); /* known MAC, other VLAN: unknown */
 	inject(0, 0, mac_a, 0, 10, 1);  /* runt */

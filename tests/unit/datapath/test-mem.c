@@ -86,6 +86,21 @@ test_hugepages(void **state)
 }
 
 static void
+test_shortfall(void **state)
+{
+	char msg[512];
+
+	(void)state;
+	put("kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "12\n");
+	put("kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "40\n");
+	/* 64 MiB of elements: 72 MiB with the overhead, 36 pages, 12 free. */
+	dp_mem_shortfall(root, 64ull << 20, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "about 72 MiB (36 hugepages of 2 MiB), 12 of 40 are free"));
+	assert_non_null(strstr(msg, "'echo 80 > "));
+	assert_non_null(strstr(msg, "hugepages-2048kB/nr_hugepages'"));
+}
+
+static void
 test_mbufs_needed(void **state)
 {
 	unsigned int n;
@@ -106,6 +121,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hugepages),
+		cmocka_unit_test(test_shortfall),
 		cmocka_unit_test(test_mbufs_needed),
 	};
 

@@ -158,11 +158,16 @@ int agent_policy_load_sources(const struct agent_policy_source *sources, size_t 
 
 /*
  * Load and merge files and directories: a directory contributes its "*.json" files in name order
- * (hidden files skipped). Returns as agent_policy_load_sources(); a file or directory that cannot
- * be read is a diagnostic (-EINVAL), not a different error.
+ * (hidden files skipped; entries that are not regular files, through symlinks, skipped with a
+ * warning on stderr). Files are opened without blocking (a FIFO never stalls the load), at most
+ * 16 MiB each. Returns as agent_policy_load_sources(); a file or directory that cannot be read,
+ * or a named path that is not a regular file, is a diagnostic (-EINVAL), not another error.
  */
 int agent_policy_load_paths(const char *const *paths, size_t n, struct agent_policy **ret_policy,
 			    struct agent_diags *diags);
+
+/* "FIFO", "socket", "character device", ... for a stat() st_mode, for messages. */
+const char *agent_policy_file_kind(unsigned int mode);
 
 void agent_policy_free(struct agent_policy *policy);
 
