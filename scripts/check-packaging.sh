@@ -19,6 +19,7 @@
 #   check-packaging: PASS (N checks, N notes)   or   check-packaging: FAIL (N of N checks failed)
 # and exits 1 on failure (2 when a needed tool is missing: run scripts/setup.sh).
 # NFPATH_PKG_KEEP=1 keeps the work directory (packages, logs, staged root) and prints its path.
+# NFPATH_PKG_OUT=DIR copies the built .debs to DIR (scripts/test.sh: for the systemd suite).
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +107,11 @@ for p in nfpath libnfpath0 libnfpath-dev; do
 	deb[$p]="$work/${p}_${version}_${arch}.deb"
 	check "package $p built" test -f "${deb[$p]}"
 done
+if [ -n "${NFPATH_PKG_OUT:-}" ]; then
+	mkdir -p "$NFPATH_PKG_OUT"
+	rm -f "$NFPATH_PKG_OUT"/*.deb
+	check "packages copied to NFPATH_PKG_OUT=$NFPATH_PKG_OUT" cp "${deb[@]}" "$NFPATH_PKG_OUT/"
+fi
 
 # ---------------------------------------------------------------------------------------------
 step "2. file lists against packaging/debian-files.txt"
