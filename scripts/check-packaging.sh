@@ -215,6 +215,22 @@ check "both: RuntimeDirectory=nfpath preserved (one unit's stop never removes th
 		grep -qx 'RuntimeDirectory=nfpath' '$unitdir/'\$u.service &&
 		grep -qx 'RuntimeDirectoryPreserve=yes' '$unitdir/'\$u.service || exit 1; done"
 
+check "both: UnsetEnvironment=RUNTIME_DIRECTORY (DPDK's files in /run/dpdk/PREFIX for every process)" \
+	bash -c "for u in nfpathd nfpath-dp; do
+		grep -qx 'UnsetEnvironment=RUNTIME_DIRECTORY' '$unitdir/'\$u.service || exit 1; done"
+check "nfpathd: KillMode=process (NFs it starts survive its restart), Delegate=yes (NF cgroups)" bash -c \
+	"grep -qx 'KillMode=process' '$unitdir/nfpathd.service' && grep -qx 'Delegate=yes' '$unitdir/nfpathd.service'"
+check "nfpathd: ExecReload= needs no /bin/kill (procps is not a dependency)" bash -c \
+	"grep -q '^ExecReload=' '$unitdir/nfpathd.service' && ! grep -q '^ExecReload=.*/bin/kill' '$unitdir/nfpathd.service'"
+pmds=$(dpkg-deb -f "${deb[nfpath]}" Depends)
+pmd_missing=""
+for p in librte-bus-pci23 librte-bus-vdev23 librte-mempool-ring23 librte-net-vhost23 \
+	librte-net-af-packet23 librte-net-tap23 librte-net-ring23 librte-net-null23 librte-net-memif23; do
+	[[ ", $pmds," == *", $p,"* || ", $pmds," == *", $p "* ]] || pmd_missing+=" $p"
+done
+check "nfpath Depends on the DPDK drivers nfpath-dp loads (plugins: shlibs cannot see them)${pmd_missing:+ (missing:$pmd_missing)}" \
+	test -z "$pmd_missing"
+
 # systemd-analyze verify checks ExecStart= binaries and Documentation= man pages on this
 # machine: point them at the staged package instead of /usr. A program that is not in the
 # package yet is replaced by a stand-in, and said so.

@@ -350,11 +350,13 @@ boot1() {
 	*) fail status-text "StatusText does not say policy, converged and datapath up: '$st'" ;;
 	esac
 
-	# -- the simulator's tree under the unit (item 5): in /run/nfpath, kept over restarts
-	if [ -e "$cur/root/run/nfpath/sim/nfpath-sim/lock" ] || ls -d "$cur/root"/run/nfpath/sim*/*/nfpath-sim >/dev/null 2>&1; then
-		pass sim-tree "the simulated NIC's tree is under /run/nfpath (RuntimeDirectory=)"
+	# -- the simulator's tree under the unit by default (item 5): its StateDirectory=, which
+	# survives restarts (PrivateTmp's /tmp does not)
+	local simdir=/var/lib/nfpath/sim/sim-nic
+	if [ -e "$cur/root$simdir/NFPATH-SIMULATED" ] && [ -e "$cur/root$simdir/nfpath-sim/lock" ]; then
+		pass sim-tree "the simulated NIC's tree is in the unit's state directory ($simdir)"
 	else
-		fail sim-tree "the simulated NIC's tree is not under /run/nfpath: $(journal -u nfpathd | grep -m1 -i 'sim' || true)"
+		fail sim-tree "the simulated NIC's tree is not in $simdir: $(journal -u nfpathd | grep -m1 'backend sim' || true)"
 	fi
 
 	# -- an operator's NF attaching from outside the unit (item 3: one DPDK runtime directory)
@@ -438,11 +440,11 @@ boot1() {
 	rc=$?
 	ms=$(($(now_ms) - t))
 	ex=$(unit_us nfpathd ExecMainStartTimestampMonotonic) ac=$(unit_us nfpathd ActiveEnterTimestampMonotonic)
-	if [ $rc -eq 0 ] && [ "$ms" -lt 5000 ] && wait_for 10 status_true 's["apply"]["converged"]'; then
-		vfs1=$(jq_status 's["inventory"]["vfs"]')
+	if [ $rc -eq 0 ] && [ "$ms" -lt 5000 ] && wait_for 10 status_true 's["apply"]["converged"]' &&
+		vfs1=$(jq_status 's["inventory"]["vfs"]') && [ "$vfs1" = "$vfs0" ] && [ "$vfs1" -gt 0 ]; then
 		pass restart "systemctl restart nfpathd returned in $(fmt_ms "$ms"), READY $(fmt_ms $(((ac - ex) / 1000))) after exec; VFs $vfs0 -> $vfs1"
 	else
-		fail restart "systemctl restart nfpathd: exit $rc in $(fmt_ms "$ms"); $(prop nfpathd StatusText)"
+		fail restart "systemctl restart nfpathd: exit $rc in $(fmt_ms "$ms"), VFs $vfs0 -> ${vfs1:-?}; $(prop nfpathd StatusText)"
 	fi
 
 	# -- nfpath-dp restarts; nfpathd sees it and replays its ports, NFs and chains
