@@ -371,7 +371,8 @@ boot1() {
 	else
 		fail nf-outside "nf-forward outside the units did not attach (slot fw '$state'): $(tr '\n' ' ' <"$cur/nf-outside.log" | tail -c 400)"
 	fi
-	kill -INT "$nfpid" 2>/dev/null
+	# nsenter does not pass signals on: stop the NF itself (its pid here is nsenter's child).
+	kill -INT $(cat "/proc/$nfpid/task/$nfpid/children" 2>/dev/null) 2>/dev/null
 	wait "$nfpid" 2>/dev/null
 
 	# -- reload: a good edit, then a broken one
@@ -427,7 +428,7 @@ boot1() {
 		journal -u nfpathd | grep -q -i 'watchdog timeout'; then
 		pass watchdog "SIGSTOP of nfpathd: watchdog timeout, restarted and READY again after $(fmt_ms "$ms") (WatchdogSec=4s, RestartSec=2s)"
 	else
-		fail watchdog "after SIGSTOP (pid $pid0): MainPID $pid1, NRestarts $(prop nfpathd NRestarts), $(fmt_ms "$ms")"
+		fail watchdog "after SIGSTOP (pid $pid0): MainPID $pid1, NRestarts $(prop nfpathd NRestarts), $(fmt_ms "$ms"); journal: $(journal -u nfpathd | grep -i -m3 'watchdog\|abrt\|signal' | tr '\n' ' ')"
 		ct sh -c "kill -CONT $pid0" 2>/dev/null
 	fi
 
@@ -465,6 +466,25 @@ boot1() {
 	probe_unit
 	# -- the simulator outside the writable paths: the error names ReadWritePaths= (item 5)
 	probe_rw_error
+
+	# -- nfpath-reset-node: the node back as nfpathd found it (the VF's original MAC from the
+	# journal, nothing of nfpathd's left in the datapath), nfpathd stopped
+	local mac_before sim_pf=$cur/root/var/lib/nfpath/sim/sim-nic/nfpath-sim/pf
+	wait_for 15 status_true 's["apply"]["converged"]'
+	mac_before=$(grep -rl '52:54:00:20:00:01' "$sim_pf" 2>/dev/null | wc -l)
+	t=$(now_ms)
+	ct timeout 90 /usr/lib/nfpath/nfpath-reset-node >"$cur/reset.log" 2>&1
+	rc=$?
+	ms=$(($(now_ms) - t))
+	local left
+	left=$(dp flow_list | grep -c '"mac"'; dp port_list | grep -o 'net_vhost_[a-z0-9]*' | head -3; dp nf_list | grep -o '"name": *"[a-z]*"' | head -3)
+	if [ $rc -eq 0 ] && [ "$mac_before" -gt 0 ] && ! grep -rq '52:54:00:20:00:01' "$sim_pf" &&
+		[ "$left" = 0 ] && [ "$(prop nfpathd ActiveState)" = inactive ]; then
+		pass reset-node "nfpath-reset-node in $(fmt_ms "$ms"): vm1's VF MAC back to its original, no flows, vhost ports or NF slots left, nfpathd stopped"
+	else
+		fail reset-node "nfpath-reset-node (exit $rc, $(fmt_ms "$ms")): VF MAC files before $mac_before, left in the datapath: $(echo $left), nfpathd $(prop nfpathd ActiveState); $(tail -3 "$cur/reset.log" | tr '\n' ' ' | tail -c 300)"
+	fi
+	ct timeout 20 systemctl start nfpathd
 
 	# -- stop: SIGTERM, exit 0, quickly
 	t=$(now_ms)
@@ -524,14 +544,15 @@ exit 0
 EOF
 	ct systemctl daemon-reload
 	ct timeout 20 systemctl restart nfpathd
-	out=$(cat "$cur/root/run/nfpath/suite-probe.out" 2>/dev/null)
+	# /run is the container's own tmpfs: read it through its PID 1's root.
+	out=$(cat "/proc/$leader/root/run/nfpath/suite-probe.out" 2>/dev/null)
 	local child nf
-	child=$(cat "$cur/root/run/nfpath/suite-probe.child" 2>/dev/null)
-	nf=$(cat "$cur/root/run/nfpath/suite-probe.nf" 2>/dev/null)
+	child=$(cat "/proc/$leader/root/run/nfpath/suite-probe.child" 2>/dev/null)
+	nf=$(cat "/proc/$leader/root/run/nfpath/suite-probe.nf" 2>/dev/null)
 	if wait_for 10 slot_is counter attached; then
 		pass unit-nf "nf-forward started inside nfpathd.service's sandbox attached to slot counter"
 	else
-		fail unit-nf "nf-forward in nfpathd.service's sandbox: slot counter '$(slot_state counter)': $(tr '\n' ' ' <"$cur/root/run/nfpath/suite-probe.nf.log" 2>/dev/null | tail -c 400)"
+		fail unit-nf "nf-forward in nfpathd.service's sandbox: slot counter '$(slot_state counter)': $(tr '\n' ' ' <"/proc/$leader/root/run/nfpath/suite-probe.nf.log" 2>/dev/null | tail -c 400)"
 	fi
 	rm -f "$d/60-suite-probe.conf"
 	ct systemctl daemon-reload
@@ -577,14 +598,16 @@ boot2() {
 		return
 	}
 	configure_node "qemu:///system"
-	rm -f "$cur/root/etc/nfpath/policies.d/10-suite.json"
+	# Only libvirt is under test here: no datapath (it needs hugepages, which other tests on
+	# the machine may hold), one VM on a VF.
+	rm -f "$cur/root/etc/systemd/system/multi-user.target.wants/nfpath-dp.service"
+	echo 'NFPATHD_OPTS="--datapath-socket="' >"$cur/root/etc/default/nfpathd"
 	python3 - "$cur/root/etc/nfpath/policies.d/10-suite.json" <<'PY'
 import json, sys
 p = {"version": 1,
-     "nics": [{"name": "uplink0", "pf": "simnic0", "max_vfs": 2, "uplink": "net_ring0"}],
+     "nics": [{"name": "uplink0", "pf": "simnic0", "max_vfs": 2}],
      "workloads": [{"name": "vm1", "type": "vm", "nic": "uplink0", "mac": "52:54:00:20:00:01",
-                    "path": "vf"},
-                   {"name": "fw", "type": "nf", "nic": "uplink0", "path": "software"}]}
+                    "path": "vf"}]}
 open(sys.argv[1], "w").write(json.dumps(p, indent=1) + "\n")
 PY
 	local t0 t ms rc
@@ -598,6 +621,8 @@ PY
 		pass libvirt-boot "at boot with libvirt-daemon-system: nfpathd active $(fmt_ms $(($(now_ms) - t0))) after the container started"
 	else
 		fail libvirt-boot "at boot with libvirt-daemon-system: nfpathd not active after 20 s ($(prop nfpathd ActiveState)/$(prop nfpathd SubState): $(prop nfpathd StatusText))"
+		journal -u nfpath-dp | tail -6 | sed 's/^/    /'
+		ct systemctl list-jobs --no-pager | sed 's/^/    /'
 		ct systemctl kill -s KILL nfpathd
 		wait_for 10 ct systemctl is-active -q nfpathd
 	fi
