@@ -19,6 +19,7 @@
 #   check-packaging: PASS (N checks, N notes)   or   check-packaging: FAIL (N of N checks failed)
 # and exits 1 on failure (2 when a needed tool is missing: run scripts/setup.sh).
 # NFPATH_PKG_KEEP=1 keeps the work directory (packages, logs, staged root) and prints its path.
+# NFPATH_PKG_OUT=DIR copies the built .debs to DIR (scripts/test.sh: for the systemd suite).
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,6 +107,11 @@ for p in nfpath libnfpath0 libnfpath-dev; do
 	deb[$p]="$work/${p}_${version}_${arch}.deb"
 	check "package $p built" test -f "${deb[$p]}"
 done
+if [ -n "${NFPATH_PKG_OUT:-}" ]; then
+	mkdir -p "$NFPATH_PKG_OUT"
+	rm -f "$NFPATH_PKG_OUT"/*.deb
+	check "packages copied to NFPATH_PKG_OUT=$NFPATH_PKG_OUT" cp "${deb[@]}" "$NFPATH_PKG_OUT/"
+fi
 
 # ---------------------------------------------------------------------------------------------
 step "2. file lists against packaging/debian-files.txt"
@@ -208,6 +214,22 @@ check "both: RuntimeDirectory=nfpath preserved (one unit's stop never removes th
 	bash -c "for u in nfpathd nfpath-dp; do
 		grep -qx 'RuntimeDirectory=nfpath' '$unitdir/'\$u.service &&
 		grep -qx 'RuntimeDirectoryPreserve=yes' '$unitdir/'\$u.service || exit 1; done"
+
+check "both: UnsetEnvironment=RUNTIME_DIRECTORY (DPDK's files in /run/dpdk/PREFIX for every process)" \
+	bash -c "for u in nfpathd nfpath-dp; do
+		grep -qx 'UnsetEnvironment=RUNTIME_DIRECTORY' '$unitdir/'\$u.service || exit 1; done"
+check "nfpathd: KillMode=process (NFs it starts survive its restart), Delegate=yes (NF cgroups)" bash -c \
+	"grep -qx 'KillMode=process' '$unitdir/nfpathd.service' && grep -qx 'Delegate=yes' '$unitdir/nfpathd.service'"
+check "nfpathd: ExecReload= needs no /bin/kill (procps is not a dependency)" bash -c \
+	"grep -q '^ExecReload=' '$unitdir/nfpathd.service' && ! grep -q '^ExecReload=.*/bin/kill' '$unitdir/nfpathd.service'"
+pmds=$(dpkg-deb -f "${deb[nfpath]}" Depends)
+pmd_missing=""
+for p in librte-bus-pci23 librte-bus-vdev23 librte-mempool-ring23 librte-net-vhost23 \
+	librte-net-af-packet23 librte-net-tap23 librte-net-ring23 librte-net-null23 librte-net-memif23; do
+	[[ ", $pmds," == *", $p,"* || ", $pmds," == *", $p "* ]] || pmd_missing+=" $p"
+done
+check "nfpath Depends on the DPDK drivers nfpath-dp loads (plugins: shlibs cannot see them)${pmd_missing:+ (missing:$pmd_missing)}" \
+	test -z "$pmd_missing"
 
 # systemd-analyze verify checks ExecStart= binaries and Documentation= man pages on this
 # machine: point them at the staged package instead of /usr. A program that is not in the

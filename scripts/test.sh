@@ -8,6 +8,8 @@
 #      suites unit, integration, fuzz (corpus replay)
 #   4. clang build with warnings as errors and libFuzzer: bounded fuzzing runs (suite fuzz)
 #   5. packaging checks (scripts/check-packaging.sh: .deb build, units, completion, manifest)
+#   5a. suite systemd: those packages installed with apt into a minimal Debian root booted by
+#       systemd-nspawn (tests/systemd/); its roots are cached under $root/gcc-asan
 #   5b. the demo (scripts/demo.sh, plain gcc build): its demo-result line must say 4 VF and
 #       2 software VM placements and every frame accounted for
 #   6. suite kernel-lab (a real kernel under QEMU) unless NFPATH_SKIP_KERNEL_LAB=1
@@ -116,11 +118,15 @@ ninja -C "$root/clang"
 meson_test "$root/clang" fuzz
 
 step "packaging: Debian package, systemd units, completion, Kubernetes manifest"
-if bash scripts/check-packaging.sh; then
+case $root in /*) debs=$root/debs ;; *) debs=$(pwd)/$root/debs ;; esac
+if NFPATH_PKG_OUT=$debs bash scripts/check-packaging.sh; then
 	passed=$((passed + 1))
 else
 	failed=$((failed + 1)) failed_names+=(packaging)
 fi
+
+step "systemd suite: the packages under a real systemd (systemd-nspawn)"
+NFPATH_DEBS=$debs meson_test "$root/gcc-asan" systemd
 
 step "demo (README's first command, non-interactive, plain gcc build)"
 # Its last line, demo-result: {...}, must say nfpathd converged, 4 VMs on VFs, 2 on vhost-user,

@@ -1310,10 +1310,26 @@ dir_is_empty(const char *path)
 	return empty;
 }
 
+/* Under systemd (INVOCATION_ID is set for every unit) a read-only tree is most likely outside
+ * the unit's writable paths (nfpathd.service: ProtectSystem=strict): say which setting to add. */
+static const char *
+sim_rw_hint(char *buf, size_t len, int err, const char *path)
+{
+	buf[0] = '\0';
+	if ((err == -EROFS || err == -EACCES) && getenv("INVOCATION_ID"))
+		snprintf(
+			buf, len,
+			"; outside this unit's writable paths: add ReadWritePaths=%s in a drop-in "
+			"('systemctl edit nfpathd'), or leave sysfs_root unset for the unit's state "
+			"directory",
+			path);
+	return buf;
+}
+
 static int
 sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 {
-	char dflt[PATH_MAX], marker[PATH_MAX], lockpath[PATH_MAX], *real;
+	char dflt[PATH_MAX], marker[PATH_MAX], lockpath[PATH_MAX], hint[PATH_MAX + 160], *real;
 	const char *root = ctx->sysfs_root;
 	struct sim *sim;
 	bool exists;
@@ -1328,7 +1344,10 @@ sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 	if (r < 0)
 		return r;
 	if (!root) {
-		const char *rt = getenv("XDG_RUNTIME_DIR");
+		/* Under a unit with StateDirectory= (nfpathd.service: /var/lib/nfpath) the tree
+		 * goes there: ProtectSystem=strict leaves little else writable, and PrivateTmp's
+		 * /tmp is gone when the unit restarts, with the simulated VFs in it. */
+		const char *rt = getenv("XDG_RUNTIME_DIR"), *st = getenv("STATE_DIRECTORY");
 		char *copy = strdup(opts->sim_file), *base, *dot;
 
 		if (!copy)
@@ -1337,8 +1356,13 @@ sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 		dot = strrchr(base, '.');
 		if (dot && dot != base)
 			*dot = '\0';
-		r = vfm_path(dflt, sizeof(dflt), "%s/nfpath-sim-%u/%s", rt && *rt ? rt : "/tmp",
-			     (unsigned int)getuid(), base);
+		if (st && st[0] == '/')
+			/* The first of its directories (a colon-separated list). */
+			r = vfm_path(dflt, sizeof(dflt), "%.*s/sim/%s", (int)strcspn(st, ":"), st,
+				     base);
+		else
+			r = vfm_path(dflt, sizeof(dflt), "%s/nfpath-sim-%u/%s",
+				     rt && *rt ? rt : "/tmp", (unsigned int)getuid(), base);
 		free(copy);
 		if (r < 0)
 			return r;
@@ -1349,8 +1373,8 @@ sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 	}
 	r = vfm_mkdir_p(root);
 	if (r < 0)
-		return vfm_fail(ctx, r, "simulator: cannot create the tree directory '%s': %s",
-				root, strerror(-r));
+		return vfm_fail(ctx, r, "simulator: cannot create the tree directory '%s': %s%s",
+				root, strerror(-r), sim_rw_hint(hint, sizeof(hint), r, root));
 	if (vfm_path(marker, sizeof(marker), "%s/" SIM_MARKER, root) < 0)
 		return -ENAMETOOLONG;
 	exists = access(marker, F_OK) == 0;
@@ -1387,9 +1411,12 @@ sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 	if (r < 0)
 		return r;
 	sim->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (sim->lock_fd < 0)
-		return vfm_fail(ctx, -errno, "simulator: cannot open '%s': %s", lockpath,
-				strerror(errno));
+	if (sim->lock_fd < 0) {
+		int e = errno;
+
+		return vfm_fail(ctx, -e, "simulator: cannot open '%s': %s%s", lockpath, strerror(e),
+				sim_rw_hint(hint, sizeof(hint), -e, sim->root));
+	}
 	ctx->vf_state_readable = true;
 
 	r = sim_lock(sim);

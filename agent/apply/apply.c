@@ -309,6 +309,7 @@ virt_ready(struct apply_run *r, const char *workload)
 	}
 	apply_problem(r, "'%s': libvirt %s unreachable: %s", workload, uri,
 		      r->node->virt_error[0] ? r->node->virt_error : "not connected");
+	r->res->waiting_libvirt++;
 	return false;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "virt-connect.h"
 #include "inventory-node.h"
 
 /* ---- logging --------------------------------------------------------------------------------- */
@@ -322,6 +323,32 @@ converge_datapath(struct agent_daemon *d)
 	}
 }
 
+/* The libvirt drivers that run inside this process (test:///) answer at once; any other URI
+ * reaches a daemon, which may not answer yet (virt-connect.c). */
+static bool
+virt_in_process(const char *uri)
+{
+	return strncmp(uri, "test:", 5) == 0;
+}
+
+static void
+virt_connected(struct agent_daemon *d, struct agent_virt *v)
+{
+	d->node.virt = v;
+	d->node.virt_error[0] = '\0';
+	agent_log(AGENT_LOG_INFO, "libvirt: connected to %s", d->settings->libvirt_uri);
+}
+
+static void
+virt_failed(struct agent_daemon *d, const char *err)
+{
+	if (strcmp(err, d->node.virt_error) != 0)
+		agent_log(AGENT_LOG_WARNING, "%s", err);
+	snprintf(d->node.virt_error, sizeof(d->node.virt_error), "%s", err);
+}
+
+/* libvirt: connected, or an attempt started in the background (never a blocking connect on the
+ * main loop); once connected, the domain count for the status. */
 static void
 converge_libvirt(struct agent_daemon *d)
 {
@@ -332,17 +359,34 @@ converge_libvirt(struct agent_daemon *d)
 
 	if (!uri || !uri[0])
 		return;
-	if (!d->node.virt) {
+	if (!d->node.virt && virt_in_process(uri)) {
+		struct agent_virt *v = NULL;
 		char err[512];
 
-		r = agent_virt_open(uri, true, &d->node.virt, err, sizeof(err));
+		r = agent_virt_open(uri, true, &v, err, sizeof(err));
 		if (r < 0) {
-			if (strcmp(err, d->node.virt_error) != 0)
-				agent_log(AGENT_LOG_WARNING, "%s", err);
-			snprintf(d->node.virt_error, sizeof(d->node.virt_error), "%s", err);
+			virt_failed(d, err);
 			return;
 		}
-		agent_log(AGENT_LOG_INFO, "libvirt: connected to %s", uri);
+		virt_connected(d, v);
+	}
+	if (!d->node.virt) {
+		if (d->virt_connecting)
+			return;
+		r = agent_virt_connect_start(uri, &d->virt_connecting);
+		if (r < 0) {
+			char err[512];
+
+			snprintf(err, sizeof(err), "libvirt '%s': cannot start connecting: %s", uri,
+				 strerror(-r));
+			virt_failed(d, err);
+			return;
+		}
+		agent_log(AGENT_LOG_DEBUG, "libvirt: connecting to %s in the background", uri);
+		if (!d->node.virt_error[0])
+			snprintf(d->node.virt_error, sizeof(d->node.virt_error),
+				 "libvirt '%s': connecting (libvirtd has not answered yet)", uri);
+		return;
 	}
 	r = agent_virt_list_domains(d->node.virt, &names, &n);
 	if (r < 0) {
@@ -357,6 +401,28 @@ converge_libvirt(struct agent_daemon *d)
 	d->node.virt_error[0] = '\0';
 	d->virt_domains = n;
 	agent_virt_names_free(names, n);
+}
+
+/* The background attempt is over: take its connection, or its error (retried at the next
+ * converge, within a second while the node is not converged). */
+static void
+handle_virt_connect(struct agent_daemon *d)
+{
+	struct agent_virt *v = NULL;
+	char err[512];
+	int r;
+
+	r = agent_virt_connect_take(d->virt_connecting, &v, err, sizeof(err));
+	if (r == -EINPROGRESS)
+		return;
+	agent_virt_connect_free(d->virt_connecting);
+	d->virt_connecting = NULL;
+	if (r < 0) {
+		virt_failed(d, err);
+		return;
+	}
+	virt_connected(d, v);
+	agent_daemon_converge(d, "libvirt connected");
 }
 
 static void
@@ -397,6 +463,8 @@ make_status(struct agent_daemon *d)
 		snprintf(lv, sizeof(lv), "libvirt off");
 	else if (d->node.virt)
 		snprintf(lv, sizeof(lv), "libvirt %zu domains", d->virt_domains);
+	else if (d->virt_connecting)
+		snprintf(lv, sizeof(lv), "libvirt connecting");
 	else
 		snprintf(lv, sizeof(lv), "libvirt unreachable");
 	if (d->plan)
@@ -532,6 +600,17 @@ agent_daemon_apply(struct agent_daemon *d)
 	return r;
 }
 
+/* Everything but what waits for libvirt's connection is done: READY=1 must not wait for
+ * libvirtd, which is ordered after nfpathd.service (packaging/systemd/nfpathd.service). */
+static bool
+converged_but_libvirt(const struct agent_daemon *d)
+{
+	size_t errors = json_array_size(d->apply.errors);
+
+	return !d->node.virt && d->plan && !d->plan_error[0] && errors > 0 &&
+	       errors == d->apply.waiting_libvirt;
+}
+
 int
 agent_daemon_converge(struct agent_daemon *d, const char *why)
 {
@@ -549,8 +628,8 @@ agent_daemon_converge(struct agent_daemon *d, const char *why)
 	/* READY=1 once the node matches the policy (or there is none to match), or after the
 	 * time-out so that systemd does not kill a node agent that waits for a datapath. */
 	/* STATUS= only when it changed: a resync every few seconds need not reach systemd. */
-	if (!d->notify.ready_sent &&
-	    (d->converged || !d->policy || time(NULL) - d->started >= (time_t)ready_after)) {
+	if (!d->notify.ready_sent && (d->converged || !d->policy || converged_but_libvirt(d) ||
+				      time(NULL) - d->started >= (time_t)ready_after)) {
 		agent_notify_ready(&d->notify, d->status);
 		snprintf(d->status_sent, sizeof(d->status_sent), "%s", d->status);
 	} else if (strcmp(d->status, d->status_sent) != 0) {
@@ -753,7 +832,7 @@ handle_virt_events(struct agent_daemon *d)
 int
 agent_daemon_run(struct agent_daemon *d)
 {
-	enum { F_SIG, F_INO, F_DEBOUNCE, F_RESYNC, F_WATCHDOG, F_VIRT, F_DP, F_CTL };
+	enum { F_SIG, F_INO, F_DEBOUNCE, F_RESYNC, F_WATCHDOG, F_VIRT, F_VCONN, F_DP, F_CTL };
 	struct pollfd fds[F_CTL + 1 + AGENT_CTL_MAX_CLIENT];
 
 	while (!d->stop) {
@@ -768,6 +847,8 @@ agent_daemon_run(struct agent_daemon *d)
 		fds[F_VIRT] =
 			(struct pollfd){.fd = d->node.virt ? agent_virt_event_fd(d->node.virt) : -1,
 					.events = POLLIN};
+		fds[F_VCONN] = (struct pollfd){.fd = agent_virt_connect_fd(d->virt_connecting),
+					       .events = POLLIN};
 		/* Between requests the datapath never writes: readable = it went away. */
 		fds[F_DP] =
 			(struct pollfd){.fd = d->node.dp ? d->node.dp->fd : -1, .events = POLLIN};
@@ -807,6 +888,8 @@ agent_daemon_run(struct agent_daemon *d)
 		}
 		if (fds[F_VIRT].revents && d->node.virt)
 			handle_virt_events(d);
+		if (fds[F_VCONN].revents && d->virt_connecting)
+			handle_virt_connect(d);
 		if (fds[F_DP].revents && d->node.dp) {
 			agent_log(AGENT_LOG_WARNING,
 				  "datapath: connection to %s closed (nfpath-dp stopped?); "
@@ -833,6 +916,7 @@ void
 agent_daemon_fini(struct agent_daemon *d)
 {
 	agent_ctl_server_close(d->ctl);
+	agent_virt_connect_free(d->virt_connecting);
 	agent_virt_close(d->node.virt);
 	agent_dp_client_free(d->node.dp);
 	json_decref(d->dp_hello);

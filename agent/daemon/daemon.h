@@ -72,6 +72,8 @@ struct agent_daemon {
 	char dp_error[512];
 	json_t *dp_hello;
 
+	/* a libvirt connection attempt in the background (virt-connect.h); NULL when none runs */
+	struct agent_virt_connect *virt_connecting;
 	unsigned long virt_events;
 	size_t virt_domains;
 

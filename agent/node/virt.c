@@ -197,6 +197,11 @@ agent_virt_open(const char *uri, bool events, struct agent_virt **ret_v, char *e
 			agent_virt_close(v);
 			return r;
 		}
+		/* A libvirtd that stops answering closes the connection after about 15 s (ping
+		 * every 5 s, 3 unanswered), so a call on it fails then instead of waiting for ever;
+		 * the event thread runs the pings. The in-process test driver has no daemon. */
+		if (!v->test_driver)
+			virConnectSetKeepAlive(v->conn, 5, 3);
 	}
 	*ret_v = v;
 	return 0;

@@ -12,6 +12,9 @@ struct agent_apply_result {
 	json_t *notes;         /* array of strings: what was skipped and why (not errors) */
 	json_t *placements;    /* array: one object per workload, for 'nfpathctl status' */
 	json_t *chains;        /* array: {"name","id","spec","hops"} */
+	/* errors that only wait for libvirt's connection (VM interfaces, pins): READY=1 does not
+	 * wait for them */
+	unsigned long waiting_libvirt;
 };
 
 void agent_apply_result_init(struct agent_apply_result *res);

@@ -9,7 +9,8 @@ bad edit is rejected whole (status names the problem, the old generation stays, 
 REJECTED); a Kubernetes ConfigMap '..data' symlink swap reloads; SIGHUP reloads (RELOADING=1
 then READY=1); every log line carries a syslog priority prefix; SIGTERM: STOPPING=1, exit 0,
 socket removed, journal written. Then: a corrupt journal stops nfpathd at start with a clear
-message, a leftover temp journal is removed with a warning."""
+message, a leftover temp journal is removed with a warning. Last, a libvirtd that never answers:
+READY=1 does not wait for it, the main loop goes on, SIGTERM stops nfpathd at once."""
 import json
 import os
 import re
@@ -329,6 +330,59 @@ def retry_run(tmp):
         subprocess.run(["umount", state])
 
 
+def libvirt_silent(tmp):
+    """A libvirtd that accepts connections and never answers (what socket activation does
+    while libvirtd.service waits, ordered after nfpathd): READY=1 must not wait for it, the main
+    loop serves the control socket and the watchdog, and SIGTERM stops nfpathd at once."""
+    sock_path = os.path.join(tmp, "silent-libvirt.sock")
+    lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lst.bind(sock_path)
+    lst.listen(8)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                c, _ = lst.accept()
+            except OSError:
+                return
+            held.append(c)  # never read, never answered
+
+    threading.Thread(target=accept, daemon=True).start()
+    pol = os.path.join(tmp, "silent-policies.d")
+    os.makedirs(pol)
+    with open(os.path.join(pol, "10-vms.json"), "w") as f:
+        f.write(policy(2))
+    uri = f"qemu+unix:///system?socket={sock_path}"
+    t0 = time.monotonic()
+    d = Daemon(tmp, pol, extra_env={"WATCHDOG_USEC": "400000"},
+               args=["--libvirt-uri", uri, "--state-dir", os.path.join(tmp, "silent-state"),
+                     "--sysfs-root", os.path.join(tmp, "silent-sim")])
+    try:
+        m = d.wait_msg(lambda m: "READY=1" in m, "READY=1 with a silent libvirtd", timeout=10)
+        ready = time.monotonic() - t0
+        check(ready < 5, f"READY=1 after {ready:.2f} s although libvirtd never answers")
+        check("libvirt connecting" in m, f"STATUS= says libvirt is connecting: {m!r}")
+        check(held, "nfpathd did connect to the socket (the attempt is in the background)")
+        st = d.status()
+        check(not st["libvirt"]["connected"] and "connecting" in (st["libvirt"]["error"] or ""),
+              "control socket answers meanwhile: libvirt not connected, connecting")
+        check(st["inventory"]["vfs"] == 4, "the VFs were configured without libvirt")
+        n = len(d.msgs)
+        time.sleep(1)
+        check(any("WATCHDOG=1" in x for x in d.msgs[n:]), "WATCHDOG=1 keeps coming")
+        t1 = time.monotonic()
+        d.p.send_signal(signal.SIGTERM)
+        rc = d.p.wait(timeout=10)
+        check(rc == 0 and time.monotonic() - t1 < 3,
+              f"SIGTERM while connecting: exit {rc} in {time.monotonic() - t1:.2f} s")
+    finally:
+        d.close()
+        lst.close()
+        for c in held:
+            c.close()
+
+
 def cli():
     """Every option in --help is in nfpathd(8); a bad command line exits 2."""
     man = os.path.join(os.path.dirname(__file__), "..", "..", "..", "packaging", "man",
@@ -353,6 +407,7 @@ def main():
         main_run(tmp)
         journal_runs(tmp)
         retry_run(tmp)
+        libvirt_silent(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
