@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nfpath/base-file.h"
+
 #include "nf-proc.h"
 #include "nf-run.h"
 
@@ -198,10 +200,9 @@ entry_remove(struct nf_runner *nr, struct nf_entry *e)
 static void
 journal_save(struct nf_runner *nr)
 {
-	char tmp[PATH_MAX + 8];
 	json_t *nfs = json_array(), *root;
-	int fd, ok;
 	char *text;
+	int r;
 
 	for (size_t i = 0; i < nr->n; i++) {
 		const struct nf_entry *e = nr->v[i];
@@ -221,17 +222,14 @@ journal_save(struct nf_runner *nr)
 		nr->conf.log(LOG_ERR, "%s: out of memory", nr->journal_path);
 		return;
 	}
-	mkdir(nr->conf.state_dir, 0700);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", nr->journal_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) && fsync(fd) == 0;
-	if (fd >= 0)
-		close(fd);
-	if (!ok || rename(tmp, nr->journal_path) != 0)
+	r = base_mkdir_p(nr->conf.state_dir, 0700);
+	if (r == 0)
+		r = base_write_text_atomic(nr->journal_path, text, 0600);
+	if (r < 0)
 		nr->conf.log(
 			LOG_ERR,
 			"%s: cannot write it: %s (a restarted nfpathd would not find these NFs)",
-			nr->journal_path, strerror(errno));
+			nr->journal_path, strerror(-r));
 	free(text);
 }
 
@@ -780,9 +778,10 @@ nf_runner_sync(struct nf_runner *nr, const struct nf_run_want *wants, size_t n,
 		e->want.policy_file = e->policy_file;
 		if (e->pid)
 			nf_sup_tick_running(&e->sup, &nr->conf.sup, now, w->attached);
-		if (entry_may_start(nr, e, now) && start(nr, e, now, errors) > 0)
-			started++;
-		else if (e->sup.state == NF_FAILED && errors && e->error[0] && !e->pid)
+		if (entry_may_start(nr, e, now)) {
+			if (start(nr, e, now, errors) > 0)
+				started++;
+		} else if (e->sup.state == NF_FAILED && errors && e->error[0] && !e->pid)
 			json_array_append_new(
 				errors, json_sprintf("nf '%s' not started: %s", e->name, e->error));
 	}

@@ -26,7 +26,7 @@ static const struct policy_case cases[] = {
 	  "  \"mac\": \"52:54:00:00:00:01\", \"vlna\": 10, \"spoofchek\": true, \"maxVfs\": 1}]}"},
 	 {"a.json:3:31: workloads[0].vlna: unknown field (did you mean 'vlan'?)",
 	  "a.json:3:43: workloads[0].spoofchek: unknown field (did you mean 'spoofchk'?)",
-	  "a.json:3:62: workloads[0].maxVfs: unknown field (remove it; known fields: name, type, domain, nic, mac, vlan, vlan_qos, vlan_proto, path, spoofchk, trust, link_state, min_tx_rate, max_tx_rate, numa_affinity, cpu_policy, cores, cpus, allow_path_move)"}},
+	  "a.json:3:62: workloads[0].maxVfs: unknown field (remove it; known fields: name, type, domain, nic, mac, vlan, vlan_qos, vlan_proto, path, spoofchk, trust, link_state, min_tx_rate, max_tx_rate, numa_affinity, cpu_policy, cores, cpus, allow_path_move, exec, env, user, group, restart, stop_timeout)"}},
 	{"unknown_field_top",
 	 {"{\"version\": 1, \"NICs\": [], \"policy\": {}}"},
 	 {"a.json:1:16: NICs: unknown field (did you mean 'nics'?)",
