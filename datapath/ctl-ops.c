@@ -22,6 +22,7 @@
 #include "flow.h"
 #include "fwd.h"
 #include "nf.h"
+#include "opts.h"
 #include "port.h"
 
 void
@@ -183,6 +184,9 @@ op_hello(struct dp *dp)
 		      "nf", "vhost", 1, "max_nfs", DP_MAX_NFS);
 	if (o)
 		json_object_set_new(o, "cpus", lcore_cpus_json());
+	/* What an NF passes as --file-prefix to attach (nfpathd starts NFs with it). */
+	if (o && dp->opts && dp->opts->file_prefix)
+		json_object_set_new(o, "file_prefix", json_string(dp->opts->file_prefix));
 	return o;
 }
 

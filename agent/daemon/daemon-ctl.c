@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "nf-run.h"
 
 const struct agent_ctl_op agent_daemon_ctl_ops[] = {
 	/* name, mutating (root or group nfpath only) */
@@ -89,6 +90,7 @@ agent_daemon_status_json(struct agent_daemon *d)
 					      "plan_error", str_or_null(d->plan_error)));
 		json_object_set(o, "placements", d->apply.placements);
 		json_object_set(o, "chains", d->apply.chains);
+		json_object_set_new(o, "nfs", nf_runner_status(d->nfr, nf_run_now_ms()));
 		if (d->plan)
 			json_object_set_new(o, "plan",
 					    json_pack("{s:I,s:I,s:I}", "vf",

@@ -816,7 +816,7 @@ nf_runner_pollfds(struct nf_runner *nr, struct pollfd *fds, size_t max)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < nr->n && k + 2 <= max; i++) {
+	for (size_t i = 0; nr && i < nr->n && k + 2 <= max; i++) {
 		fds[k++] = (struct pollfd){.fd = nr->v[i]->pidfd, .events = POLLIN};
 		fds[k++] = (struct pollfd){.fd = nr->v[i]->log_fd, .events = POLLIN};
 	}
@@ -828,6 +828,8 @@ nf_runner_dispatch(struct nf_runner *nr, const struct pollfd *fds, size_t n, uin
 {
 	bool converge;
 
+	if (!nr)
+		return false;
 	/* Entries are not added or removed here, so fds still line up with them. */
 	for (size_t i = 0; i < nr->n && 2 * i + 1 < n; i++) {
 		struct nf_entry *e = nr->v[i];
@@ -866,7 +868,7 @@ nf_runner_timeout(const struct nf_runner *nr, uint64_t now)
 {
 	uint64_t best = UINT64_MAX;
 
-	for (size_t i = 0; i < nr->n; i++) {
+	for (size_t i = 0; nr && i < nr->n; i++) {
 		const struct nf_entry *e = nr->v[i];
 		uint64_t t = UINT64_MAX;
 
@@ -891,7 +893,7 @@ nf_runner_status(const struct nf_runner *nr, uint64_t now)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < nr->n; i++) {
+	for (size_t i = 0; nr && i < nr->n; i++) {
 		const struct nf_entry *e = nr->v[i];
 		char cpus[256], how[128];
 		json_t *o;
@@ -923,4 +925,33 @@ nf_runner_status(const struct nf_runner *nr, uint64_t now)
 		json_array_append_new(a, o);
 	}
 	return a;
+}
+
+void
+nf_runner_wait_stopped(struct nf_runner *nr, int timeout_ms)
+{
+	uint64_t end = nf_run_now_ms() + (uint64_t)timeout_ms;
+	struct pollfd fds[2 * MAX_NFS];
+
+	for (;;) {
+		uint64_t now = nf_run_now_ms();
+		bool stopping = false;
+		size_t n;
+
+		for (size_t i = 0; i < nr->n; i++)
+			stopping |= nr->v[i]->pid && nr->v[i]->sup.state == NF_STOPPING;
+		if (!stopping || now >= end)
+			return;
+		n = nf_runner_pollfds(nr, fds, 2 * MAX_NFS);
+		for (size_t i = 0; i < n; i++)
+			if (i % 2 == 1 || nr->v[i / 2]->sup.state != NF_STOPPING)
+				fds[i].fd = -1; /* only the stopping NFs' pidfds */
+		poll(fds, n, (int)(end - now));
+		for (size_t i = 0; i < nr->n; i++) {
+			struct nf_entry *e = nr->v[i];
+
+			if (2 * i < n && fds[2 * i].revents && e->pidfd >= 0)
+				ended(nr, e, nf_run_now_ms());
+		}
+	}
 }

@@ -97,6 +97,8 @@ size_t nf_runner_pollfds(struct nf_runner *nr, struct pollfd *fds, size_t max);
  * converge.
  */
 bool nf_runner_dispatch(struct nf_runner *nr, const struct pollfd *fds, size_t n, uint64_t now);
+/* Wait up to timeout_ms for the NFs being stopped to be gone (their pidfds only). */
+void nf_runner_wait_stopped(struct nf_runner *nr, int timeout_ms);
 /* Milliseconds until nf_runner_dispatch() has a timer to serve (-1: none). */
 int nf_runner_timeout(const struct nf_runner *nr, uint64_t now);
 

@@ -35,6 +35,8 @@ usage(FILE *out)
 		"      --debounce-ms MS       let policy directory changes settle (default 200)\n"
 		"      --ready-timeout SEC    tell systemd READY=1 after this even when the node is\n"
 		"                             not converged yet (default 60; STATUS= says what is not)\n"
+		"      --nf-crash-loop N/SEC  an NF that died N times within SEC seconds is\n"
+		"                             crash-looping (default 5/60)\n"
 		"  -f, --foreground           accepted; nfpathd always stays in the foreground\n"
 		"  -v, --verbose              debug messages (<7>)\n"
 		"  -h, --help                 this text\n"
@@ -51,6 +53,7 @@ enum {
 	OPT_RESYNC,
 	OPT_DEBOUNCE,
 	OPT_READY,
+	OPT_NF_LOOP,
 };
 
 static int
@@ -85,6 +88,7 @@ main(int argc, char **argv)
 		{"resync-interval", required_argument, NULL, OPT_RESYNC},
 		{"debounce-ms", required_argument, NULL, OPT_DEBOUNCE},
 		{"ready-timeout", required_argument, NULL, OPT_READY},
+		{"nf-crash-loop", required_argument, NULL, OPT_NF_LOOP},
 		{"foreground", no_argument, NULL, 'f'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -141,6 +145,23 @@ main(int argc, char **argv)
 			if (parse_uint("--ready-timeout", optarg, 1, 3600, &o.ready_timeout_sec))
 				return 2;
 			break;
+		case OPT_NF_LOOP: {
+			char deaths[16] = "", *slash = strchr(optarg, '/');
+
+			if (!slash || (size_t)(slash - optarg) >= sizeof(deaths)) {
+				fprintf(stderr,
+					"nfpathd: --nf-crash-loop '%s': write DEATHS/SECONDS "
+					"(such as 5/60)\n",
+					optarg);
+				return 2;
+			}
+			memcpy(deaths, optarg, (size_t)(slash - optarg));
+			if (parse_uint("--nf-crash-loop", deaths, 1, 32, &o.nf_loop_deaths) ||
+			    parse_uint("--nf-crash-loop", slash + 1, 1, 86400,
+				       &o.nf_loop_window_sec))
+				return 2;
+			break;
+		}
 		case 'f':
 			break;
 		case 'v':

@@ -220,9 +220,10 @@ policy_parse_nf_run(struct jr *r, json_t *obj, bool is_nf, struct agent_nf_run *
 			if (!json_object_get(obj, run_fields[i]))
 				continue;
 			saved = jr_push_key(r, run_fields[i]);
-			jr_error(r, true,
-				 "only for type 'nf' (nfpathd runs NF processes; a VM is started "
-				 "by libvirt): remove it");
+			jr_error(
+				r, true,
+				"only for type 'nf' (nfpathd runs NF processes, libvirt runs a VM; "
+				"remove it)");
 			jr_pop(r, saved);
 		}
 		return;
