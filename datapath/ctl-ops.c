@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 #include <rte_ethdev.h>
 
 #include "classifier.h"
@@ -361,6 +362,20 @@ op_stats(struct dp *dp)
 		(json_int_t)s->hw_steered, "hardware_foreign", (json_int_t)s->hw_foreign, "nfs",
 		"egress", (json_int_t)s->nf_egress, "relayed", (json_int_t)s->nf_relayed);
 	free(s);
+	/* Free mbufs (per-lcore caches included) of every pool: back to the start = none lost. */
+	if (o) {
+		unsigned int avail = 0, size = 0;
+
+		for (unsigned int i = 0; i < RTE_DIM(dp->pools); i++) {
+			if (dp->pools[i]) {
+				avail += rte_mempool_avail_count(dp->pools[i]);
+				size += dp->pools[i]->size;
+			}
+		}
+		json_object_set_new(o, "mbufs",
+				    json_pack("{s:I, s:I}", "free", (json_int_t)avail, "size",
+					      (json_int_t)size));
+	}
 	return o;
 }
 

@@ -36,7 +36,9 @@ agent_daemon_nf_init(struct agent_daemon *d)
 		/* NF processes live in this machine's /proc (procfs_root may be a fake for IRQs) */
 		.procfs = "/proc",
 		.sup = {.loop_deaths = d->opts.nf_loop_deaths,
-			.loop_window_ms = (uint64_t)d->opts.nf_loop_window_sec * 1000},
+			.loop_window_ms = (uint64_t)d->opts.nf_loop_window_sec * 1000,
+			.backoff_first_ms = d->opts.nf_backoff_first_ms,
+			.backoff_max_ms = d->opts.nf_backoff_max_ms},
 		.log = nf_log,
 	};
 	int r;

@@ -519,8 +519,9 @@ agent_daemon_apply(struct agent_daemon *d)
 	agent_apply_result_init(&d->apply);
 	agent_daemon_nf_before_apply(d, plan);
 	r = agent_apply(&d->node, d->policy, inv, plan, &d->apply);
-	if (agent_daemon_nf_sync(d, plan) < 0 && r == 0)
-		r = -EAGAIN;
+	/* An NF that cannot be started is an error in status; the runner retries it itself
+	 * (every 30 s, and when the policy changes), not every converge. */
+	agent_daemon_nf_sync(d, plan);
 	d->applies++;
 	if (r < 0)
 		d->failed_applies++;

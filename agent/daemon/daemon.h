@@ -50,6 +50,7 @@ struct agent_daemon_options {
 	unsigned int ready_timeout_sec;  /* READY=1 even if not converged after this (default 60) */
 	unsigned int nf_loop_deaths;     /* an NF is crash-looping after this many deaths ... */
 	unsigned int nf_loop_window_sec; /* ... within this long (defaults 5 and 60) */
+	unsigned int nf_backoff_first_ms, nf_backoff_max_ms; /* defaults 1000, 30000 */
 };
 
 struct agent_daemon {
@@ -132,7 +133,7 @@ int agent_daemon_nf_init(struct agent_daemon *d);
  * can be removed then). */
 void agent_daemon_nf_before_apply(struct agent_daemon *d, const struct agent_plan *plan);
 /* After apply: start, restart or stop NFs to match 'plan'; errors go to d->apply.errors.
- * Returns 0 or -EAGAIN (some NF could not be started). */
+ * Returns 0 or -EAGAIN (some NF could not be started: the runner tries again later). */
 int agent_daemon_nf_sync(struct agent_daemon *d, const struct agent_plan *plan);
 
 /* Control socket (daemon-ctl.c). */

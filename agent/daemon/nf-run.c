@@ -55,7 +55,8 @@ struct nf_entry {
 };
 
 struct nf_runner {
-	struct nf_run_conf conf;
+	struct nf_run_conf conf; /* its strings are the copies below */
+	char *state_dir, *run_dir, *procfs, *default_user;
 	struct nf_entry *v[MAX_NFS];
 	size_t n;
 	struct nf_run_dp dp;
@@ -90,8 +91,19 @@ nf_runner_new(const struct nf_run_conf *conf, struct nf_runner **ret)
 	nr->conf = *conf;
 	if (!nr->conf.log)
 		nr->conf.log = nolog;
-	if (!nr->conf.procfs)
-		nr->conf.procfs = "/proc";
+	nr->state_dir = strdup(conf->state_dir);
+	nr->run_dir = strdup(conf->run_dir);
+	nr->procfs = strdup(conf->procfs ? conf->procfs : "/proc");
+	nr->default_user = conf->default_user ? strdup(conf->default_user) : NULL;
+	if (!nr->state_dir || !nr->run_dir || !nr->procfs ||
+	    (conf->default_user && !nr->default_user)) {
+		nf_runner_free(nr);
+		return -ENOMEM;
+	}
+	nr->conf.state_dir = nr->state_dir;
+	nr->conf.run_dir = nr->run_dir;
+	nr->conf.procfs = nr->procfs;
+	nr->conf.default_user = nr->default_user;
 	nf_sup_conf_defaults(&nr->conf.sup);
 	snprintf(nr->journal_path, sizeof(nr->journal_path), "%s/%s", conf->state_dir,
 		 NF_RUN_JOURNAL);
@@ -136,6 +148,10 @@ nf_runner_free(struct nf_runner *nr)
 	for (size_t i = 0; i < nr->n; i++)
 		entry_free(nr->v[i]);
 	free(nr->dp_prefix);
+	free(nr->state_dir);
+	free(nr->run_dir);
+	free(nr->procfs);
+	free(nr->default_user);
 	free(nr);
 }
 
@@ -767,7 +783,11 @@ nf_runner_sync(struct nf_runner *nr, const struct nf_run_want *wants, size_t n,
 				nf_sup_init(&e->sup, &nr->conf.sup, w->run->restart);
 			}
 		} else if (!e->run_copy) {
-			e->run_copy = run_dup(w->run); /* adopted: keep what it runs */
+			/* adopted, running what the policy says (the spec holds the CPUs) */
+			e->cpus = w->cpus;
+			if (!e->user[0])
+				snprintf(e->user, sizeof(e->user), "as before nfpathd's restart");
+			e->run_copy = run_dup(w->run);
 			free(e->policy_file);
 			e->policy_file = w->policy_file ? strdup(w->policy_file) : NULL;
 		}
