@@ -225,11 +225,11 @@ journal_save(struct nf_runner *nr)
 
 		if (!e->pid)
 			continue;
-		json_array_append_new(nfs,
-				      json_pack("{s:s,s:i,s:I,s:i,s:s?,s:I}", "name", e->name,
-						"pid", (int)e->pid, "starttime",
-						(json_int_t)e->starttime, "lcore", e->lcore, "spec",
-						e->spec, "restarts", (json_int_t)e->sup.restarts));
+		json_array_append_new(nfs, json_pack("{s:s,s:i,s:I,s:i,s:s?,s:I,s:s}", "name",
+						     e->name, "pid", (int)e->pid, "starttime",
+						     (json_int_t)e->starttime, "lcore", e->lcore,
+						     "spec", e->spec, "restarts",
+						     (json_int_t)e->sup.restarts, "user", e->user));
 	}
 	root = json_pack("{s:i,s:o}", "version", 1, "nfs", nfs);
 	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
@@ -363,6 +363,8 @@ nf_runner_load(struct nf_runner *nr)
 		e->child = false;
 		e->lcore = (int)json_integer_value(json_object_get(o, "lcore"));
 		e->spec = spec ? strdup(spec) : NULL;
+		snprintf(e->user, sizeof(e->user), "%s",
+			 json_string_value(json_object_get(o, "user")) ?: "");
 		nf_sup_started(&e->sup, nf_run_now_ms(), true);
 		e->sup.restarts = (unsigned long)json_integer_value(json_object_get(o, "restarts"));
 		e->sup.starts = e->sup.restarts + 1;
@@ -680,9 +682,8 @@ ended(struct nf_runner *nr, struct nf_entry *e, uint64_t now)
 		e->loglen = 0;
 	}
 	close_fd(&e->pidfd);
-	dp_gone = (status >= 0 && WIFEXITED(status) &&
-		   WEXITSTATUS(status) == NF_EXIT_DATAPATH_GONE) ||
-		  !datapath_alive(nr);
+	dp_gone = !datapath_alive(nr) || (nr->dp.pid <= 0 && status >= 0 && WIFEXITED(status) &&
+					  WEXITSTATUS(status) == NF_EXIT_DATAPATH_GONE);
 	nf_proc_status_str(status, how, sizeof(how));
 	e->pid = 0;
 	nf_sup_exited(&e->sup, &nr->conf.sup, now, status, dp_gone);
@@ -785,8 +786,6 @@ nf_runner_sync(struct nf_runner *nr, const struct nf_run_want *wants, size_t n,
 		} else if (!e->run_copy) {
 			/* adopted, running what the policy says (the spec holds the CPUs) */
 			e->cpus = w->cpus;
-			if (!e->user[0])
-				snprintf(e->user, sizeof(e->user), "as before nfpathd's restart");
 			e->run_copy = run_dup(w->run);
 			free(e->policy_file);
 			e->policy_file = w->policy_file ? strdup(w->policy_file) : NULL;

@@ -31,8 +31,11 @@
 
 #include "nf-supervise.h"
 
-/* The exit status with which libnfpath's NFs say that their datapath went away. */
-#define NF_EXIT_DATAPATH_GONE 75
+/* The exit status with which the example NFs say that their datapath went away (nfp_run()
+ * returned -EOWNERDEAD): guest-lib/examples/nf-common.h, NF_EXIT_DATAPATH_GONE. Believed only
+ * when the datapath nfpathd knows is gone too (or unknown): an NF cannot claim it to skip its
+ * backoff while nfpath-dp runs. */
+#define NF_EXIT_DATAPATH_GONE 3
 
 /* The file under STATE_DIR naming the NFs nfpathd runs. */
 #define NF_RUN_JOURNAL "nfs.json"

@@ -59,6 +59,7 @@ static const char script[] = "#!/bin/sh\n"
 			     "case $MODE in\n"
 			     "exit1) exit 1 ;;\n"
 			     "exit0) exit 0 ;;\n"
+			     "exit3) exit 3 ;;\n"
 			     "stubborn) trap '' TERM ;;\n"
 			     "esac\n"
 			     "trap 'echo usr1 $$' USR1\n"
@@ -491,6 +492,37 @@ test_datapath_gone_not_counted(void **state_)
 	free_def(&fw);
 }
 
+/* Exit status 3 ("my datapath is gone") is believed only when the datapath's pid is gone too. */
+static void
+test_datapath_gone_status(void **state_)
+{
+	struct nf_def fw;
+	struct nf_run_want w;
+	struct nf_runner *nr;
+	struct nf_run_dp dp = {.up = true, .file_prefix = "nfrun-test", .pid = getpid()};
+	pid_t dead;
+
+	(void)state_;
+	skip_unless_root();
+	def(&fw, "fw", "MODE=exit3", prog);
+	fw.run.restart = AGENT_RESTART_ALWAYS;
+	w = want(&fw, 0);
+	nr = runner();
+	/* the datapath (here: this test's pid) runs: the claim is a lie, counted */
+	nf_runner_sync(nr, &w, 1, &dp, nf_run_now_ms(), NULL);
+	assert_true(spin(nr, 3000, "nf fw: exited with status 3; backing-off"));
+	/* the datapath's pid is gone: not counted, waits for the datapath */
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	dp.pid = dead;
+	nf_runner_sync(nr, &w, 1, &dp, nf_run_now_ms(), NULL);
+	assert_true(spin(nr, 3000, "(its datapath went away); waiting-for-datapath"));
+	stop_all(nr);
+	free_def(&fw);
+}
+
 static void
 test_adopt_after_restart(void **state_)
 {
@@ -546,6 +578,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stop_on_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_exec_rest_started, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_datapath_gone_not_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_datapath_gone_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_after_restart, setup, teardown),
 	};
 

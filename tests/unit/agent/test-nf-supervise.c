@@ -159,7 +159,7 @@ test_datapath_gone_not_counted(void **state)
 	nf_sup_init(&s, &conf, AGENT_RESTART_ON_FAILURE);
 	for (int i = 0; i < 10; i++) {
 		nf_sup_started(&s, (uint64_t)i * 100, false);
-		nf_sup_exited(&s, &conf, (uint64_t)i * 100 + 50, EXIT(75), true);
+		nf_sup_exited(&s, &conf, (uint64_t)i * 100 + 50, EXIT(3), true);
 		assert_int_equal(s.state, NF_WAITING_DP);
 		assert_false(nf_sup_due(&s, 1000000, false));
 		assert_true(nf_sup_due(&s, (uint64_t)i * 100 + 51, true));
