@@ -205,6 +205,15 @@ def main():
         check(n["missing"]["state"] == "failed" and n["untrusted"]["state"] == "failed",
               "both are 'failed' in status")
         check({"missing", "untrusted"} <= set(dp_nfs(lab)), "their slots exist all the same")
+        ex = lab.ctl_json("explain", "swap1")
+        ex = ex.get("json", ex)
+        check(ex.get("process", {}).get("state") == "running"
+              and ex["process"]["pid"] == n["swap1"]["pid"],
+              f"nfpathctl explain shows the NF's process: {ex.get('process')}")
+        r = subprocess.run([nfpathctl, "status", "--socket", lab.ctl], capture_output=True,
+                           text=True, timeout=60)
+        check(any(l.split()[:2] == ["fwd", "running"] for l in r.stdout.splitlines()),
+              "nfpathctl status lists the NFs with their state")
         exact(2000, "three NFs started by nfpathd")
 
         # 2. kill -9 of 'fwd' under traffic, KILLS times, spaced beyond the crash-loop window
@@ -280,7 +289,7 @@ def main():
             log = f.read().decode(errors="replace")
         check(f"nf fwd: stopping pid {fwd_pid} (no longer in the policy)" in log,
               "nfpathd says why it stops fwd")
-        check("nf fwd: forward 'fwd': rx " in log,
+        check("nf fwd: nf-forward 'fwd': rx " in log,
               "fwd's own exit summary (its stdout) is in nfpathd's log, prefixed with its name")
         check(not set(dp_nfs(lab)) & {"fwd", "missing", "untrusted", "crasher"},
               f"only the remaining NFs' slots: {sorted(dp_nfs(lab))}")
