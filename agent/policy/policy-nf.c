@@ -57,7 +57,7 @@ parse_exec(struct jr *r, json_t *obj, struct agent_nf_run *run)
 	if (n == 0) {
 		jr_error(
 			r, false,
-			"is empty (give the program and its arguments: [\"/usr/lib/nfpath/nf-forward\"])");
+			"is empty (give the program and its arguments: [\"/usr/bin/nf-forward\"])");
 		jr_pop(r, saved);
 		return;
 	}
@@ -89,7 +89,7 @@ parse_exec(struct jr *r, json_t *obj, struct agent_nf_run *run)
 			jr_error(
 				r, false,
 				"'%s' is not an absolute path (nfpathd does not search PATH: write "
-				"the program's full path, such as /usr/lib/nfpath/%s)",
+				"the program's full path, such as /usr/bin/%s)",
 				s, s[0] ? s : "nf-forward");
 		else if (!(run->argv[run->argc] = strdup(s)))
 			oom(r);
