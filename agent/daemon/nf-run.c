@@ -658,7 +658,8 @@ datapath_alive(const struct nf_runner *nr)
 {
 	if (!nr->dp.up)
 		return false;
-	return nr->dp.pid <= 0 || kill(nr->dp.pid, 0) == 0 || errno == EPERM;
+	/* a zombie nfpath-dp (dead, its parent has not reaped it yet) is gone */
+	return nr->dp.pid <= 0 || nf_proc_alive(nr->conf.procfs, nr->dp.pid);
 }
 
 /* The process of 'e' ended (its pidfd polled readable). */

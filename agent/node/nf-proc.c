@@ -341,6 +341,15 @@ nf_proc_starttime(const char *procfs, pid_t pid, unsigned long long *ret)
 	return read_stat(procfs, pid, &state, ret);
 }
 
+bool
+nf_proc_alive(const char *procfs, pid_t pid)
+{
+	unsigned long long st;
+	char state;
+
+	return pid > 0 && read_stat(procfs, pid, &state, &st) == 0 && state != 'Z' && state != 'X';
+}
+
 int
 nf_proc_adopt(const char *procfs, pid_t pid, unsigned long long starttime, int *ret_pidfd)
 {

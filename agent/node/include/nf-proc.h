@@ -58,6 +58,9 @@ int nf_proc_spawn(const struct nf_spawn *s, pid_t *ret_pid, int *ret_pidfd, char
 /* Field 22 of PROCFS/PID/stat (clock ticks since boot). 0, -ENOENT (no such process), -EIO. */
 int nf_proc_starttime(const char *procfs, pid_t pid, unsigned long long *ret);
 
+/* Does 'pid' run (exists and is not a zombie)? */
+bool nf_proc_alive(const char *procfs, pid_t pid);
+
 /*
  * A pidfd for 'pid' if it is still the process that started at 'starttime' and has not exited.
  * 0, -ESRCH (gone, a zombie, or another process with the same pid now).

@@ -11,7 +11,9 @@ network namespace), real example NFs started by nfpathd, real frames.
      datapath's mempool back to its starting count (no mbuf lost);
   3. an NF that exits at once backs off and becomes crash-looping, the others undisturbed;
   4. kill -9 of nfpathd under traffic: the NFs keep forwarding (a burst byte for byte while it is
-     away), the new nfpathd adopts them (same pids, one process per slot);
+     away), the new nfpathd adopts them (same pids, one process per slot); then kill -9 of
+     nfpath-dp: the NFs exit and wait for the datapath (deaths not counted), and are started
+     again, for the new datapath, once it is back;
   5. an NF removed from the policy is stopped (SIGTERM: its exit summary is in nfpathd's log)
      and its slot removed; the shorter chain passes traffic byte for byte.
 
@@ -277,6 +279,30 @@ def main():
             check(instances(k) == 1, f"{k}: one process attaches to its slot")
             check(dp_nfs(lab)[k]["pid"] == pid, f"{k}: the datapath's slot has pid {pid}")
         exact(2000, "after nfpathd re-adopted its NFs")
+
+        # 4b. nfpath-dp killed: the NFs exit (libnfpath sees it), wait for the datapath without
+        # counting the deaths, and are started again once it is back (a new file prefix)
+        old = lab.dp
+        old.p.kill()
+        st = lab.wait_status(lambda s: all(nfs_of(s)[k]["state"] == "waiting-for-datapath"
+                                           for k in ("swap1", "fwd", "swap2")),
+                             "NFs waiting for the datapath", 30)
+        old.stop()
+        lab.dp = Datapath(dp_bin, ["-p", f"net_af_packet0,iface={LINKS[0][0]}",
+                                   "-p", f"net_af_packet1,iface={LINKS[1][0]}",
+                                   "--lcores", "0@0", "--idle-sleep", "20", "--",
+                                   "--base-virtaddr", "0x200000000000"], "nfrun2")
+        os.unlink(lab.dp_link)
+        os.symlink(lab.dp.sock, lab.dp_link)
+        st = lab.wait_status(all_running(("swap1", "fwd", "swap2")), "NFs after the datapath", 60)
+        for k in ("swap1", "fwd", "swap2"):
+            nf = nfs_of(st)[k]
+            check(nf["pid"] != pids[k] and nf["recent_deaths"] == 0,
+                  f"{k}: started again for the new datapath, its death not counted: {nf}")
+        lab.wait_status(lambda s: all(dp_nfs(lab)[k]["state"] == "attached"
+                                      for k in ("swap1", "fwd", "swap2")), "attached", 30)
+        exact(2000, "after nfpath-dp's restart")
+        pids = {k: nfs_of(st)[k]["pid"] for k in ("swap1", "fwd", "swap2")}
 
         # 5. 'fwd' and the bad ones removed: stopped, slots gone, the chain shorter
         fwd_pid = pids["fwd"]

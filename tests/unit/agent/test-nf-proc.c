@@ -277,14 +277,16 @@ test_adopt_and_reap(void **state)
 	assert_int_equal(nf_proc_reap(pidfd, &status), 0); /* still running */
 	assert_int_equal(nf_proc_adopt("/proc", pid, st, &fd), 0);
 	close(fd);
+	assert_true(nf_proc_alive("/proc", pid));
 	/* another start time: a reused pid, not our NF */
 	assert_int_equal(nf_proc_adopt("/proc", pid, st + 1, &fd), -ESRCH);
 	assert_int_equal(nf_proc_adopt("/proc", 0, st, &fd), -ESRCH);
 	assert_int_equal(nf_proc_signal(pidfd, SIGKILL), 0);
 	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
 	assert_int_equal(poll(&pf, 1, 10000), 1);
-	/* a zombie is not adoptable either */
+	/* a zombie is not adoptable either, nor alive */
 	assert_int_equal(nf_proc_adopt("/proc", pid, st, &fd), -ESRCH);
+	assert_false(nf_proc_alive("/proc", pid));
 	assert_int_equal(nf_proc_reap(pidfd, &status), 1);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	nf_proc_status_str(status, err, sizeof(err));
