@@ -10,6 +10,7 @@
  * (nfpathd restarted) adopts the running NF from the journal instead of starting another.
  * Needs root (trust rules: the test's files are root's); skipped otherwise.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -97,6 +98,40 @@ setup(void **state)
 	return 0;
 }
 
+/* A failed assertion leaves the test's NFs running (the runner never frees them, by design):
+ * kill every process whose command line names this test's directory. */
+static void
+kill_leftovers(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+
+	while (proc && (de = readdir(proc))) {
+		char path[300], buf[4096];
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		for (ssize_t i = 0; i < n; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[n] = '\0';
+		if (strstr(buf, dir))
+			kill(atoi(de->d_name), SIGKILL);
+	}
+	if (proc)
+		closedir(proc);
+}
+
 static int
 teardown(void **state)
 {
@@ -105,6 +140,7 @@ teardown(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
+	kill_leftovers();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
