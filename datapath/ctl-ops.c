@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 #include <rte_ethdev.h>
 
 #include "classifier.h"
@@ -22,6 +23,7 @@
 #include "flow.h"
 #include "fwd.h"
 #include "nf.h"
+#include "opts.h"
 #include "port.h"
 
 void
@@ -183,6 +185,9 @@ op_hello(struct dp *dp)
 		      "nf", "vhost", 1, "max_nfs", DP_MAX_NFS);
 	if (o)
 		json_object_set_new(o, "cpus", lcore_cpus_json());
+	/* What an NF passes as --file-prefix to attach (nfpathd starts NFs with it). */
+	if (o && dp->opts && dp->opts->file_prefix)
+		json_object_set_new(o, "file_prefix", json_string(dp->opts->file_prefix));
 	return o;
 }
 
@@ -357,6 +362,20 @@ op_stats(struct dp *dp)
 		(json_int_t)s->hw_steered, "hardware_foreign", (json_int_t)s->hw_foreign, "nfs",
 		"egress", (json_int_t)s->nf_egress, "relayed", (json_int_t)s->nf_relayed);
 	free(s);
+	/* Free mbufs (per-lcore caches included) of every pool: back to the start = none lost. */
+	if (o) {
+		unsigned int avail = 0, size = 0;
+
+		for (unsigned int i = 0; i < RTE_DIM(dp->pools); i++) {
+			if (dp->pools[i]) {
+				avail += rte_mempool_avail_count(dp->pools[i]);
+				size += dp->pools[i]->size;
+			}
+		}
+		json_object_set_new(o, "mbufs",
+				    json_pack("{s:I, s:I}", "free", (json_int_t)avail, "size",
+					      (json_int_t)size));
+	}
 	return o;
 }
 

@@ -13,7 +13,8 @@
 #   6. nfpathd with the policy: it places the VMs (4 VFs, 2 vhost-user fallbacks), configures
 #      the VFs, pins vCPUs/emulators (libvirt) and VF IRQs (fake /proc/irq), creates NF slots,
 #      the chain and the steering; the demo waits until it reports the node converged;
-#   7. the three NF processes, attached to the slots nfpathd made (zero-copy, DPDK secondaries);
+#   7. the three NF processes, started by nfpathd as the policy's "exec" says, attached to the
+#      slots it made (zero-copy, DPDK secondaries; nothing is started by hand);
 #   8. real traffic from the namespace to the service MAC for a few seconds, with a progress line;
 #   9. a summary: placements (VF or software, and why), CPU and IRQ pins, steering (rte_flow or
 #      software), per-NF counters, drops by reason, and whether every frame is accounted for;
@@ -98,6 +99,15 @@ write_stop_script() {
 	cat >"$work/stop.sh" <<EOF
 #!/usr/bin/env bash
 # Stops what scripts/demo.sh started (pids: ${pids[*]:-none}) and removes what it created.
+# nfpathd first (it would restart its NFs), then the NFs it ran (they outlive it by design,
+# its NF journal names them), then the rest.
+if [ -n "${nfpathd_pid:-}" ]; then
+	kill ${nfpathd_pid:-} 2>/dev/null
+	for _ in \$(seq 50); do kill -0 ${nfpathd_pid:-} 2>/dev/null || break; sleep 0.1; done
+fi
+for p in \$(python3 -c 'import json,sys; print(" ".join(str(n["pid"]) for n in json.load(open(sys.argv[1]))["nfs"]))' $work/state/nfs.json 2>/dev/null); do
+	kill "\$p" 2>/dev/null
+done
 for p in ${pids[*]:-}; do kill "\$p" 2>/dev/null; done
 for _ in \$(seq 50); do
 	alive=0
@@ -133,7 +143,15 @@ Stop it and remove everything with: bash $work/stop.sh
 EOF
 		return
 	fi
-	# The NFs first, then nfpathd, then the datapath (kill in reverse start order).
+	# nfpathd, then the NFs it ran (stop.sh), then the datapath (kill in reverse start order).
+	if [ -n "${nfpathd_pid:-}" ]; then
+		kill "$nfpathd_pid" 2>/dev/null || true
+		wait "$nfpathd_pid" 2>/dev/null || true
+	fi
+	for p in $(python3 -c 'import json,sys; print(" ".join(str(n["pid"]) for n in json.load(open(sys.argv[1]))["nfs"]))' "$work/state/nfs.json" 2>/dev/null); do
+		kill "$p" 2>/dev/null || true
+	done
+	sleep 0.5
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		kill "${pids[i]}" 2>/dev/null || true
 		wait "${pids[i]}" 2>/dev/null || true
@@ -160,7 +178,22 @@ ctl plan --inventory "$inventory" "$policy" >"$work/plan.txt" ||
 	fail "nfpathctl plan failed" "$work/plan.txt"
 grep -E 'add-vhost-port|set-chain|^plan:' "$work/plan.txt" | sed 's/^/  /'
 mkdir -p "$work/policies.d" "$work/state"
-cp "$policy" "$work/policies.d/"
+# The demo's copy of the policy runs the NFs from this build tree (the example says where a
+# package installs them), with the demo's rules file and the counter's dump in $work.
+python3 - "$policy" "$work/policies.d/$(basename "$policy")" "$(realpath "$build")" \
+	"$(realpath policies/demo)" "$work" <<'PY' || fail "cannot write the demo's policy copy"
+import json, sys
+src, dst, build, demo, work = sys.argv[1:6]
+p = json.load(open(src))
+for w in p.get("workloads", []):
+    w["exec"] = [a.replace("/usr/bin/", build + "/guest-lib/examples/")
+                 .replace("/usr/share/nfpath/demo/", demo + "/")
+                 .replace("/run/nfpath/demo-flows.json", work + "/flows.json")
+                 for a in w.get("exec", [])] or None
+    if w["exec"] is None:
+        del w["exec"]
+json.dump(p, open(dst, "w"), indent=1)
+PY
 
 step "3. libvirt: a test-driver node with 6 running VMs (policies/demo/libvirt-node.xml)"
 # The node's CPU count follows this machine's, so that pins to any of its CPUs are valid.
@@ -254,44 +287,28 @@ legacy)
 	;;
 esac
 
-step "7. the NF processes attach to the slots (DPDK secondaries, zero-copy)"
-# The NF workloads and their CPUs, from nfpathd's placements.
-nf_lines=$(python3 - "$work/status.json" <<'PY'
-import json, sys
-for p in json.load(open(sys.argv[1])).get("placements") or []:
-    if p.get("type") == "nf":
-        cpus = p.get("cpus") or ""
-        first = cpus.replace("-", ",").split(",")[0] if cpus else ""
-        print(p["workload"], p.get("place"), first)
-PY
-)
-[ -n "$nf_lines" ] || fail "no NF workloads in nfpathd's placements" "$work/nfpathd.log"
-eal=(--proc-type=secondary --file-prefix "$prefix" --no-pci --log-level '*:warning')
-lcore=1 n_nfs=0
-fallback_cpu=$(($(nproc) > 1 ? 1 : 0))
-while read -r name place cpu; do
-	[ "$place" = software ] || fail "NF '$name' is placed '$place', not on the software path"
-	[ -n "$cpu" ] || cpu=$fallback_cpu
-	case $name in
-	firewall) args=(--rules policies/demo/firewall.json) bin=nf-firewall ;;
-	lb) args=(--backends "$backends") bin=nf-lb ;;
-	counter) args=(--dump "$work/flows.json") bin=nf-counter ;;
-	*) fail "the demo has no NF program for workload '$name' (firewall, lb, counter)" ;;
-	esac
-	"$build/guest-lib/examples/$bin" "${eal[@]}" --lcores "$lcore@$cpu" -- --name "$name" \
-		--sleep "${args[@]}" >"$work/nf-$name.log" 2>&1 &
-	pids+=($!)
-	echo "  $name: $bin, pid $!, CPU $cpu"
-	lcore=$((lcore + 1)) n_nfs=$((n_nfs + 1))
-done <<<"$nf_lines"
+step "7. nfpathd starts the NF processes its policy declares (DPDK secondaries, zero-copy)"
+# No NF is started here: each NF workload's "exec" says what nfpathd runs, once its slot exists,
+# on its planned CPUs, with the EAL arguments filled in; their output is in nfpathd's log.
+n_nfs=$(python3 -c 'import json,sys; print(sum(1 for w in json.load(open(sys.argv[1]))["workloads"] if w.get("exec")))' \
+	"$work/policies.d/$(basename "$policy")")
+[ "$n_nfs" -gt 0 ] || fail "the demo policy declares no NF to run (exec)"
 n=0
 for _ in $(seq 400); do
 	n=$(dpctl nf_list | python3 -c 'import json,sys; print(sum(n["state"]=="attached" for n in json.load(sys.stdin)["result"]["nfs"]))')
 	[ "$n" = "$n_nfs" ] && break
 	sleep 0.05
 done
-[ "$n" = "$n_nfs" ] || fail "only $n of $n_nfs NFs attached" "$work"/nf-*.log "$work/dp.log"
-echo "all $n_nfs NFs attached"
+ctl status --json --socket "$agent_sock" >"$work/status.json" ||
+	fail "nfpathctl status failed" "$work/nfpathd.log"
+python3 - "$work/status.json" <<'PY'
+import json, sys
+for n in json.load(open(sys.argv[1])).get("nfs") or []:
+    print(f"  {n['name']}: {n['state']}, pid {n['pid']}, CPUs {n['cpus']}, lcore {n['lcore']}"
+          + (f": {n['error']}" if n.get("error") else ""))
+PY
+[ "$n" = "$n_nfs" ] || fail "only $n of $n_nfs NFs attached" "$work/nfpathd.log" "$work/dp.log"
+echo "all $n_nfs NFs started by nfpathd and attached"
 
 step "8. traffic: ${seconds}s at $rate frames/s from the namespace to $service_mac (40 flows)"
 veth_rx0=$(cat "/sys/class/net/$up_host/statistics/rx_packets")

@@ -185,6 +185,33 @@ print_apply_status(json_t *st)
 	}
 }
 
+/* The NF processes nfpathd runs: one line each, and why one is not running. */
+static void
+print_nfs(json_t *st)
+{
+	json_t *nf;
+	size_t i;
+
+	if (!json_array_size(json_object_get(st, "nfs")))
+		return;
+	printf("%-12s %-20s %-8s %-8s %-8s %s\n", "NF", "STATE", "PID", "RESTARTS", "CPUS",
+	       "LAST EXIT");
+	json_array_foreach(json_object_get(st, "nfs"), i, nf)
+	{
+		char pid[16] = "-";
+
+		if (i_of(nf, "pid") > 0)
+			snprintf(pid, sizeof(pid), "%lld", i_of(nf, "pid"));
+		printf("%-12s %-20s %-8s %-8lld %-8s %s%s\n", s_or(nf, "name", "?"),
+		       s_or(nf, "state", "?"), pid, i_of(nf, "restarts"),
+		       s_or(nf, "cpus", "")[0] ? s_or(nf, "cpus", "") : "-",
+		       s_or(nf, "last_exit", "-"),
+		       json_is_true(json_object_get(nf, "adopted")) ? " (adopted)" : "");
+		if (json_is_string(json_object_get(nf, "error")))
+			printf("  why:     %s\n", s_or(nf, "error", ""));
+	}
+}
+
 static void
 print_status(json_t *st)
 {
@@ -237,6 +264,7 @@ print_status(json_t *st)
 	       i_of(jr, "generation"), i_of(jr, "vfs"),
 	       json_is_string(json_object_get(jr, "error")) ? ": " : "", s_or(jr, "error", ""));
 	print_apply_status(st);
+	print_nfs(st);
 }
 
 static void

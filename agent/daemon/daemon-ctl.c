@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "nf-run.h"
 
 const struct agent_ctl_op agent_daemon_ctl_ops[] = {
 	/* name, mutating (root or group nfpath only) */
@@ -89,6 +90,7 @@ agent_daemon_status_json(struct agent_daemon *d)
 					      "plan_error", str_or_null(d->plan_error)));
 		json_object_set(o, "placements", d->apply.placements);
 		json_object_set(o, "chains", d->apply.chains);
+		json_object_set_new(o, "nfs", nf_runner_status(d->nfr, nf_run_now_ms()));
 		if (d->plan)
 			json_object_set_new(o, "plan",
 					    json_pack("{s:I,s:I,s:I}", "vf",
@@ -227,19 +229,22 @@ op_explain(struct agent_daemon *d, json_t *request, json_t **ret, char *err, siz
 {
 	const char *name = json_string_value(json_object_get(request, "name"));
 	const struct agent_decision *dec;
-	json_t *pl = NULL, *v, *o;
+	json_t *pl = NULL, *v, *o, *text, *nfs = nf_runner_status(d->nfr, nf_run_now_ms()), *nf;
 	size_t i;
 
 	if (!name) {
+		json_decref(nfs);
 		snprintf(err, errlen, "'name' (a workload) is required");
 		return -EINVAL;
 	}
 	if (!d->plan) {
+		json_decref(nfs);
 		snprintf(err, errlen, "nothing planned yet (no policy in force: nfpathctl status)");
 		return -ENOENT;
 	}
 	dec = agent_plan_decision(d->plan, name);
 	if (!dec) {
+		json_decref(nfs);
 		snprintf(err, errlen, "no workload '%s' in the policy in force", name);
 		return -ENOENT;
 	}
@@ -253,7 +258,43 @@ op_explain(struct agent_daemon *d, json_t *request, json_t **ret, char *err, siz
 	o = agent_decision_to_json(dec);
 	if (o)
 		json_object_set(o, "applied", pl ? pl : json_null());
-	*ret = json_pack("{s:o,s:o}", "json", o, "text", text_of(print_decision, dec));
+	text = text_of(print_decision, dec);
+	nf = NULL;
+	json_array_foreach(nfs, i, v)
+	{
+		const char *n = json_string_value(json_object_get(v, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			nf = v;
+	}
+	if (o && nf) {
+		/* The NF's process as nfpathd runs it. */
+		char line[1024];
+
+		snprintf(line, sizeof(line),
+			 "%s  process:   %s, pid %lld, %lld restarts, %lld recent deaths, CPUs %s, "
+			 "lcore %lld%s%s%s%s\n",
+			 json_string_value(text) ? json_string_value(text) : "",
+			 json_string_value(json_object_get(nf, "state")),
+			 (long long)json_integer_value(json_object_get(nf, "pid")),
+			 (long long)json_integer_value(json_object_get(nf, "restarts")),
+			 (long long)json_integer_value(json_object_get(nf, "recent_deaths")),
+			 json_string_value(json_object_get(nf, "cpus")),
+			 (long long)json_integer_value(json_object_get(nf, "lcore")),
+			 json_is_string(json_object_get(nf, "last_exit")) ? "; last " : "",
+			 json_is_string(json_object_get(nf, "last_exit"))
+				 ? json_string_value(json_object_get(nf, "last_exit"))
+				 : "",
+			 json_is_string(json_object_get(nf, "error")) ? "; " : "",
+			 json_is_string(json_object_get(nf, "error"))
+				 ? json_string_value(json_object_get(nf, "error"))
+				 : "");
+		json_decref(text);
+		text = json_string(line);
+		json_object_set(o, "process", nf);
+	}
+	json_decref(nfs);
+	*ret = json_pack("{s:o,s:o}", "json", o, "text", text);
 	return 0;
 }
 

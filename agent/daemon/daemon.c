@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "virt-connect.h"
 #include "inventory-node.h"
+#include "nf-run.h"
 
 /* ---- logging --------------------------------------------------------------------------------- */
 
@@ -584,7 +585,11 @@ agent_daemon_apply(struct agent_daemon *d)
 	d->plan_error[0] = '\0';
 	agent_apply_result_clear(&d->apply);
 	agent_apply_result_init(&d->apply);
+	agent_daemon_nf_before_apply(d, plan);
 	r = agent_apply(&d->node, d->policy, inv, plan, &d->apply);
+	/* An NF that cannot be started is an error in status; the runner retries it itself
+	 * (every 30 s, and when the policy changes), not every converge. */
+	agent_daemon_nf_sync(d, plan);
 	d->applies++;
 	if (r < 0)
 		d->failed_applies++;
@@ -735,6 +740,9 @@ agent_daemon_init(struct agent_daemon *d, const struct agent_daemon_options *opt
 	r = open_journal(d);
 	if (r < 0)
 		return r;
+	r = agent_daemon_nf_init(d);
+	if (r < 0)
+		return r;
 	if (d->settings->datapath_socket && d->settings->datapath_socket[0]) {
 		d->node.dp = agent_dp_client_new(d->settings->datapath_socket, 2000);
 		if (!d->node.dp)
@@ -833,10 +841,10 @@ int
 agent_daemon_run(struct agent_daemon *d)
 {
 	enum { F_SIG, F_INO, F_DEBOUNCE, F_RESYNC, F_WATCHDOG, F_VIRT, F_VCONN, F_DP, F_CTL };
-	struct pollfd fds[F_CTL + 1 + AGENT_CTL_MAX_CLIENT];
+	struct pollfd fds[F_CTL + 1 + AGENT_CTL_MAX_CLIENT + 2 * AGENT_NF_MAX];
 
 	while (!d->stop) {
-		size_t nctl;
+		size_t nctl, nnf;
 		int r;
 
 		fds[F_SIG] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
@@ -853,7 +861,9 @@ agent_daemon_run(struct agent_daemon *d)
 		fds[F_DP] =
 			(struct pollfd){.fd = d->node.dp ? d->node.dp->fd : -1, .events = POLLIN};
 		nctl = agent_ctl_server_pollfds(d->ctl, &fds[F_CTL], AGENT_CTL_MAX_CLIENT + 1);
-		r = poll(fds, F_CTL + nctl, -1);
+		/* then the NFs' pidfds and log FIFOs, with the runner's next timer */
+		nnf = nf_runner_pollfds(d->nfr, &fds[F_CTL + nctl], 2 * AGENT_NF_MAX);
+		r = poll(fds, F_CTL + nctl + nnf, nf_runner_timeout(d->nfr, nf_run_now_ms()));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -899,6 +909,9 @@ agent_daemon_run(struct agent_daemon *d)
 			agent_daemon_converge(d, "datapath connection closed");
 		}
 		agent_ctl_server_dispatch(d->ctl, &fds[F_CTL], nctl);
+		/* an NF the policy dropped has stopped (its slot can go), or one waits */
+		if (nf_runner_dispatch(d->nfr, &fds[F_CTL + nctl], nnf, nf_run_now_ms()))
+			agent_daemon_converge(d, "an NF process stopped");
 	}
 	agent_notify_stopping(&d->notify, "stopping");
 	return 0;
@@ -917,6 +930,7 @@ agent_daemon_fini(struct agent_daemon *d)
 {
 	agent_ctl_server_close(d->ctl);
 	agent_virt_connect_free(d->virt_connecting);
+	nf_runner_free(d->nfr); /* the NFs keep running: a restarted nfpathd adopts them */
 	agent_virt_close(d->node.virt);
 	agent_dp_client_free(d->node.dp);
 	json_decref(d->dp_hello);

@@ -47,7 +47,10 @@ struct agent_daemon_options {
 	unsigned int resync_sec;  /* 0: default 60 */
 	unsigned int debounce_ms; /* policy directory changes settle this long (default 200) */
 	bool verbose;             /* <7> debug lines */
-	unsigned int ready_timeout_sec; /* READY=1 even if not converged after this (default 60) */
+	unsigned int ready_timeout_sec;  /* READY=1 even if not converged after this (default 60) */
+	unsigned int nf_loop_deaths;     /* an NF is crash-looping after this many deaths ... */
+	unsigned int nf_loop_window_sec; /* ... within this long (defaults 5 and 60) */
+	unsigned int nf_backoff_first_ms, nf_backoff_max_ms; /* defaults 1000, 30000 */
 };
 
 struct agent_daemon {
@@ -78,6 +81,7 @@ struct agent_daemon {
 	size_t virt_domains;
 
 	struct agent_notify notify;
+	struct nf_runner *nfr; /* the NF processes nfpathd runs (daemon-nf.c) */
 	struct agent_ctl_server *ctl;
 
 	/* the last plan and apply */
@@ -122,6 +126,17 @@ int agent_daemon_apply(struct agent_daemon *d);
  * the policy in force. */
 int agent_daemon_plan(struct agent_daemon *d, const struct agent_policy *policy,
 		      struct agent_plan **ret_plan, char *err, size_t errlen);
+
+/* NF processes (daemon-nf.c, nf-run.h): at most this many. */
+#define AGENT_NF_MAX 64
+struct nf_runner;
+int agent_daemon_nf_init(struct agent_daemon *d);
+/* Before apply: SIGTERM to the NFs 'plan' drops, and wait up to 2 s for them to go (their slots
+ * can be removed then). */
+void agent_daemon_nf_before_apply(struct agent_daemon *d, const struct agent_plan *plan);
+/* After apply: start, restart or stop NFs to match 'plan'; errors go to d->apply.errors.
+ * Returns 0 or -EAGAIN (some NF could not be started: the runner tries again later). */
+int agent_daemon_nf_sync(struct agent_daemon *d, const struct agent_plan *plan);
 
 /* Control socket (daemon-ctl.c). */
 extern const struct agent_ctl_op agent_daemon_ctl_ops[];

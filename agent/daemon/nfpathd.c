@@ -35,6 +35,10 @@ usage(FILE *out)
 		"      --debounce-ms MS       let policy directory changes settle (default 200)\n"
 		"      --ready-timeout SEC    tell systemd READY=1 after this even when the node is\n"
 		"                             not converged yet (default 60; STATUS= says what is not)\n"
+		"      --nf-crash-loop N/SEC  an NF that died N times within SEC seconds is\n"
+		"                             crash-looping (default 5/60)\n"
+		"      --nf-backoff MS/MS     an NF's first restart delay and its ceiling\n"
+		"                             (default 1000/30000)\n"
 		"  -f, --foreground           accepted; nfpathd always stays in the foreground\n"
 		"  -v, --verbose              debug messages (<7>)\n"
 		"  -h, --help                 this text\n"
@@ -51,7 +55,29 @@ enum {
 	OPT_RESYNC,
 	OPT_DEBOUNCE,
 	OPT_READY,
+	OPT_NF_LOOP,
+	OPT_NF_BACKOFF,
 };
+
+static int parse_uint(const char *opt, const char *s, unsigned int min, unsigned int max,
+		      unsigned int *ret);
+
+/* "A/B", each a number from 1 to its maximum. */
+static int
+parse_pair(const char *opt, const char *s, const char *how, unsigned int max_a, unsigned int max_b,
+	   unsigned int *a, unsigned int *b)
+{
+	char first[16] = "";
+	const char *slash = strchr(s, '/');
+
+	if (!slash || (size_t)(slash - s) >= sizeof(first)) {
+		fprintf(stderr, "nfpathd: %s '%s': write %s\n", opt, s, how);
+		return -1;
+	}
+	memcpy(first, s, (size_t)(slash - s));
+	return parse_uint(opt, first, 1, max_a, a) || parse_uint(opt, slash + 1, 1, max_b, b) ? -1
+											      : 0;
+}
 
 static int
 parse_uint(const char *opt, const char *s, unsigned int min, unsigned int max, unsigned int *ret)
@@ -85,6 +111,8 @@ main(int argc, char **argv)
 		{"resync-interval", required_argument, NULL, OPT_RESYNC},
 		{"debounce-ms", required_argument, NULL, OPT_DEBOUNCE},
 		{"ready-timeout", required_argument, NULL, OPT_READY},
+		{"nf-crash-loop", required_argument, NULL, OPT_NF_LOOP},
+		{"nf-backoff", required_argument, NULL, OPT_NF_BACKOFF},
 		{"foreground", no_argument, NULL, 'f'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -139,6 +167,17 @@ main(int argc, char **argv)
 			break;
 		case OPT_READY:
 			if (parse_uint("--ready-timeout", optarg, 1, 3600, &o.ready_timeout_sec))
+				return 2;
+			break;
+		case OPT_NF_LOOP:
+			if (parse_pair("--nf-crash-loop", optarg, "DEATHS/SECONDS (such as 5/60)",
+				       32, 86400, &o.nf_loop_deaths, &o.nf_loop_window_sec))
+				return 2;
+			break;
+		case OPT_NF_BACKOFF:
+			if (parse_pair("--nf-backoff", optarg,
+				       "FIRST_MS/MAX_MS (such as 1000/30000)", 3600000, 3600000,
+				       &o.nf_backoff_first_ms, &o.nf_backoff_max_ms))
 				return 2;
 			break;
 		case 'f':

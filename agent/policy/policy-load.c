@@ -35,6 +35,7 @@ agent_policy_free(struct agent_policy *p)
 		free(p->workloads[i].name);
 		free(p->workloads[i].domain);
 		free(p->workloads[i].nic_name);
+		agent_nf_run_free(&p->workloads[i].run);
 	}
 	for (size_t i = 0; i < p->n_chains; i++) {
 		for (size_t h = 0; h < p->chains[i].n_hops; h++)

@@ -12,16 +12,19 @@
 #include <string.h>
 
 #include "policy-internal.h"
+#include "policy-nf.h"
 
 static const char *const top_fields[] = {"version", "nics", "workloads", "chains", NULL};
 static const char *const nic_fields[] = {"name", "pf",     "max_vfs", "vf_driver",
 					 "mtu",  "uplink", NULL};
 static const char *const workload_fields[] = {
-	"name",        "type",        "domain",          "nic",
-	"mac",         "vlan",        "vlan_qos",        "vlan_proto",
-	"path",        "spoofchk",    "trust",           "link_state",
-	"min_tx_rate", "max_tx_rate", "numa_affinity",   "cpu_policy",
-	"cores",       "cpus",        "allow_path_move", NULL};
+	"name",         "type",        "domain",          "nic",
+	"mac",          "vlan",        "vlan_qos",        "vlan_proto",
+	"path",         "spoofchk",    "trust",           "link_state",
+	"min_tx_rate",  "max_tx_rate", "numa_affinity",   "cpu_policy",
+	"cores",        "cpus",        "allow_path_move", "exec",
+	"env",          "user",        "group",           "restart",
+	"stop_timeout", NULL};
 static const char *const chain_fields[] = {"name", "match", "hops", "egress", "on_hop_down", NULL};
 static const char *const match_fields[] = {"dst_mac", "vlan", NULL};
 
@@ -507,6 +510,8 @@ parse_workload(struct jr *r, json_t *obj, struct agent_workload *w)
 	}
 	w->allow_path_move = !is_vm;
 	jr_bool(r, obj, "allow_path_move", &w->allow_path_move);
+	if (type_ok == 1)
+		policy_parse_nf_run(r, obj, !is_vm, &w->run);
 }
 
 static void

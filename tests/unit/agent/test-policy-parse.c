@@ -26,7 +26,7 @@ static const struct policy_case cases[] = {
 	  "  \"mac\": \"52:54:00:00:00:01\", \"vlna\": 10, \"spoofchek\": true, \"maxVfs\": 1}]}"},
 	 {"a.json:3:31: workloads[0].vlna: unknown field (did you mean 'vlan'?)",
 	  "a.json:3:43: workloads[0].spoofchek: unknown field (did you mean 'spoofchk'?)",
-	  "a.json:3:62: workloads[0].maxVfs: unknown field (remove it; known fields: name, type, domain, nic, mac, vlan, vlan_qos, vlan_proto, path, spoofchk, trust, link_state, min_tx_rate, max_tx_rate, numa_affinity, cpu_policy, cores, cpus, allow_path_move)"}},
+	  "a.json:3:62: workloads[0].maxVfs: unknown field (remove it; known fields: name, type, domain, nic, mac, vlan, vlan_qos, vlan_proto, path, spoofchk, trust, link_state, min_tx_rate, max_tx_rate, numa_affinity, cpu_policy, cores, cpus, allow_path_move, exec, env, user, group, restart, stop_timeout)"}},
 	{"unknown_field_top",
 	 {"{\"version\": 1, \"NICs\": [], \"policy\": {}}"},
 	 {"a.json:1:16: NICs: unknown field (did you mean 'nics'?)",
@@ -131,6 +131,22 @@ static const struct policy_case cases[] = {
 	  "  {\"name\": \"b\", \"type\": \"vm\", \"nic\": \"n0\", \"mac\": \"52:54:00:00:00:01\", \"cores\": 2}]}"},
 	 {"a.json:2:56: workloads[0].domain: only for type 'vm' (an NF is a process, not a libvirt domain; remove it)",
 	  "a.json:3:72: workloads[1].cores: only for type 'nf' (a VM's vCPUs come from its libvirt domain; remove it)"}},
+	{"nf_run_fields",
+	 {"{\"nics\": [{\"name\": \"n0\", \"pf\": \"ens1f0\", \"uplink\": \"net_tap0\"}],\n"
+	  "\"workloads\": [{\"name\": \"a\", \"type\": \"nf\", \"nic\": \"n0\", \"exec\": []},\n"
+	  "  {\"name\": \"b\", \"type\": \"nf\", \"nic\": \"n0\", \"exec\": [\"nf-forward\", 3]},\n"
+	  "  {\"name\": \"c\", \"type\": \"nf\", \"nic\": \"n0\", \"exec\": \"/usr/bin/nf-forward\"},\n"
+	  "  {\"name\": \"d\", \"type\": \"nf\", \"nic\": \"n0\", \"exec\": [\"/bin/nf\"], \"env\": {\"1X\": \"a\", \"OK\": 5, \"Y\": \"ok\"},\n"
+	  "   \"user\": \"Root\", \"group\": \"wheel group\", \"restart\": \"sometimes\", \"stop_timeout\": 0},\n"
+	  "  {\"name\": \"e\", \"type\": \"nf\", \"nic\": \"n0\", \"user\": \"nfpath\", \"restart\": \"always\"},\n"
+	  "  {\"name\": \"f\", \"type\": \"vm\", \"nic\": \"n0\", \"mac\": \"52:54:00:00:00:01\", \"exec\": [\"/bin/x\"], \"stop_timeout\": 5},\n"
+	  "  {\"name\": \"g\", \"type\": \"nf\", \"nic\": \"n0\", \"exec\": [\"/bin/nf\"], \"stop_timeout\": 3601, \"env\": []}]}\n"},
+	 {"a.json:2:64: workloads[0].exec: is empty (give the program and its arguments: [\"/usr/bin/nf-forward\"])",
+	  "a.json:3:53: workloads[1].exec[0]: 'nf-forward' is not an absolute path (nfpathd does not search PATH: write the program's full path, such as /usr/bin/nf-forward)",
+	  "a.json:3:67: workloads[1].exec[1]: expected a string, got an integer (put the value in double quotes)",
+	  "a.json:4:52: workloads[2].exec: expected an array, got a string (write an array: [ ... ])", "a.json:5:73: workloads[3].env.1X: '1X' is not a variable name (use letters, digits and '_', not starting with a digit)", "a.json:5:90: workloads[3].env.OK: expected a string, got an integer (put the value in double quotes)", "a.json:6:12: workloads[3].user: 'Root' is not a user name (use lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32, or a number)", "a.json:6:29: workloads[3].group: 'wheel group' is not a group name (use lower-case letters, digits, '_' and '-', starting with a letter or '_', at most 32, or a number)", "a.json:6:55: workloads[3].restart: 'sometimes' is not valid (use one of: on-failure, always, never)", "a.json:6:84: workloads[3].stop_timeout: 0 is out of range (use 1-3600)", "a.json:7:44: workloads[4].user: needs exec (nfpathd runs an NF only when the policy says what to run: add \"exec\" or remove this field)", "a.json:7:62: workloads[4].restart: needs exec (nfpathd runs an NF only when the policy says what to run: add \"exec\" or remove this field)", "a.json:8:72: workloads[5].exec: only for type 'nf' (nfpathd runs NF processes, libvirt runs a VM; remove it)", "a.json:8:92: workloads[5].stop_timeout: only for type 'nf' (nfpathd runs NF processes, libvirt runs a VM; remove it)",
+	  "a.json:9:81: workloads[6].stop_timeout: 3601 is out of range (use 1-3600)",
+	  "a.json:9:94: workloads[6].env: expected an object, got an array (write an object: { ... })"}},
 	{"nic_without_pf",
 	 {"{\"nics\": [\n  {\"name\": \"a\"},\n"
 	  "  {\"name\": \"b\", \"uplink\": \"net_af_packet1\", \"max_vfs\": 2, \"mtu\": 9000}]}"},
@@ -310,10 +326,61 @@ test_typed_values(void **state)
 	agent_policy_free(p);
 }
 
+/* An NF's run fields, and their defaults. */
+static void
+test_nf_run_values(void **state)
+{
+	static const struct policy_case c = {
+		"nf_run",
+		{NIC
+		 "\"workloads\": [\n"
+		 " {\"name\": \"fw\", \"type\": \"nf\", \"nic\": \"n0\",\n"
+		 "  \"exec\": [\"/usr/lib/nfpath/nf-firewall\", \"--rules\", \"/etc/nfpath/fw.json\"],\n"
+		 "  \"env\": {\"LANG\": \"C\", \"_X1\": \"a=b\"}, \"user\": \"nfpath-nf\",\n"
+		 "  \"group\": \"1001\", \"restart\": \"always\", \"stop_timeout\": 30},\n"
+		 " {\"name\": \"ext\", \"type\": \"nf\", \"nic\": \"n0\"},\n"
+		 " {\"name\": \"lb\", \"type\": \"nf\", \"nic\": \"n0\", \"exec\": [\"/bin/nf-lb\"]}]}"},
+		{NULL}};
+	struct agent_diags diags = {0};
+	struct agent_policy *p = NULL;
+	const struct agent_workload *w;
+
+	(void)state;
+	assert_int_equal(case_load(&c, &p, &diags), 0);
+	w = agent_policy_workload(p, "fw");
+	assert_int_equal(w->run.argc, 3);
+	assert_string_equal(w->run.argv[0], "/usr/lib/nfpath/nf-firewall");
+	assert_string_equal(w->run.argv[2], "/etc/nfpath/fw.json");
+	assert_null(w->run.argv[3]);
+	assert_int_equal(w->run.n_env, 2);
+	assert_string_equal(w->run.env[0], "LANG=C");
+	assert_string_equal(w->run.env[1], "_X1=a=b");
+	assert_null(w->run.env[2]);
+	assert_string_equal(w->run.user, "nfpath-nf");
+	assert_string_equal(w->run.group, "1001");
+	assert_int_equal(w->run.restart, AGENT_RESTART_ALWAYS);
+	assert_string_equal(agent_restart_name(w->run.restart), "always");
+	assert_int_equal(w->run.stop_timeout, 30);
+	w = agent_policy_workload(p, "ext"); /* not run by nfpathd */
+	assert_int_equal(w->run.argc, 0);
+	assert_null(w->run.argv);
+	w = agent_policy_workload(p, "lb"); /* defaults */
+	assert_int_equal(w->run.argc, 1);
+	assert_int_equal(w->run.n_env, 0);
+	assert_null(w->run.user);
+	assert_null(w->run.group);
+	assert_int_equal(w->run.restart, AGENT_RESTART_ON_FAILURE);
+	assert_string_equal(agent_restart_name(w->run.restart), "on-failure");
+	assert_int_equal(w->run.stop_timeout, AGENT_NF_STOP_TIMEOUT_DEFAULT);
+	agent_policy_free(p);
+	agent_diags_clear(&diags);
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest typed[] = {cmocka_unit_test(test_typed_values)};
+	const struct CMUnitTest typed[] = {cmocka_unit_test(test_typed_values),
+					   cmocka_unit_test(test_nf_run_values)};
 	int r = run_cases("policy-parse rules", cases, sizeof(cases) / sizeof(cases[0]));
 
 	return r + cmocka_run_group_tests(typed, NULL, NULL);

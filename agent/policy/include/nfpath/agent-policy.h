@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "nfpath/agent-diag.h"
+#include "nfpath/agent-nf-run.h"
 #include "nfpath/vfm-parse.h"
 
 /* The only language version so far ("version": 1 at the top of a file; optional). */
@@ -113,6 +114,7 @@ struct agent_workload {
 	bool has_cpus;
 	struct vfm_cpuset cpus; /* CPUs it may run on, when has_cpus */
 	bool allow_path_move; /* may move between VF and software; default false (VM), true (NF) */
+	struct agent_nf_run run; /* NF: what nfpathd runs (run.argc 0: nothing) */
 	struct agent_origin origin;
 };
 
