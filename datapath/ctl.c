@@ -189,6 +189,21 @@ send_reply(int fd, char *reply)
 	free(reply);
 }
 
+/*
+ * Close a refused connection so that its client still reads why: a unix socket closed with
+ * unread messages resets its peer (ECONNRESET), which discards the error reply queued for it.
+ * A client usually sends its first request before we accept, so read that away first.
+ */
+static void
+close_refused(int fd)
+{
+	char drain[512];
+
+	while (recv(fd, drain, sizeof(drain), MSG_DONTWAIT | MSG_TRUNC) > 0)
+		;
+	close(fd);
+}
+
 /* Returns false when nothing more is pending. */
 static bool
 accept_one(struct dp_ctl *c)
@@ -212,7 +227,7 @@ accept_one(struct dp_ctl *c)
 		send_reply(fd, dp_ctl_reply_err(false, 0, DP_CTL_E_PERMISSION,
 						"only root and the socket's group may use the "
 						"nfpath-dp control socket"));
-		close(fd);
+		close_refused(fd);
 		return true;
 	}
 	for (int i = 0; i < DP_CTL_MAX_CLIENTS; i++) {
@@ -238,7 +253,7 @@ accept_one(struct dp_ctl *c)
 	}
 	if (msg[0]) {
 		send_reply(fd, dp_ctl_reply_err(false, 0, DP_CTL_E_NO_SPACE, msg));
-		close(fd);
+		close_refused(fd);
 		return true;
 	}
 	c->cuid[slot] = uid;
