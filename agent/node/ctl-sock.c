@@ -218,7 +218,13 @@ accept_one(struct agent_ctl_server *s)
 			 "the %d connections open to unprivileged users are in use; try again",
 			 AGENT_CTL_MAX_CLIENT - AGENT_CTL_RESERVED);
 	if (msg[0]) {
+		char drain[512];
+
 		send_error(fd, "no_space", msg);
+		/* Read the client's first request away: a unix socket closed with unread messages
+		 * resets its peer, and the error queued for it would be lost. */
+		while (recv(fd, drain, sizeof(drain), MSG_DONTWAIT | MSG_TRUNC) > 0)
+			;
 		close(fd);
 		return;
 	}
