@@ -132,6 +132,9 @@ nfp_attach(const char *name, const struct nfp_conf *conf, struct nfp_nf **ret_nf
 	slot->inflight_n = 0;
 	slot->inflight_done = 0;
 	slot->rx_ring = 0;
+	/* Producers fence before reading it only while it is not 0 (dp_slot_wake()). */
+	__atomic_store_n(&slot->sleeping, conf && conf->sleep_when_idle ? DP_SLOT_SLEEPER : 0,
+			 __ATOMIC_RELAXED);
 	__atomic_fetch_add(&slot->generation, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&slot->state, DP_NF_ATTACHED, __ATOMIC_RELEASE);
 
@@ -509,12 +512,12 @@ idle_sleep(struct nfp_nf *nf)
 	const struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
 	uint32_t w = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
 
-	__atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&s->sleeping, DP_SLOT_SLEEPER | DP_SLOT_ASLEEP, __ATOMIC_SEQ_CST);
 	/* Pairs with the fence in dp_slot_wake(): either we see the packet or they see us. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (inputs_empty(s) && !nf->stop && !nfp_signalled)
 		syscall(SYS_futex, &s->wake, FUTEX_WAIT, w, &ts, NULL, 0);
-	__atomic_store_n(&s->sleeping, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->sleeping, DP_SLOT_SLEEPER, __ATOMIC_RELEASE);
 	s->stats.wakeups++;
 }
 

@@ -23,8 +23,8 @@ usage: run.py [--build DIR] [--quick] [--smoke] [--only chain,vm,latency,control
               [--kinds memif-zc,memif-copy,vhost] [--lock /tmp/nfpath-heavy.lock|none]
               [--install]
 Needs root and hugepages (scripts/setup.sh) for chain, vm and latency; exits 77 when they are
-missing. --quick: about a minute (3 rounds of 1 s; 64 B; 1 and 4 hops; memif-zc; a short VM
-and control part); --smoke: the runner's own check in CI (2 rounds of 0.3 s, the smallest
+missing. --quick: 1.5-2 minutes (3 rounds of 0.3 + 1 s; 64 B; 1 and 4 hops; memif-zc; a short
+VM, latency and control part); --smoke: the runner's own check in CI (2 rounds of 0.3 s, the smallest
 of every part), asserting only that it produces its tables and JSON line.
 """
 import argparse
@@ -223,7 +223,7 @@ def main():
     a.sizes = [int(x) for x in str(a.sizes).split(",")]
     a.chains = [int(x) for x in str(a.chains).split(",")]
     a.kinds = [k for k in str(a.kinds).split(",") if k]
-    a.lat_kinds = ["memif-zc"] if a.smoke else ["memif-zc", "vhost"]
+    a.lat_kinds = ["memif-zc"] if a.smoke or a.quick else ["memif-zc", "vhost"]
     a.lock = None if a.lock == "none" else a.lock
     parts = [p for p in a.only.split(",") if p]
     if any(p not in PARTS for p in parts) or any(k not in chain.KINDS for k in a.kinds) or \

@@ -77,18 +77,32 @@ dp_meta_register(void)
 }
 
 /*
- * Wake the slot's NF if it sleeps. One syscall per sleep: the first producer to see 'sleeping'
- * takes it (exchange to 0) and wakes; later enqueues before the NF gets its CPU back (on a
- * shared core, until the current process gives it up) see 0 and skip the syscall.
+ * The slot's 'sleeping' word: DP_SLOT_SLEEPER is set for the whole attachment of an NF in
+ * shared-core mode (libnfpath stores it before the slot turns ATTACHED, so a producer that
+ * found the slot up sees it), DP_SLOT_ASLEEP while that NF waits on 'wake'. An NF that busy-polls
+ * leaves the word 0, and its producers skip the fence below: with the consumer on another CPU
+ * the fence waits for the ring's tail store to reach a line the consumer holds, 120-135 ns per
+ * enqueue of 32 (tests/bench/README.md, hotpath-bench).
+ */
+#define DP_SLOT_ASLEEP  1u
+#define DP_SLOT_SLEEPER 2u
+
+/*
+ * Wake the slot's NF if it sleeps. One syscall per sleep: the first producer to see it asleep
+ * takes it (clears DP_SLOT_ASLEEP) and wakes; later enqueues before the NF gets its CPU back (on
+ * a shared core, until the current process gives it up) see it awake and skip the syscall.
  */
 static inline void
 dp_slot_wake(struct dp_nf_slot *s)
 {
+	if (!__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED))
+		return; /* an NF that never sleeps */
 	/* Order our enqueue before reading 'sleeping'; pairs with the NF's fence before it sleeps.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED) &&
-	    __atomic_exchange_n(&s->sleeping, 0, __ATOMIC_ACQ_REL)) {
+	if ((__atomic_load_n(&s->sleeping, __ATOMIC_RELAXED) & DP_SLOT_ASLEEP) &&
+	    (__atomic_fetch_and(&s->sleeping, ~DP_SLOT_ASLEEP, __ATOMIC_ACQ_REL) &
+	     DP_SLOT_ASLEEP)) {
 		__atomic_fetch_add(&s->wake, 1, __ATOMIC_RELEASE);
 		syscall(SYS_futex, &s->wake, FUTEX_WAKE, 1, NULL, NULL, 0);
 	}

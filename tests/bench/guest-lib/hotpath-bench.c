@@ -13,9 +13,9 @@
  *   counters  to_chain()'s four per-packet counter updates (DP_CNT_ADD) on the steered path
  *   route     dp_chain_next_live() per packet (dp_nf_deliver) against once per burst
  * Then two threads on CPUs 0 and 1 (what a second CPU adds):
- *   wake2     the producer's enqueue of 32 (+ dp_slot_wake) while a consumer on the other CPU
- *             drains the ring: the fence waits for the tail store, whose line the consumer
- *             just read
+ *   wake2     the producer's enqueue of 32 (+ dp_slot_wake, to an NF that busy-polls: no fence,
+ *             and to a shared-core NF: the fence) while a consumer on the other CPU drains the
+ *             ring: the fence waits for the tail store, whose line the consumer just read
  *   share     a reader polling one cache line (a forwarder's round reading struct dp) while
  *             another thread writes 1M times a second into that line or into the next one:
  *             the cost of one such write to the reader (the control plane's ctl_lock)
@@ -265,8 +265,9 @@ producer(struct ctx *c, bool wake)
 	return v[REPS / 2];
 }
 
+/* Enqueue alone, with dp_slot_wake() for a busy NF (no fence) and for a sleeper (fence). */
 static double
-two_thread_wake(struct ctx *c, double *ret_plain)
+two_thread_wake(struct ctx *c, double *ret_plain, double *ret_busy)
 {
 	pthread_t t;
 	double w;
@@ -275,7 +276,11 @@ two_thread_wake(struct ctx *c, double *ret_plain)
 	pin(0);
 	pthread_create(&t, NULL, consumer, c);
 	*ret_plain = producer(c, false);
+	c->slot->sleeping = 0;
+	*ret_busy = producer(c, true);
+	c->slot->sleeping = DP_SLOT_SLEEPER;
 	w = producer(c, true);
+	c->slot->sleeping = 0;
 	*ret_plain = (*ret_plain + producer(c, false)) / 2;
 	done = 1;
 	pthread_join(t, NULL);
@@ -356,7 +361,8 @@ int
 main(void)
 {
 	struct ctx c = {0};
-	double w0, w1, p0, p1, p3, e1, e8, sc, c4, c1, r1, rb, x0 = 0, x1 = 0, s0 = 0, s1 = 0;
+	double w0, w1, p0, p1, p3, e1, e8, sc, c4, c1, r1, rb, x0 = 0, x1 = 0, xb = 0, s0 = 0,
+							       s1 = 0;
 
 	tsc_per_ns = calibrate();
 	c.shm = aligned_alloc(64, sizeof(*c.shm));
@@ -374,7 +380,9 @@ main(void)
 	c.shm->slots[9].tx = c.r;
 	c.slot = &c.shm->slots[1];
 	w0 = time_ns(ring_only, &c);
+	c.slot->sleeping = DP_SLOT_SLEEPER; /* a shared-core NF: the fence is taken */
 	w1 = time_ns(ring_wake, &c);
+	c.slot->sleeping = 0;
 	/* service 0: one replica (slot 0); service 1: three (slots 1-3). */
 	c.shm->services[0].nreplicas = 1;
 	c.shm->services[1].nreplicas = 3;
@@ -405,7 +413,7 @@ main(void)
 	rb = time_ns(route_burst, &c);
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
 		c.slot->nedges = 0;
-		x1 = two_thread_wake(&c, &x0);
+		x1 = two_thread_wake(&c, &x0, &xb);
 		s1 = two_thread_share(&s0);
 	}
 
@@ -428,14 +436,16 @@ main(void)
 	       "%.2f ns (%.3f ns per packet saved)\n",
 	       r1, rb, (r1 - rb) / BURST);
 	printf("wake2     producer on CPU 0, consumer on CPU 1: enqueue of %d %.2f ns; with "
-	       "dp_slot_wake() %.2f ns (+%.2f ns per burst)\n",
-	       BURST, x0, x1, x1 - x0);
+	       "dp_slot_wake() to a busy NF %.2f ns (+%.2f), to a shared-core NF (fence) %.2f ns "
+	       "(+%.2f ns per burst)\n",
+	       BURST, x0, xb, xb - x0, x1, x1 - x0);
 	printf("share     1000 polls of a line: %.1f ns while the next line is written 1M/s, %.1f "
 	       "ns while it is written: %.1f ns per write to the polled line\n",
 	       s0, s1, s1 > 0 ? (s1 - s0) / (s1 / 1000.0) : 0.0);
-	printf("{\"bench\":\"hotpath\",\"wake2_plain_ns\":%.2f,\"wake2_ns\":%.2f,"
+	printf("{\"bench\":\"hotpath\",\"wake2_plain_ns\":%.2f,\"wake2_busy_ns\":%.2f,"
+	       "\"wake2_ns\":%.2f,"
 	       "\"share_sep_ns_per_1000\":%.1f,\"share_same_ns_per_1000\":%.1f,",
-	       x0, x1, s0, s1);
+	       x0, xb, x1, s0, s1);
 	printf("\"tsc_ghz\":%.3f,\"wake_ns_per_burst\":%.2f,"
 	       "\"pick1_ns\":%.2f,\"pick3_ns\":%.2f,\"pick_loop_ns\":%.2f,\"edge1_ns\":%.2f,"
 	       "\"edge8_ns\":%.2f,\"scan64_ns_per_round\":%.2f,\"counters4_ns_per_burst\":%.2f,"
