@@ -18,6 +18,7 @@
 
 #include "nf.h"
 #include "nfpath/dp-hop.h"
+#include "nfpath/dp-ring.h"
 
 static int
 pidfd_open_(pid_t pid)
@@ -94,8 +95,8 @@ reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 	uint32_t done = __atomic_load_n(&s->inflight_done, __ATOMIC_ACQUIRE);
 
 	/* Died between its dequeue and recording it: the dequeued packets are in inflight[]. */
-	if (n == 0 && cut)
-		n = cut->cons.tail - __atomic_load_n(&s->rx_head, __ATOMIC_ACQUIRE);
+	if (n == 0)
+		n = dp_handoff_rx_caught(s, cut);
 	if (n > DP_BURST_MAX)
 		n = DP_BURST_MAX;
 	/*
@@ -104,13 +105,11 @@ reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 	 */
 	ho = (struct rte_ring *)(uintptr_t)__atomic_load_n(&s->handoff_ring, __ATOMIC_ACQUIRE);
 	if (ho) {
-		uint32_t published = ho->prod.tail - s->handoff_head;
+		uint32_t published = dp_handoff_tx_published(s, ho);
 
-		if (published > s->handoff_n)
-			published = s->handoff_n;
 		if (done < s->handoff_start + published)
 			done = s->handoff_start + published;
-		ho->prod.head = ho->prod.tail;
+		dp_ring_void_prod(ho);
 		s->handoff_ring = 0;
 	}
 	if (done < n)
@@ -120,13 +119,11 @@ reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 	s->inflight_done = 0;
 	/* A dequeue cut short leaves its reservation: void it, the packets stay queued. */
 	if (cut)
-		cut->cons.head = cut->cons.tail;
+		dp_ring_void_cons(cut);
 	s->rx_ring = 0;
 	if (s->tx) {
 		/* The dead NF was the tx ring's only producer. */
-		struct rte_ring *tx = s->tx;
-
-		tx->prod.head = tx->prod.tail;
+		dp_ring_void_prod((struct rte_ring *)s->tx);
 	}
 	/* The edges it fed, as their only producer: the same. */
 	for (uint32_t i = 0; i < DP_MAX_NFS; i++) {
@@ -134,7 +131,7 @@ reclaim_slot(struct dp_nf_table *t, struct dp_nf_slot *s)
 		struct rte_ring *e = o->state != DP_NF_FREE ? dp_slot_edge(o, s->id) : NULL;
 
 		if (e)
-			e->prod.head = e->prod.tail;
+			dp_ring_void_prod(e);
 	}
 	drain_ring(t, rx);
 	for (uint32_t i = 0; i < s->nedges; i++)

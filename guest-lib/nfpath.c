@@ -30,6 +30,7 @@
 #include <rte_ring.h>
 
 #include "nfpath/dp-hop.h"
+#include "nfpath/dp-ring.h"
 #include "nfpath/nfpath.h"
 
 int nfp_meta_offset = -1;
@@ -288,8 +289,7 @@ dequeue_inputs(struct nfp_nf *nf, unsigned int n)
 		if (rte_ring_empty(r))
 			continue;
 		/* rx_ring is 0 here (burst_done), so rx_head may move first. */
-		__atomic_store_n(&s->rx_head, r->cons.tail, __ATOMIC_RELEASE);
-		__atomic_store_n(&s->rx_ring, (uint64_t)(uintptr_t)r, __ATOMIC_RELEASE);
+		dp_handoff_rx_begin(s, r);
 		k = rte_ring_sc_dequeue_burst(r, s->inflight, n, NULL);
 		nf->rx_next = i + 1;
 		return k;
@@ -428,13 +428,9 @@ handoff(struct nfp_nf *nf, struct dp_nf_slot *to, unsigned int i, unsigned int r
 		r = (struct rte_ring *)s->tx;
 	}
 	for (unsigned int tries = 0;; tries++) {
-		s->handoff_head = __atomic_load_n(&r->prod.tail, __ATOMIC_RELAXED);
-		s->handoff_start = i + k;
-		s->handoff_n = run - k;
-		__atomic_store_n(&s->handoff_ring, (uint64_t)(uintptr_t)r, __ATOMIC_RELEASE);
+		dp_handoff_tx_begin(s, r, i + k, run - k);
 		k += rte_ring_sp_enqueue_burst(r, &s->inflight[i + k], run - k, NULL);
-		__atomic_store_n(&s->inflight_done, i + k, __ATOMIC_RELEASE);
-		__atomic_store_n(&s->handoff_ring, 0, __ATOMIC_RELEASE);
+		dp_handoff_tx_end(s, i + k);
 		if (k && to != DEST_OUT)
 			dp_slot_wake(to);
 		if (k == run || tries == NFP_ENQUEUE_RETRIES)

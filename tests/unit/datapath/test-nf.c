@@ -26,6 +26,7 @@
 
 #include "nf.h"
 #include "nfpath/dp-hop.h"
+#include "nfpath/dp-ring.h"
 
 static struct rte_mempool *pool;
 static unsigned int avail_at_setup;
@@ -504,10 +505,9 @@ dead_in_handoff(struct dp_nf_table *t, unsigned int published, bool reserved)
 	alloc_pkts(pkts, 4);
 	memcpy(sa->inflight, pkts, sizeof(pkts));
 	sa->inflight_n = 4;
-	sa->handoff_head = r->prod.tail;
-	sa->handoff_start = 0;
-	sa->handoff_n = 4;
-	sa->handoff_ring = (uint64_t)(uintptr_t)r;
+	assert_true(dp_ring_handoff_capable(r));
+	/* libnfpath's own record (nfpath/dp-ring.h), as its handoff() makes it before enqueuing. */
+	dp_handoff_tx_begin(sa, r, 0, 4);
 	if (published)
 		assert_int_equal(rte_ring_sp_enqueue_burst(r, sa->inflight, published, NULL),
 				 published);
@@ -557,8 +557,7 @@ test_reclaim_cut_dequeue(void **state)
 	assert_int_equal(dp_nf_deliver(t, 0, pkts, 8, &nout, NULL), 8);
 	/* The NF recorded rx_head and rx_ring, dequeued 5 into inflight[], died before storing n.
 	 */
-	s->rx_head = ((struct rte_ring *)s->rx)->cons.tail;
-	s->rx_ring = (uint64_t)(uintptr_t)s->rx;
+	dp_handoff_rx_begin(s, s->rx); /* libnfpath's record before a dequeue (nfpath/dp-ring.h) */
 	assert_int_equal(rte_ring_sc_dequeue_burst(s->rx, s->inflight, 5, NULL), 5);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
