@@ -5,7 +5,7 @@
 #   1. scripts/setup.sh: packages, hugepages, hugetlbfs (needs root; uses sudo when not root)
 #   2. formatting of every tracked C file
 #   3. gcc build with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
-#      suites unit, integration, fuzz (corpus replay)
+#      suites unit, integration, fuzz (corpus replay), simnic (the simulated NIC's packets)
 #   4. clang build with warnings as errors and libFuzzer: bounded fuzzing runs (suite fuzz)
 #   5. packaging checks (scripts/check-packaging.sh: .deb build, units, completion, manifest)
 #   5b. the demo (scripts/demo.sh, plain gcc build): its demo-result line must say 4 VF and
@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=${NFPATH_BUILD_ROOT:-build-test}
-suites=${NFPATH_SUITES:-unit integration fuzz}
+suites=${NFPATH_SUITES:-unit integration fuzz simnic}
 passed=0 failed=0 skipped=0
 failed_names=() quarantined_notes=()
 # tests/quarantine.txt: "NAME | why it is quarantined | what would fix it", '#' comments.

@@ -92,6 +92,23 @@ set_up(const char *ifname, bool up)
 	return r;
 }
 
+int
+vfm_sim_net_get_mac(const char *ifname, uint8_t ret_mac[VFM_MAC_LEN])
+{
+	struct ifreq ifr = {0};
+	int fd = ioctl_sock(), r = 0;
+
+	if (fd < 0)
+		return fd;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		r = -errno;
+	else
+		memcpy(ret_mac, ifr.ifr_hwaddr.sa_data, VFM_MAC_LEN);
+	close(fd);
+	return r;
+}
+
 static int
 set_mac(const char *ifname, const uint8_t mac[VFM_MAC_LEN])
 {

@@ -126,6 +126,8 @@ int vfm_sim_net_pf_add(const struct sim *sim, const struct sim_pf *pf);
 int vfm_sim_net_vf_add(const struct sim *sim, const struct sim_pf *pf, unsigned int i,
 		       const char *mac);
 int vfm_sim_net_vf_del(const struct sim *sim, const struct sim_pf *pf, unsigned int i);
+/* A netdev's MAC address. Returns 0 or -errno. */
+int vfm_sim_net_get_mac(const char *ifname, uint8_t ret_mac[VFM_MAC_LEN]);
 /* Apply a VF's MAC to its netdev and its link state to its switch port. */
 int vfm_sim_net_vf_apply(const struct sim *sim, const struct sim_pf *pf, unsigned int i,
 			 const struct vfm_vf_config *cfg);
