@@ -16,7 +16,8 @@
  *   - max_tx_rate: a token bucket (10 ms of traffic, at least 3000 bytes) on what the VF sends;
  *     above it frames are dropped (a real NIC paces instead).
  * Broadcast and multicast flood within the VLAN: to the VFs of that domain, the PF and the wire.
- * Counters per port and reason go to nfpath-sim/switch/stats (once a second and at exit).
+ * Counters per port and reason go to nfpath-sim/switch/stats (at every reload: once a second,
+ * on every new generation, and at exit).
  *
  * The per-frame path (recv_frame() to port_send()) uses static buffers and the sockets'
  * syscalls only: no allocation, no logging, no locks. The configuration is reloaded (under the
@@ -44,9 +45,11 @@
 #define SW_FRAME_MAX (65535 + 32)
 #define SW_BURST     64
 
-enum sw_drop { SW_SPOOF, SW_LINK, SW_RATE, SW_VLAN, SW_TXERR, SW_N_DROPS };
-static const char *const sw_drop_names[SW_N_DROPS] = {"spoofchk", "link_down", "rate", "vlan",
-						      "tx_error"};
+/* Drop reasons. rx_lost: frames the kernel dropped from a full socket buffer of the switch
+ * (PACKET_STATISTICS, read once a second), so that no loss inside the simulator is silent. */
+enum sw_drop { SW_SPOOF, SW_LINK, SW_RATE, SW_VLAN, SW_TXERR, SW_RXLOST, SW_N_DROPS };
+static const char *const sw_drop_names[SW_N_DROPS] = {"spoofchk", "link_down", "rate",
+						      "vlan",     "tx_error",  "rx_lost"};
 
 struct sw_port {
 	int fd; /* -1: closed */
@@ -90,9 +93,12 @@ struct sw {
 
 /* ---- control path ----------------------------------------------------------------------- */
 
+static void port_read_lost(struct sw_port *p);
+
 static void
 port_close(struct sw_port *p)
 {
+	port_read_lost(p);
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
@@ -197,7 +203,10 @@ sw_build_fds(struct sw *sw)
 	}
 }
 
-/* Read the tree (under its lock) into the switch's tables; open and close sockets. */
+static void sw_write_stats(struct sw *sw);
+
+/* Read the tree (under its lock) into the switch's tables; open and close sockets; write the
+ * counters. */
 static void
 sw_reload(struct sw *sw)
 {
@@ -234,26 +243,38 @@ sw_reload(struct sw *sw)
 	flock(sim->lock_fd, LOCK_UN);
 	sw_build_fds(sw);
 	sw->applied = gen;
+	/* The counters first: whoever waits for "applied" (nfpath-simnic stats) reads them. */
+	sw_write_stats(sw);
 	vfm_sim_put(sim, SIM_STATE "/switch/applied", "%ld", gen);
 }
 
 static void
-sw_write_stats(const struct sw *sw)
+port_read_lost(struct sw_port *p)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	if (p->fd >= 0 && getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+		p->drops[SW_RXLOST] += st.tp_drops;
+}
+
+static void
+sw_write_stats(struct sw *sw)
 {
 	static char text[SIM_MAX_PFS * (SIM_MAX_VFS + 2) * 48];
 	size_t len = 0;
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sw->n_pfs; i++) {
-		const struct sw_pf *s = &sw->pfs[i];
+		struct sw_pf *s = &sw->pfs[i];
 
 		for (unsigned int k = 0; k < s->n_vfs + 2; k++) {
-			const struct sw_port *p = k == 0   ? &s->wire
-						  : k == 1 ? &s->up
-							   : &s->vfs[k - 2];
-			int n = snprintf(text + len, sizeof(text) - len, "%s rx %llu tx %llu",
-					 p->name, (unsigned long long)p->rx,
-					 (unsigned long long)p->tx);
+			struct sw_port *p = k == 0 ? &s->wire : k == 1 ? &s->up : &s->vfs[k - 2];
+			int n;
+
+			port_read_lost(p);
+			n = snprintf(text + len, sizeof(text) - len, "%s rx %llu tx %llu", p->name,
+				     (unsigned long long)p->rx, (unsigned long long)p->tx);
 
 			for (int d = 0; d < SW_N_DROPS && n > 0 && len + (size_t)n < sizeof(text);
 			     d++)
@@ -484,7 +505,7 @@ int
 vfm_sim_switch_run(struct vfm_ctx *ctx, volatile sig_atomic_t *stop)
 {
 	const struct sim *sim = vfm_sim_of(ctx);
-	uint64_t last_check = 0, last_stats = 0;
+	uint64_t last_check = 0, last_reload = 0;
 	char path[PATH_MAX];
 	struct sw *sw;
 	int run_fd, r = 0;
@@ -545,12 +566,10 @@ vfm_sim_switch_run(struct vfm_ctx *ctx, volatile sig_atomic_t *stop)
 			/* A new generation, or once a second a port to reopen. */
 			if (vfm_sim_read_rel_long(sim, SIM_STATE "/switch/generation", 0) !=
 				    sw->applied ||
-			    t - last_stats >= 1000000000u)
+			    t - last_reload >= 1000000000u) {
+				last_reload = t;
 				sw_reload(sw);
-		}
-		if (t - last_stats >= 1000000000u) {
-			last_stats = t;
-			sw_write_stats(sw);
+			}
 		}
 	}
 	sw_write_stats(sw);

@@ -5,7 +5,8 @@
  *   switch   run the embedded switch in the foreground until SIGTERM or SIGINT
  *   repair   open the NIC once: finishes what a killed process left (VF count, netdevs)
  *   destroy  delete every netdev of the NIC and its tree
- *   stats    print the switch's counters (per port: rx, tx and drops by reason)
+ *   stats    print the switch's counters (per port: rx, tx and drops by reason), fresh from
+ *            a running switch
  * Everything else (VF count, VF settings) goes through nfpath-vf or the library, as on real
  * hardware: the switch follows the tree.
  */
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 
 #include "backend-sim.h"
 
@@ -119,8 +121,15 @@ main(int argc, char **argv)
 		if (r < 0)
 			fprintf(stderr, "nfpath-simnic: removing '%s': %s\n", root, strerror(-r));
 	} else if (strcmp(cmd, "stats") == 0) {
+		struct sim *sim = vfm_sim_of(ctx);
 		char path[PATH_MAX], text[65536];
 
+		/* A running switch writes its counters when it applies a generation: fresh ones. */
+		while (flock(sim->lock_fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+		vfm_sim_net_bump(sim);
+		flock(sim->lock_fd, LOCK_UN);
+		vfm_sim_net_notify(sim);
 		r = vfm_path(path, sizeof(path), "%s/" SIM_STATE "/switch/stats",
 			     vfm_sim_of(ctx)->root);
 		if (r == 0)
