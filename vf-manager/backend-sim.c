@@ -17,6 +17,11 @@
  * "key value" format of saved.c), so every process using the same tree sees the same state.
  * A lock file serializes writers. Nothing here pretends to be fast or complete hardware: see
  * README.md, "How the simulation differs from real hardware".
+ *
+ * This file: the backend ops, opening (building the tree, or repairing what a killed process
+ * left), VF state. The description file is backend-sim-json.c, the tree and the kernel's part
+ * backend-sim-tree.c, the real netdevs of "netdevs": true backend-sim-net.c and their
+ * embedded switch backend-sim-switch.c (run by nfpath-simnic).
  */
 #include <dirent.h>
 #include <errno.h>
