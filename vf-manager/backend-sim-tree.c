@@ -124,7 +124,7 @@ vfm_sim_put_pci_ids(const struct sim *sim, const char *devrel, const struct sim_
 int
 vfm_sim_link_rel(const struct sim *sim, const char *link, const char *target)
 {
-	char path[PATH_MAX], rel[PATH_MAX], *dir;
+	char path[PATH_MAX], rel[PATH_MAX], tmp[PATH_MAX], *dir;
 	size_t pos = 0;
 	int r;
 
@@ -148,8 +148,18 @@ vfm_sim_link_rel(const struct sim *sim, const char *link, const char *target)
 	free(dir);
 	if (r < 0)
 		return r;
-	unlink(path);
-	return symlink(rel, path) < 0 ? -errno : 0;
+	/* A new link beside it, then rename: the old link or the new, never none. */
+	if (vfm_path(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	if (symlink(rel, tmp) < 0)
+		return -errno;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
 }
 
 int

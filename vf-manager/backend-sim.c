@@ -354,8 +354,11 @@ dir_is_empty(const char *path)
 
 	if (!d)
 		return true;
+	/* The simulator's own state directory alone (a build killed before it wrote the marker)
+	 * does not count. */
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, SIM_STATE) != 0)
 			empty = false;
 	closedir(d);
 	return empty;
@@ -451,6 +454,13 @@ sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 	if (exists && (opts->sim_reset || building)) {
 		struct dirent *e;
 
+		/* The flag before anything goes: a kill from here on rebuilds at the next open. */
+		r = vfm_sim_put(sim, SIM_STATE "/building", "1");
+		if (r < 0) {
+			sim_unlock(sim);
+			return vfm_fail(ctx, r, "simulator: cannot write in '%s': %s", sim->root,
+					strerror(-r));
+		}
 		if (sim->netdevs)
 			vfm_sim_net_destroy(sim);
 		DIR *d = opendir(sim->root);
@@ -459,7 +469,7 @@ sim_open(struct vfm_ctx *ctx, const struct vfm_options *opts)
 			char sub[PATH_MAX];
 
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-			    strcmp(e->d_name, SIM_STATE) == 0)
+			    strcmp(e->d_name, SIM_STATE) == 0 || strcmp(e->d_name, SIM_MARKER) == 0)
 				continue;
 			if (vfm_path(sub, sizeof(sub), "%s/%s", sim->root, e->d_name) == 0)
 				vfm_rm_rf(sub);

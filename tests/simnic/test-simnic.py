@@ -2,18 +2,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Suite 'simnic': the SIMULATED SR-IOV NIC carries real packets.
 
-usage: test-simnic.py NFPATH_VF NFPATH_SIMNIC packets|kill
+usage: test-simnic.py NFPATH_VF NFPATH_SIMNIC mac|vlan|spoofchk|link|rate|kill
 
 Builds a simulated NIC with "netdevs": true (a PF 'simnicNNN' with 4 of 8 VFs, real veth
 pairs), puts its cable in a network namespace, runs the embedded switch (nfpath-simnic
-switch) and checks with real frames (AF_PACKET sockets, a marker in every payload):
-  packets: frames to each VF's MAC arrive on that VF's netdev and nowhere else; unknown MACs
-           reach the PF's netdev; broadcast floods per VLAN; VLAN tagging/untagging;
-           spoof-check; link state; max_tx_rate (measured, within a factor); every change
-           made with nfpath-vf set, the same VF config writes nfpathd makes;
-  kill:    sriov_numvfs 0 -> 4 -> 0 leaves no netdev behind; a kill -9 of nfpath-vf at a
-           random point of such a change is repaired by the next open (seed printed, and the
-           command that replays it; SIMNIC_SEED=N to replay).
+switch) and checks with real frames (AF_PACKET sockets, a marker in every payload); every
+setting is made with nfpath-vf set, the same VF config writes nfpathd makes:
+  mac:      frames to each VF's MAC arrive on that VF's netdev and nowhere else; unknown MACs
+            reach the PF's netdev; untagged broadcast floods to every VF and the PF; the
+            tree's net/ entry of each VF names its real netdev;
+  vlan:     port VLAN 100 QoS 3: tagged frames in arrive untagged, untagged ones for its MAC
+            are not its VLAN (the PF gets them), its frames leave tagged, a tagged frame from
+            it is dropped, broadcast floods per VLAN;
+  spoofchk: a forged source is dropped with spoof-check on (counted), passes with it off;
+  link:     state disable: no carrier, nothing delivered; enable: delivered again;
+  rate:     max_tx_rate 10 Mbit/s, measured while offering far more (6-13 Mbit/s pass);
+  kill:     sriov_numvfs 0 -> 4 -> 0 leaves no netdev behind; kill -9 of nfpath-vf at random
+            points of such changes and of a tree build, each repaired by the next open (seed
+            printed, and the command that replays it; SIMNIC_SEED=N to replay).
 Needs root (veth pairs, a namespace): exits 77 without it.
 """
 import ctypes
@@ -35,7 +41,8 @@ ETH_P_ALL, CLONE_NEWNET = 0x0003, 0x40000000
 MARK = b"SIMNICTEST"
 CABLE_MAC = bytes.fromhex("02ca00000001")
 
-if len(sys.argv) != 4 or sys.argv[3] not in ("packets", "kill"):
+MODES = ("mac", "vlan", "spoofchk", "link", "rate", "kill")
+if len(sys.argv) != 4 or sys.argv[3] not in MODES:
     sys.exit(__doc__)
 VF_EXE, SIMNIC_EXE, MODE = sys.argv[1:4]
 if os.geteuid() != 0:
@@ -180,7 +187,8 @@ def start_switch():
     raise SystemExit("FAIL: the switch did not start")
 
 
-def packets():
+def setup():
+    """The NIC, its cable in the namespace, the switch, VF MACs; the sockets on every port."""
     out = vf("list").stdout
     check("SIMULATED" in out, "nfpath-vf list says SIMULATED")
     vfs = [f"{PF}v{i}" for i in range(4)]
@@ -201,16 +209,20 @@ def packets():
         vf("set", PF, str(i), "mac", vmac[i])
     cable = Port(f"{PF}-cable", NS)
     ports = {n: Port(n) for n in vfs + [PF]}
-    everyone = dict(ports, cable=cable)
+    return vfs, vmac, cable, ports
 
-    def received():
-        return {n: p.recv_all() for n, p in everyone.items()}
 
+def received(cable, ports):
+    return {n: p.recv_all() for n, p in dict(ports, cable=cable).items()}
+
+
+def test_mac():
+    vfs, vmac, cable, ports = setup()
     # Unicast to each VF's MAC: on that VF's netdev and nowhere else.
     for i in range(4):
         for k in range(10):
             cable.send(frame(mac(vmac[i]), CABLE_MAC, f"u{i}.{k}"))
-    got = received()
+    got = received(cable, ports)
     for i in range(4):
         mine = [x for x in ids(got[vfs[i]]) if x.startswith(f"u{i}.")]
         check(len(mine) == 10 and len(got[vfs[i]]) == 10,
@@ -222,16 +234,25 @@ def packets():
     # Unknown MACs: the PF's uplink gets them.
     for k in range(10):
         cable.send(frame(mac("02:99:00:00:00:01"), CABLE_MAC, f"x.{k}"))
-    got = received()
+    got = received(cable, ports)
     check(len(got[PF]) == 10 and not any(got[v] for v in vfs),
           f"10 frames to an unknown MAC reach the PF's netdev {PF} ({len(got[PF])}), no VF")
+    for k in range(3):
+        cable.send(frame(b"\xff" * 6, CABLE_MAC, f"b.{k}"))
+    got = received(cable, ports)
+    check(all(len(got[n]) == 3 for n in vfs + [PF]) and not got["cable"],
+          f"untagged broadcast floods to every VF and the PF, not back on the cable "
+          f"({ {n: len(f) for n, f in got.items()} })")
 
-    # VLAN: VF 1 on port VLAN 100, QoS 3.
+
+def test_vlan():
+    vfs, vmac, cable, ports = setup()
+    # VF 1 on port VLAN 100, QoS 3.
     vf("set", PF, "1", "vlan", "100", "qos", "3")
     for k in range(5):
         cable.send(frame(mac(vmac[1]), CABLE_MAC, f"t.{k}", vlan=100))
         cable.send(frame(mac(vmac[1]), CABLE_MAC, f"n.{k}"))
-    got = received()
+    got = received(cable, ports)
     v1 = got[vfs[1]]
     check(sorted(ids(v1)) == sorted(f"t.{k}" for k in range(5)) and all(t is None for _, t in v1)
           and all(d[12:14] == b"\x88\xb5" for d, _ in v1),
@@ -240,7 +261,7 @@ def packets():
           f"the untagged ones for its MAC are not its VLAN: they reach the PF ({ids(got[PF])})")
     ports[vfs[1]].send(frame(CABLE_MAC, mac(vmac[1]), "up.0"))
     ports[vfs[1]].send(frame(CABLE_MAC, mac(vmac[1]), "up.1", vlan=7))
-    got = received()
+    got = received(cable, ports)
     c = got["cable"]
     check(ids(c) == ["up.0"] and c[0][1] == (0x8100, 3 << 13 | 100),
           f"VF 1's untagged frame leaves on the wire tagged 802.1Q 100 PCP 3, its tagged one "
@@ -248,42 +269,57 @@ def packets():
     for k in range(3):
         cable.send(frame(b"\xff" * 6, CABLE_MAC, f"b100.{k}", vlan=100))
         cable.send(frame(b"\xff" * 6, CABLE_MAC, f"b0.{k}"))
-    got = received()
+    got = received(cable, ports)
     check(sorted(ids(got[vfs[1]])) == [f"b100.{k}" for k in range(3)],
           f"broadcast in VLAN 100 floods to VF 1 only among the VFs ({ids(got[vfs[1]])})")
     check(all(sorted(ids(got[vfs[i]])) == [f"b0.{k}" for k in range(3)] for i in (0, 2, 3)),
           "untagged broadcast floods to VFs 0, 2, 3 (the untagged domain)")
     check(len(got[PF]) == 6, f"the PF gets both broadcasts ({len(got[PF])} of 6)")
     vf("set", PF, "1", "vlan", "0")
+    cable.send(frame(mac(vmac[1]), CABLE_MAC, "back.0"))
+    got = received(cable, ports)
+    check(ids(got[vfs[1]]) == ["back.0"], "vlan 0 again: VF 1 gets untagged frames again")
 
+
+def test_spoofchk():
+    vfs, vmac, cable, ports = setup()
     # Spoof-check (on by default).
     ports[vfs[2]].send(frame(CABLE_MAC, mac("02:66:00:00:00:66"), "spoof.0"))
     ports[vfs[2]].send(frame(CABLE_MAC, mac(vmac[2]), "own.0"))
-    got = received()
+    got = received(cable, ports)
     check(ids(got["cable"]) == ["own.0"],
           f"spoof-check on: VF 2's frame with a forged source is dropped ({ids(got['cable'])})")
     vf("set", PF, "2", "spoofchk", "off")
     ports[vfs[2]].send(frame(CABLE_MAC, mac("02:66:00:00:00:66"), "spoof.1"))
-    got = received()
+    got = received(cable, ports)
     check(ids(got["cable"]) == ["spoof.1"], "spoof-check off: the forged source passes")
+    stats = simnic("stats").stdout
+    print(stats.strip())
+    check(re.search(f"^{PF}-s2 .* spoofchk 1( |$)", stats, re.M) is not None,
+          "nfpath-simnic stats counts the one spoofed frame on VF 2's port")
 
-    # Link state.
+
+def test_link():
+    vfs, vmac, cable, ports = setup()
     vf("set", PF, "3", "state", "disable")
     carrier = open(f"/sys/class/net/{vfs[3]}/carrier").read().strip()
     check(carrier == "0", f"link disabled: {vfs[3]} has no carrier ({carrier})")
     for k in range(5):
         cable.send(frame(mac(vmac[3]), CABLE_MAC, f"down.{k}"))
-    got = received()
+    got = received(cable, ports)
     check(not got[vfs[3]] and not got[PF],
           f"link disabled: frames for VF 3 arrive nowhere ({len(got[vfs[3]])} on it)")
     vf("set", PF, "3", "state", "enable")
     time.sleep(0.1)
     for k in range(5):
         cable.send(frame(mac(vmac[3]), CABLE_MAC, f"up.{k}"))
-    got = received()
+    got = received(cable, ports)
     check(len(got[vfs[3]]) == 5, f"link enabled again: VF 3 gets its 5 frames "
           f"({len(got[vfs[3]])})")
 
+
+def test_rate():
+    vfs, vmac, cable, ports = setup()
     # max_tx_rate: 10 Mbit/s on VF 0, offered far above it for 1 s.
     vf("set", PF, "0", "max_rate", "10")
     cable.drain()
@@ -305,11 +341,17 @@ def packets():
           f"received {rate:.2f} Mbit/s ({len(got)} frames) in {dt:.2f} s")
     check(offered > 20, f"the offered load ({offered:.1f} Mbit/s) is above twice the limit")
     check(6 <= rate <= 13, f"max_tx_rate 10 Mbit/s is held: {rate:.2f} Mbit/s received")
-    vf("set", PF, "0", "max_rate", "0")
     stats = simnic("stats").stdout
-    check(f"{PF}-s2 " in stats and " spoofchk 1" in stats,
-          "nfpath-simnic stats counts the spoofed frame")
     print(stats.strip())
+    port = {m.group(1): dict(zip(m.group(2).split()[::2], map(int, m.group(2).split()[1::2])))
+            for m in re.finditer(r"^(\S+) (.*)$", stats, re.M)}
+    s0, sw = port.get(f"{PF}-s0", {}), port.get(f"{PF}-sw", {})
+    check(s0.get("rx", -1) == s0.get("rate", 0) + sw.get("tx", 0) and sw.get("tx") == len(got),
+          f"the switch accounts for every frame VF 0 gave it: {s0.get('rx')} received = "
+          f"{s0.get('rate')} dropped above the rate + {sw.get('tx')} sent on the wire, all of "
+          f"which the cable got ({len(got)}); the kernel lost {s0.get('rx_lost')} from the "
+          f"switch's socket buffer and {sent - s0.get('rx', 0) - s0.get('rx_lost', 0)} before")
+    vf("set", PF, "0", "max_rate", "0")
 
 
 def kill_test():
@@ -344,8 +386,16 @@ def kill_test():
     expect(4, "0 -> 4")
     vf("numvfs", PF, "0")
     expect(0, "4 -> 0 again")
+    t = time.time()
+    vf("numvfs", PF, "4")
+    d4 = min(d4, time.time() - t)
+    t = time.time()
+    vf("numvfs", PF, "0")
+    d0 = min(d0, time.time() - t)
+    expect(0, "0 -> 4 -> 0 once more")
     print(f"       a change takes {d4 * 1000:.0f} ms (0 -> 4), {d0 * 1000:.0f} ms (4 -> 0)")
-    cur = 0
+    pending = os.path.join(root, "nfpath-sim/pf/0000:5c:00.0/numvfs_pending")
+    cur, midway = 0, 0
     for k in range(12):
         n = 4 if cur == 0 else 0
         delay = rnd.uniform(0, (d4 if n else d0) * 1.1)
@@ -355,18 +405,35 @@ def kill_test():
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         rc = p.wait()
+        midway += os.path.exists(pending)
         simnic("repair")
         now = int(open(os.path.join(root, "devices/pci0000:5c/0000:5c:00.0/sriov_numvfs")).read())
         check(now in (cur, n), f"kill {k}: 'numvfs {n}' killed after {delay * 1000:.1f} ms "
               f"(exit {rc}); repaired to {now}")
         expect(now, f"kill {k}")
         cur = now
+    check(midway >= 1, f"{midway} of 12 kills stopped a change half-way (at least 1 must)")
+    # A tree build (--sim-reset) killed: the next open builds it again, 4 VFs as the file says.
+    t = time.time()
+    vf("--sim-reset", "list")
+    db = time.time() - t
+    for k in range(4):
+        delay = rnd.uniform(0, db)
+        p = subprocess.Popen([VF_EXE, "--sim", nic, "--sysfs-root", root, "--state-dir", state,
+                              "--sim-reset", "list"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        rc = p.wait()
+        simnic("repair")
+        expect(4, f"build kill {k} after {delay * 1000:.1f} ms (exit {rc}), repaired")
     vf("numvfs", PF, "0")
     expect(0, "the end: 0 VFs")
 
 
 try:
-    packets() if MODE == "packets" else kill_test()
+    {"mac": test_mac, "vlan": test_vlan, "spoofchk": test_spoofchk, "link": test_link,
+     "rate": test_rate, "kill": kill_test}[MODE]()
 finally:
     cleanup()
 left = sim_netdevs() + [n for n in os.listdir("/sys/class/net") if n.startswith(PF)]
