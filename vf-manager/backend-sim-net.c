@@ -147,21 +147,32 @@ set_mtu(const char *ifname, unsigned int mtu)
 	return r;
 }
 
-/* No IPv6 on the simulator's netdevs: router solicitations would be stray frames. */
+/* Write a small kernel file, ignoring failure (what it sets is a courtesy, not a function). */
 static void
-quiet_ipv6(const char *ifname)
+write_proc(const char *path, const char *value)
 {
-	char path[96];
-	int fd;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0) {
-			/* no IPv6 on this kernel: nothing to quiet */
+		if (write(fd, value, strlen(value)) < 0) {
+			/* no IPv6 on this kernel, or no alias: nothing to set */
 		}
 		close(fd);
 	}
+}
+
+/* No IPv6 on the simulator's netdevs (router solicitations would be stray frames), and an
+ * alias that says what they are: `ip link` shows "alias SIMULATED ...". */
+static void
+quiet_and_label(const char *ifname, const char *what)
+{
+	char path[128], alias[192];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	write_proc(path, "1");
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifname);
+	snprintf(alias, sizeof(alias), "SIMULATED SR-IOV NIC (nfpath vf-manager): %s", what);
+	write_proc(path, alias);
 }
 
 static struct nl_sock *
@@ -208,8 +219,10 @@ link_del(struct nl_sock *sk, const char *ifname)
  */
 static int
 pair_add(struct nl_sock *sk, const char *a, const char *b, unsigned int mtu, const uint8_t *mac,
-	 bool b_up)
+	 bool b_up, const char *what)
 {
+	char port[96];
+
 	int r;
 
 	if (!if_nametoindex(a) || !if_nametoindex(b)) {
@@ -219,8 +232,9 @@ pair_add(struct nl_sock *sk, const char *a, const char *b, unsigned int mtu, con
 		if (r < 0)
 			return vfm_nle_to_errno(r);
 	}
-	quiet_ipv6(a);
-	quiet_ipv6(b);
+	snprintf(port, sizeof(port), "switch port of %s", a);
+	quiet_and_label(a, what);
+	quiet_and_label(b, port);
 	r = set_mtu(a, mtu);
 	if (r == 0)
 		r = set_mtu(b, mtu);
@@ -255,13 +269,13 @@ vfm_sim_net_pf_add(const struct sim *sim, const struct sim_pf *pf)
 		return r;
 	pf_mac(pf, mac);
 	vfm_sim_net_port_name(pf, SIM_PORT_PF, port, sizeof(port));
-	r = pair_add(sk, pf->name, port, pf->mtu, mac, true);
+	r = pair_add(sk, pf->name, port, pf->mtu, mac, true, "PF netdev (the uplink)");
 	if (r == 0) {
 		vfm_sim_net_port_name(pf, SIM_PORT_WIRE, port, sizeof(port));
 		cable_name(pf, cable, sizeof(cable));
 		/* The cable may live in a test's namespace: then only the port is here. */
 		if (!if_nametoindex(port))
-			r = pair_add(sk, cable, port, pf->mtu, NULL, true);
+			r = pair_add(sk, cable, port, pf->mtu, NULL, true, "the PF's cable");
 	}
 	nl_socket_free(sk);
 	return r;
@@ -283,7 +297,7 @@ vfm_sim_net_vf_add(const struct sim *sim, const struct sim_pf *pf, unsigned int 
 		return r;
 	vfm_sim_net_vf_name(pf, i, vf, sizeof(vf));
 	vfm_sim_net_port_name(pf, (int)i, port, sizeof(port));
-	r = pair_add(sk, vf, port, pf->mtu, m, true);
+	r = pair_add(sk, vf, port, pf->mtu, m, true, "VF netdev");
 	nl_socket_free(sk);
 	return r;
 }

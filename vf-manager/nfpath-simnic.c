@@ -39,6 +39,9 @@ usage(FILE *f)
 		   "vf-manager/README.md.\n");
 }
 
+static int print_stderr(enum vfm_print_level level, const char *fmt, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
 static int
 print_stderr(enum vfm_print_level level, const char *fmt, va_list args)
 {

@@ -199,6 +199,8 @@ def setup():
         real = open(f"/sys/class/net/{name}/ifindex").read().strip()
         ok = os.path.isdir(net) and open(os.path.join(net, "ifindex")).read().strip() == real
         check(ok, f"VF {i}'s net/ entry in the tree names the real netdev {name} (ifindex {real})")
+        alias = open(f"/sys/class/net/{name}/ifalias").read()
+        check("SIMULATED" in alias, f"{name}'s alias says it is simulated: {alias.strip()}")
     run("ip", "netns", "add", NS)
     run("ip", "link", "set", f"{PF}-cable", "netns", NS)
     run("ip", "netns", "exec", NS, "ip", "link", "set", f"{PF}-cable", "address",
