@@ -290,7 +290,7 @@ sw_write_stats(struct sw *sw)
 	}
 	text[len] = '\0';
 	if (vfm_path(path, sizeof(path), "%s/" SIM_STATE "/switch/stats", sw->sim->root) == 0)
-		vfm_sim_write_atomic(path, text);
+		vfm_write_file_atomic(path, text);
 }
 
 /* ---- per-frame path: static buffers, no allocation, no logging -------------------------- */

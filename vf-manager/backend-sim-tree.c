@@ -23,54 +23,6 @@
 
 /* ---- Tree helpers ----------------------------------------------------------------------- */
 
-int
-vfm_sim_write_atomic(const char *path, const char *text)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	size_t len = strlen(text);
-	int fd, dfd, err = 0;
-	ssize_t n;
-
-	if (vfm_path(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0 ||
-	    vfm_path(dir, sizeof(dir), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EIO;
-	if (err == 0 && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && err == 0)
-		err = -errno;
-	if (err == 0 && rename(tmp, path) < 0)
-		err = -errno;
-	if (err < 0) {
-		unlink(tmp);
-		return err;
-	}
-	/* The rename itself is durable only once the directory is. */
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	if (fsync(dfd) < 0)
-		err = -errno;
-	close(dfd);
-	return err;
-}
-
-int
-vfm_sim_write_plain(const char *path, const char *value)
-{
-	/* Only an existing file, as with a real attribute. */
-	if (access(path, F_OK) < 0)
-		return -errno;
-	return vfm_sim_write_atomic(path, value);
-}
-
 /* Create file ROOT/rel (and its directories) holding the formatted text plus a newline. */
 int
 vfm_sim_put(const struct sim *sim, const char *rel, const char *fmt, ...)
@@ -95,7 +47,7 @@ vfm_sim_put(const struct sim *sim, const char *rel, const char *fmt, ...)
 	len = strlen(text);
 	text[len++] = '\n';
 	text[len] = '\0';
-	return vfm_sim_write_atomic(path, text);
+	return vfm_write_file_atomic(path, text);
 }
 
 /* Symlink ROOT/link_rel -> target_rel (relative to ROOT), written as a relative link. */
@@ -410,7 +362,7 @@ vfm_sim_nsim_vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned 
 	vfm_vf_config_format(&cfg, state, sizeof(state));
 	r = vfm_mkdir_p(dir);
 	if (r == 0)
-		r = vfm_sim_write_atomic(path, state);
+		r = vfm_write_file_atomic(path, state);
 	return r;
 }
 
@@ -459,7 +411,7 @@ vfm_sim_vf_create(const struct sim *sim, const struct sim_pf *pf, unsigned int i
 		return -ENAMETOOLONG;
 	r = vfm_mkdir_p(target);
 	if (r == 0)
-		r = vfm_sim_write_atomic(path, state);
+		r = vfm_write_file_atomic(path, state);
 	/* The VF's function exists from here to vf_destroy(), and so does its veth pair, whatever
 	 * driver holds it (README: on vfio-pci it stands for the device a VM owns). */
 	if (r == 0 && vfm_sim_net_pf(sim, pf)) {
@@ -731,7 +683,7 @@ vfm_sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *val
 				v[--n] = '\0';
 			r = vfm_path(dirbuf, sizeof(dirbuf), "%s/%s", real, base);
 			if (r == 0)
-				r = vfm_sim_write_plain(dirbuf, n ? v : "(null)");
+				r = vfm_write_plain(dirbuf, n ? v : "(null)");
 		}
 	} else if (strcmp(base, "smp_affinity_list") == 0) {
 		struct vfm_cpuset set;
@@ -744,7 +696,7 @@ vfm_sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *val
 			r = -EINVAL;
 		else if (r == 0) {
 			vfm_cpuset_format(&set, list, sizeof(list));
-			r = vfm_sim_write_plain(path, list);
+			r = vfm_write_plain(path, list);
 		}
 	} else if (strcmp(base, "mtu") == 0) {
 		unsigned long mtu;
@@ -752,9 +704,9 @@ vfm_sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *val
 		if (vfm_sim_parse_count(value, &mtu) < 0 || mtu < 68 || mtu > 65535)
 			r = -EINVAL;
 		else
-			r = vfm_sim_write_plain(path, value);
+			r = vfm_write_plain(path, value);
 	} else {
-		r = vfm_sim_write_plain(path, value);
+		r = vfm_write_plain(path, value);
 	}
 	free(real);
 	return r;

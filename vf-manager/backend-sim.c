@@ -173,7 +173,7 @@ sim_vf_set(struct vfm_ctx *ctx, const struct vfm_pf *pf, unsigned int vf,
 		if (r >= 0)
 			r = vfm_sim_vf_state_path(sim, spf->pci, vf, path, sizeof(path));
 		if (r >= 0)
-			r = vfm_sim_write_atomic(path, text);
+			r = vfm_write_file_atomic(path, text);
 		/* The netdev and the switch port follow, as a driver programs its eswitch. */
 		if (r >= 0 && vfm_sim_net_pf(sim, spf))
 			r = vfm_sim_net_vf_apply(sim, spf, vf, &cur);

@@ -73,13 +73,10 @@ int vfm_sim_parse(struct vfm_ctx *ctx, const char *text, size_t len);
 
 /* ---- backend-sim-tree.c ----------------------------------------------------------------- */
 
-/* Write ROOT/rel (and its directories) atomically: the formatted text plus a newline. */
+/* Write ROOT/rel (and its directories): the formatted text plus a newline. Like every file
+ * the simulator writes, through vfm_write_file_atomic() (sysfs.c): temporary file, fsync,
+ * rename, fsync of the directory, so a kill leaves the old contents or the new. */
 int vfm_sim_put(const struct sim *sim, const char *rel, const char *fmt, ...) VFM_FMT(3, 4);
-/* Atomic whole-file write: temporary file, fsync, rename, fsync of the directory. A process
- * killed at any point leaves the old contents or the new, never a part. Returns 0/-errno. */
-int vfm_sim_write_atomic(const char *path, const char *text);
-/* Replace an existing attribute's contents atomically (-ENOENT if it does not exist). */
-int vfm_sim_write_plain(const char *path, const char *value);
 int vfm_sim_put_pci_ids(const struct sim *sim, const char *devrel, const struct sim_pf *pf,
 			unsigned int device);
 int vfm_sim_link_rel(const struct sim *sim, const char *link, const char *target);
