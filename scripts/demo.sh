@@ -5,21 +5,25 @@
 # no SR-IOV hardware needed. As root, driven by nfpathd and the demo policy
 # (policies/examples/demo-node.json: 6 VMs on 'auto', a chain firewall -> lb -> counter):
 #   1. a SIMULATED SR-IOV NIC, 4 VFs on NUMA node 0 (vf-manager's simulator: a sysfs-shaped
-#      tree with a fake /proc/irq, not hardware), listed by nfpath-vf;
+#      tree with a fake /proc/irq, not hardware), listed by nfpath-vf, with real netdevs: the
+#      PF's (simnic0), one per VF (simnic0vN) and its cable (simnic0-cable), joined by the
+#      simulator's embedded switch (nfpath-simnic switch), which forwards by MAC;
 #   2. the policy checked and planned offline (nfpathctl validate, plan);
 #   3. a libvirt node with 6 running VMs (the test driver: test:///.../libvirt-node.xml);
-#   4. a network namespace with two veth pairs: nfpath-dp's uplink and its egress;
-#   5. nfpath-dp (DPDK, real hugepages, net_af_packet on both veths);
+#   4. a network namespace holding the NIC's cable and an egress veth pair;
+#   5. nfpath-dp (DPDK, real hugepages, net_af_packet on the PF's netdev and the egress veth);
 #   6. nfpathd with the policy: it places the VMs (4 VFs, 2 vhost-user fallbacks), configures
 #      the VFs, pins vCPUs/emulators (libvirt) and VF IRQs (fake /proc/irq), creates NF slots,
 #      the chain and the steering; the demo waits until it reports the node converged;
 #   7. the three NF processes, started by nfpathd as the policy's "exec" says, attached to the
 #      slots it made (zero-copy, DPDK secondaries; nothing is started by hand);
-#   8. real traffic from the namespace to the service MAC for a few seconds, with a progress line;
+#   8. real traffic on the cable to the service MAC for a few seconds, with a progress line
+#      (the switch gives it to the PF: no VF claims that MAC), then to one VF-placed VM's MAC
+#      (the switch delivers it on that VF's netdev, where the VM's device would get it);
 #   9. a summary: placements (VF or software, and why), CPU and IRQ pins, steering (rte_flow or
 #      software), per-NF counters, drops by reason, and whether every frame is accounted for;
 #      its last line is machine-readable: demo-result: {"converged":true,"vf":4,"software":2,
-#      ...,"unaccounted":0}.
+#      ...,"unaccounted":0,"vf_sent":N,"vf_delivered":N,"vf_unaccounted":0}.
 # Exit 0 only when nfpathd converged, every frame is accounted for, the VM placements are as
 # expected and what nfpathd reports is on the node (VF MACs, IRQ files, vhost ports, flows).
 # Everything it creates is removed at exit, also on Ctrl-C, unless --keep.
@@ -56,7 +60,7 @@ fi
 
 build=${NFPATH_BUILD:-build}
 policy=policies/examples/demo-node.json
-sim_nic=vf-manager/sim-example.json
+sim_example=vf-manager/sim-example.json
 inventory=policies/inventory/demo-simnic0.json
 service_mac=02:00:00:00:5e:01
 backends=02:00:00:00:b0:01,02:00:00:00:b0:02,02:00:00:00:b0:03
@@ -88,7 +92,9 @@ tag=$$
 work=$(mktemp -d /tmp/nfpath-demo.XXXXXX)
 prefix=nfpath-demo-$tag
 ns=nfpdemo$tag
-up_host=ndu$tag up_ns=nsu$tag eg_host=nde$tag eg_ns=nse$tag
+# The uplink: the simulated PF's netdev, and in the namespace the NIC's cable (step 1).
+up_host=simnic0 up_ns=simnic0-cable eg_host=nde$tag eg_ns=nse$tag
+sim_nic=$work/simnic.json
 dp_sock=$work/dp.sock
 agent_sock=$work/nfpathd.sock
 sysroot=$work/sys
@@ -118,6 +124,7 @@ done
 ip link del $up_host 2>/dev/null
 ip link del $eg_host 2>/dev/null
 ip netns del $ns 2>/dev/null
+"$build/vf-manager/nfpath-simnic" --sim $sim_nic --sysfs-root $sysroot destroy 2>/dev/null
 rm -f /dev/hugepages/$prefix* 2>/dev/null
 rm -rf /var/run/dpdk/$prefix $work
 true
@@ -168,8 +175,19 @@ dpctl() { python3 scripts/dpctl.py "$dp_sock" "$@"; }
 ctl() { "$build/agent/nfpathctl" "$@"; }
 
 step "1. a SIMULATED SR-IOV NIC (vf-manager's simulator: files in $sysroot, not hardware)"
+# $sim_example with "netdevs": true: real veth netdevs for the PF, its VFs and its cable.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["netdevs"]=True; json.dump(d,open(sys.argv[2],"w"),indent=1)' \
+	"$sim_example" "$sim_nic"
 "$build/vf-manager/nfpath-vf" --sim "$sim_nic" --sysfs-root "$sysroot" --sim-reset list ||
 	fail "nfpath-vf could not create or list the simulated NIC from $sim_nic"
+"$build/vf-manager/nfpath-simnic" --sim "$sim_nic" --sysfs-root "$sysroot" switch \
+	>"$work/simnic.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do [ -f "$sysroot/nfpath-sim/switch/applied" ] && break; sleep 0.05; done
+[ -f "$sysroot/nfpath-sim/switch/applied" ] || fail "the simulated NIC's switch did not start" \
+	"$work/simnic.log"
+echo "real netdevs: $up_host (the PF), $(cd /sys/class/net && echo simnic0v*) (VFs), $up_ns;" \
+	"embedded switch: nfpath-simnic, pid $!"
 
 step "2. the policy $policy: 6 VMs on 'auto', 3 NFs, chain firewall -> lb -> counter"
 ctl validate "$policy" || fail "the demo policy is invalid"
@@ -205,20 +223,20 @@ libvirt_uri="test://$work/libvirt-node.xml"
 echo "$libvirt_uri: $(grep -c '<domain ' "$work/libvirt-node.xml") domains, $ncpu CPUs;" \
 	"nfpathd holds the only connection (the test driver keeps domains and pins in-process)"
 
-step "4. network namespace '$ns': uplink $up_host<->$up_ns, egress $eg_host<->$eg_ns"
+step "4. network namespace '$ns': the NIC's cable $up_ns, egress $eg_host<->$eg_ns"
 ip netns add "$ns" || fail "cannot create a network namespace"
-for pair in "$up_host:$up_ns" "$eg_host:$eg_ns"; do
-	h=${pair%%:*} p=${pair##*:}
-	ip link add "$h" type veth peer name "$p" || fail "cannot create veth pair $h/$p"
-	ip link set "$p" netns "$ns"
-	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
+ip link set "$up_ns" netns "$ns" || fail "cannot move the simulated NIC's cable $up_ns"
+ip link add "$eg_host" type veth peer name "$eg_ns" || fail "cannot create veth pair $eg_host/$eg_ns"
+ip link set "$eg_ns" netns "$ns"
+sysctl -qw "net.ipv6.conf.$eg_host.disable_ipv6=1"
+for p in "$up_ns" "$eg_ns"; do
 	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$p.disable_ipv6=1"
-	ip link set "$h" arp off multicast off up
 	ip netns exec "$ns" ip link set "$p" arp off multicast off up
 done
+ip link set "$eg_host" arp off multicast off up
 echo "ok"
 
-step "5. nfpath-dp: uplink net_af_packet0 ($up_host), egress net_af_packet1 ($eg_host)"
+step "5. nfpath-dp: uplink net_af_packet0 ($up_host, the simulated PF), egress net_af_packet1 ($eg_host)"
 # framecnt: a deep kernel ring (4096 frames, 200 ms at the default rate), because frames the
 # kernel drops in an AF_PACKET ring are invisible to DPDK: on a busy machine a short stall of
 # nfpath-dp would otherwise lose frames that nothing can count.
@@ -310,12 +328,37 @@ PY
 [ "$n" = "$n_nfs" ] || fail "only $n of $n_nfs NFs attached" "$work/nfpathd.log" "$work/dp.log"
 echo "all $n_nfs NFs started by nfpathd and attached"
 
-step "8. traffic: ${seconds}s at $rate frames/s from the namespace to $service_mac (40 flows)"
+step "8. traffic: ${seconds}s at $rate frames/s on the cable to $service_mac (40 flows)"
 veth_rx0=$(cat "/sys/class/net/$up_host/statistics/rx_packets")
 ip netns exec "$ns" python3 scripts/demo-traffic.py "$up_ns" "$service_mac" 40 "$seconds" \
 	"$rate" "$dp_sock" >"$work/sent.json" || fail "the traffic generator failed"
 sleep 0.5
 echo $(($(cat "/sys/class/net/$up_host/statistics/rx_packets") - veth_rx0)) >"$work/veth_rx"
+simnic_stats() {
+	"$build/vf-manager/nfpath-simnic" --sim "$sim_nic" --sysfs-root "$sysroot" stats >"$1" ||
+		fail "nfpath-simnic stats failed" "$work/simnic.log"
+}
+simnic_stats "$work/simnic-stats-main.txt"
+# Then a VF-placed VM: its MAC (the policy's) on its VF (nfpathd's placement), whose netdev is
+# the simulator's PFvN, bound to vfio-pci as a VM's device is.
+ctl status --json --socket "$agent_sock" >"$work/status.json" ||
+	fail "nfpathctl status failed" "$work/nfpathd.log"
+read -r vf_vm vf_netdev vf_mac < <(python3 - "$work/status.json" "$work/policies.d" <<'PY'
+import json, os, sys
+macs = {w["name"]: w.get("mac") for f in os.listdir(sys.argv[2])
+        for w in json.load(open(os.path.join(sys.argv[2], f))).get("workloads", [])}
+for p in json.load(open(sys.argv[1])).get("placements") or []:
+    if p.get("type") == "vm" and p.get("place") == "vf" and macs.get(p["workload"]):
+        print(p["workload"], f"{p['pf']}v{p['vf']}", macs[p["workload"]])
+        break
+PY
+)
+[ -n "${vf_netdev:-}" ] || fail "no VM placed on a VF to send traffic to" "$work/nfpathd.log"
+vf_count=$((seconds * 400))
+echo "and $vf_count frames at 400/s on the cable to '$vf_vm' ($vf_mac, VF netdev $vf_netdev)"
+python3 scripts/demo-vf-traffic.py "$ns" "$up_ns" "$vf_netdev" "$vf_mac" "$vf_count" 400 \
+	>"$work/vf_sent.json" || fail "the VF traffic generator failed"
+simnic_stats "$work/simnic-stats.txt"
 
 step "9. summary"
 ctl status --json --socket "$agent_sock" >"$work/status.json" ||
@@ -332,10 +375,10 @@ dpctl nf_list >"$work/nf_list.json" || fail "nf_list failed" "$work/dp.log"
 dpctl stats >"$work/stats.json" || fail "stats failed" "$work/dp.log"
 dpctl flow_list >"$work/flow_list.json" || fail "flow_list failed" "$work/dp.log"
 dpctl chain_list >"$work/chain_list.json" || fail "chain_list failed" "$work/dp.log"
-if ! python3 - "$work" "$expect_vf" "$expect_sw" "$service_mac" "$sysroot/proc" <<'PY'
+if ! python3 - "$work" "$expect_vf" "$expect_sw" "$service_mac" "$sysroot/proc" "$vf_vm" <<'PY'
 import json, os, sys
 import xml.etree.ElementTree as ET
-work, expect_vf, expect_sw, service_mac, procfs = sys.argv[1:6]
+work, expect_vf, expect_sw, service_mac, procfs, vf_vm = sys.argv[1:7]
 load = lambda name: json.load(open(os.path.join(work, name)))
 status = load("status.json")
 sent = load("sent.json")
@@ -492,6 +535,24 @@ for name, n in nfs.items():
 for k, v in stats["drops"].items():
     if v:
         dropped[f"datapath.{k}"] = v
+
+
+def simnic_drops(name):
+    """{(port, reason): n} of the simulated NIC's switch (nfpath-simnic stats)."""
+    out = {}
+    for line in open(os.path.join(work, name)):
+        f = line.split()
+        for k, v in zip(f[1::2], f[2::2]):
+            if k not in ("rx", "tx"):
+                out[(f[0], k)] = int(v)
+    return out
+
+
+# Frames the simulated NIC's switch dropped on the way from the cable to the PF (nfpath-dp).
+sw_main = simnic_drops("simnic-stats-main.txt")
+for (port, k), v in sw_main.items():
+    if v and (port.endswith("-sw") or port.endswith("-sp")):
+        dropped[f"simnic.{port}.{k}"] = v
 ports = {p["name"]: p for p in stats["ports"]}
 uplink_rx = ports["net_af_packet0"]["rx_pkts"]
 delivered = ports["net_af_packet1"]["tx_pkts"]
@@ -529,12 +590,36 @@ converged = bool((status.get("apply") or {}).get("converged"))
 if not converged:
     problems.append("nfpathd no longer reports the node converged: " +
                     "; ".join((status.get("apply") or {}).get("errors") or []))
+# The VF-placed VM's traffic: the simulated NIC's switch delivers it on the VF's netdev, or
+# drops it with a reason it counts (nfpath-simnic stats: per port, drops by reason).
+vf_sent = load("vf_sent.json")
+port_of_vf = vf_sent["vf_netdev"].rsplit("v", 1)
+port_of_vf = f"{port_of_vf[0]}-s{port_of_vf[1]}"
+vf_dropped = {}
+for (port, k), v in simnic_drops("simnic-stats.txt").items():
+    v -= sw_main.get((port, k), 0)
+    if v and (port == port_of_vf or port.endswith("-sw")):
+        vf_dropped[f"simnic.{port}.{k}"] = v
+vf_unaccounted = vf_sent["vf_sent"] - vf_sent["vf_delivered"] - sum(vf_dropped.values())
+print(f"VF traffic: sent {vf_sent['vf_sent']} frames on the cable to '{vf_vm}' "
+      f"({vf_sent['vf_mac']}); delivered on its VF netdev {vf_sent['vf_netdev']} "
+      f"{vf_sent['vf_delivered']}; dropped by the simulated NIC: {vf_dropped or 'none'}; "
+      f"elsewhere with its mark: {vf_sent['vf_other']}")
+if vf_unaccounted or vf_sent["vf_other"] or not vf_sent["vf_delivered"]:
+    problems.append(f"VF traffic to '{vf_vm}': {vf_unaccounted} frames unaccounted for, "
+                    f"{vf_sent['vf_other']} on its netdev not for its MAC, "
+                    f"{vf_sent['vf_delivered']} delivered")
+print(f"every VF frame accounted for: {'yes' if vf_unaccounted == 0 else 'NO'} "
+      f"({vf_sent['vf_delivered']} delivered + {sum(vf_dropped.values())} dropped with a reason "
+      f"of {vf_sent['vf_sent']} sent)")
 if problems:
     print("demo: PROBLEMS: " + "; ".join(problems))
 n_nf = sum(p.get("type") == "nf" and p.get("place") == "software" for p in placements)
 result = {"converged": converged, "vf": n_vf, "software": n_sw, "nf_software": n_nf,
           "sent": sent["sent"], "delivered": delivered, "dropped": dropped,
-          "unaccounted": unaccounted}
+          "unaccounted": unaccounted, "vf_workload": vf_vm, "vf_sent": vf_sent["vf_sent"],
+          "vf_delivered": vf_sent["vf_delivered"], "vf_dropped": vf_dropped,
+          "vf_unaccounted": vf_unaccounted}
 print("demo-result: " + json.dumps(result, separators=(",", ":")))
 sys.exit(1 if problems else 0)
 PY

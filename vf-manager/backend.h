@@ -8,9 +8,10 @@
  *
  * backend.c:       vfm_attr_write(), the one write every change goes through.
  * backend-sysfs.c: sysfs writes with a time-out and EBUSY retries, VF state through rtnetlink.
- * backend-sim.c:   a sysfs-shaped tree under a directory; writes to it are interpreted the way
+ * backend-sim*.c:  a sysfs-shaped tree under a directory; writes to it are interpreted the way
  *                  the kernel would (sriov_numvfs, driver_override, unbind, drivers_probe,
- *                  managed IRQs) and VF state lives in files of that tree.
+ *                  managed IRQs) and VF state lives in files of that tree; optionally real
+ *                  netdevs behind an embedded switch that applies that state to frames.
  */
 #ifndef NFPATH_VFM_BACKEND_H
 #define NFPATH_VFM_BACKEND_H

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Unit tests for vf-manager/backend-sim.c, through the same public API as the real backend:
- * the tree it materializes, the kernel's part it plays on writes (sriov_numvfs, binding,
- * managed IRQs), VF state shared between processes, rollback and restore, bad NIC files.
+ * Unit tests for vf-manager/backend-sim*.c (file-tree-only mode: no root), through the same public
+ * API as the real backend: the tree it materializes, the kernel's part it plays on writes
+ * (sriov_numvfs, binding, managed IRQs), VF state shared between processes, rollback and restore,
+ * bad NIC files.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -625,6 +626,12 @@ test_bad_files(void **state)
 		"{\"pfs\": [{\"name\": \"a\", \"pci\": \"3b:00.0\"}, {\"name\": \"a\", \"pci\": \"3b:00.1\"}]}",
 		"same name or pci as pfs[0]");
 	expect_bad(e, "{\"pfs\": [{\"name\": \"a/b\", \"pci\": \"3b:00.0\"}]}", "pfs[0].name");
+	expect_bad(e, "{\"netdevs\": 1, \"pfs\": [{\"name\": \"a\", \"pci\": \"3b:00.0\"}]}",
+		   "netdevs: expected true or false");
+	expect_bad(e,
+		   "{\"netdevs\": true, \"pfs\": [{\"name\": \"simnic0123\", \"pci\": "
+		   "\"3b:00.0\"}]}",
+		   "pfs[0].name: 'simnic0123' is longer than 9 characters");
 	expect_bad(
 		e,
 		"{\"pfs\": [{\"name\": \"a\", \"pci\": \"3b:00.0\", \"ignored_vf_settings\": [\"colour\"]}]}",
@@ -637,6 +644,48 @@ test_bad_files(void **state)
 	assert_non_null(strstr(err, "not a simulated tree"));
 	free(err);
 	assert_true(fx_exists(e->root, "precious"));
+}
+
+/*
+ * A process killed in the middle of a VF-count change leaves numvfs_pending and a half-made
+ * set of VFs; the next open finishes the change. A build killed half-way is built again.
+ * (The same with real netdevs and random kill points: tests/simnic, suite simnic.)
+ */
+static void
+test_kill_repair(void **state)
+{
+	struct env *e = *state;
+	struct vfm_inventory *inv;
+	char buf[64];
+
+	write_nic(e, "");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_string_equal(fx_get(e->root, PFD "/sriov_numvfs", buf, sizeof(buf)), "2");
+	/* "0 -> 4" killed after VF 0 was made again: the old count in sriov_numvfs, VF 1 gone. */
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, PF, 0, 0), 0);
+	assert_int_equal(vfm_pf_set_num_vfs(e->ctx, PF, 1, 0), 0);
+	fx_put(e->root, "nfpath-sim/pf/" PF "/numvfs_pending", "4");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_false(fx_exists(e->root, "nfpath-sim/pf/" PF "/numvfs_pending"));
+	assert_string_equal(fx_get(e->root, PFD "/sriov_numvfs", buf, sizeof(buf)), "4");
+	assert_int_equal(vfm_inventory_load(e->ctx, &inv), 0);
+	assert_int_equal(inv->pfs[0].n_vfs, 4);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_true(inv->pfs[0].vfs[i].state_valid);
+	vfm_inventory_free(inv);
+	/* "4 -> 0" killed before it destroyed anything. */
+	fx_put(e->root, "nfpath-sim/pf/" PF "/numvfs_pending", "0");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_string_equal(fx_get(e->root, PFD "/sriov_numvfs", buf, sizeof(buf)), "0");
+	assert_false(fx_exists(e->root, PFD "/virtfn0"));
+	assert_false(fx_exists(e->root, VFD(0)));
+	assert_false(fx_exists(e->root, "nfpath-sim/pf/" PF "/vf0"));
+	/* A killed build: its flag makes the next open build the tree again. */
+	fx_put(e->root, "nfpath-sim/building", "1");
+	assert_int_equal(open_sim(e, e->json, NULL), 0);
+	assert_false(fx_exists(e->root, "nfpath-sim/building"));
+	assert_string_equal(fx_get(e->root, PFD "/sriov_numvfs", buf, sizeof(buf)), "2");
+	assert_true(fx_exists(e->root, VFD(1) "/net/simnic0v1"));
 }
 
 /* A netdevsim device as Linux 6.1 shows it (checked against the real one in the kernel lab). */
@@ -752,6 +801,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shared_between_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netdevsim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nvme_autoprobe_off, setup, teardown),
 	};
 
