@@ -183,6 +183,7 @@ def tap_tests(binary):
         c = dp.client()
         cap = c.ok("hello")["capabilities"]["ports"][0]["rte_flow"]
         check(cap == "validates", "net_tap validates ETH dst -> QUEUE")
+        c.ok("chain_set", chain=1, hops=[{"port": "net_tap0"}])  # flow_add needs its chain
         f = c.ok("flow_add", mac="02:00:00:00:00:42", chain=1)
         check(f["path"] == "software" and "rte_flow_create" in f["reason"]
               and "validation passed" in f["reason"],
