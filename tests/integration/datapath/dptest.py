@@ -75,10 +75,11 @@ class Client:
 class Datapath:
     """nfpath-dp as a child process with its own file prefix and socket."""
 
-    def __init__(self, binary, args, name):
+    def __init__(self, binary, args, name, prefix=None):
         # NFPATH_IT_PREFIX: what every test prefix starts with (parallel sessions tell theirs
         # apart by it).
-        self.prefix = f"{os.environ.get('NFPATH_IT_PREFIX', 'nfpath-it')}-{name}-{os.getpid()}"
+        self.prefix = prefix or \
+            f"{os.environ.get('NFPATH_IT_PREFIX', 'nfpath-it')}-{name}-{os.getpid()}"
         self.dir = tempfile.mkdtemp(prefix="nfpath-dp-")
         self.sock = os.path.join(self.dir, "dp.sock")
         self.log = open(os.path.join(self.dir, "log"), "w+")
