@@ -255,6 +255,26 @@ test_classify_and_count(void **state)
 			    "not_found");
 }
 
+/* Broadcast from the uplink with no VM port to flood it to: flood_empty; from another port
+ * (not the uplink, not a VM port): an unknown destination, as before. */
+static void
+test_flood_without_vm_ports(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct dp_worker_stats before, after;
+	int others;
+
+	(void)state;
+	dp_stats_sum(&harness_dp, &before);
+	inject(0, 0, bcast, 0, 60, 3);
+	round_once();
+	assert_int_equal(drain_port1(bcast, &others), 0);
+	dp_stats_sum(&harness_dp, &after);
+	assert_int_equal(after.drops[DP_DROP_FLOOD_EMPTY] - before.drops[DP_DROP_FLOOD_EMPTY], 3);
+	assert_int_equal(after.drops[DP_DROP_UNKNOWN_DST] - before.drops[DP_DROP_UNKNOWN_DST], 0);
+	assert_int_equal(after.flooded - before.flooded, 0);
+}
+
 static void
 test_queue_steering(void **state)
 {
@@ -349,6 +369,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify_and_count),
+		cmocka_unit_test(test_flood_without_vm_ports),
 		cmocka_unit_test(test_queue_steering),
 		cmocka_unit_test(test_info_ops),
 	};
