@@ -152,14 +152,21 @@ dp_mem_pools_create(struct dp *dp)
 	}
 	for (int s = 0; s < 8; s++) {
 		char name[RTE_MEMPOOL_NAMESIZE];
-		unsigned int n;
+		unsigned int n, vm;
 
 		if (!nports[s]) {
 			continue;
 		}
-		n = dp->opts->mbufs ? dp->opts->mbufs
-				    : dp_mem_mbufs_needed(rx_desc[s], tx_desc[s], nports[s],
-							  dp->n_workers, rte_lcore_count(), 1024);
+		/* VM ports hold no descriptors of ours; what they have in flight is a round's
+		 * bursts, up to one per forwarder and active port (room for 64 active ones). */
+		vm = dp->opts->max_vm_ports < 64 ? dp->opts->max_vm_ports : 64;
+		n = dp->opts->mbufs
+			    ? dp->opts->mbufs
+			    : dp_mem_mbufs_needed(rx_desc[s], tx_desc[s], nports[s], dp->n_workers,
+						  rte_lcore_count(),
+						  1024 + (s == dp->ports[0].socket
+								  ? dp->n_fwd * vm * DP_BURST * 2
+								  : 0));
 		snprintf(name, sizeof(name), "nfpath_mbuf_%d", s);
 		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0,
 						       RTE_MBUF_DEFAULT_BUF_SIZE, s);

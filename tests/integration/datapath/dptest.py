@@ -151,8 +151,9 @@ def netns_teardown(ns, links):
     subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-def telemetry(prefix, cmd):
-    """One DPDK telemetry command against nfpath-dp's file prefix; returns its value."""
+def telemetry(prefix, cmd, key=None):
+    """One DPDK telemetry command against nfpath-dp's file prefix; returns its value (the
+    reply's 'key', by default the command; a command with parameters replies without them)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(5)
     s.connect(f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2")
@@ -160,7 +161,7 @@ def telemetry(prefix, cmd):
     s.send(cmd.encode())
     r = json.loads(s.recv(1 << 20))
     s.close()
-    return r[cmd]
+    return r[key or cmd]
 
 
 def wait_for(what, cond, timeout=20):

@@ -116,7 +116,7 @@ def frame(dst, src, tag, vlan=0, size=80):
 
 def leaks(pid, prefix):
     """What a process holds that a leak would raise: fds, DPDK heap, hugepage files."""
-    heap = telemetry(prefix, "/eal/heap_info,0")
+    heap = telemetry(prefix, "/eal/heap_info,0", key="/eal/heap_info")
     return {"fds": len(os.listdir(f"/proc/{pid}/fd")),
             "heap_alloc_count": heap.get("Alloc_count"),
             "heap_alloc_size": heap.get("Alloc_size"),
