@@ -104,7 +104,11 @@ def scale(binary, vmpeer):
         print(f"replay: {n} VM ports with chains and flows in {replay * 1000:.0f} ms "
               f"(vhost_add+chain_set+flow_add: median {sorted(ms)[n // 2]:.2f} ms, "
               f"max {max(ms):.2f} ms)", flush=True)
-        check(replay < 1.0, f"{n} ports, chains and flows replayed in {replay:.3f} s (< 1 s)")
+        # The datapath side alone (< 1 s for 256, < 5 ms for one) is bounded in-process by the
+        # unit test dp-vm-ports; here the figure includes this client and the socket, on a
+        # machine shared with other builds, so only a gross bound is checked.
+        check(replay < 10.0, f"{n} ports, chains and flows replayed over the socket in "
+              f"{replay:.3f} s")
         r = c.request("vhost_add", name="one-too-many")
         check(not r["ok"] and r["error"]["type"] == "no_space",
               f"port {n + 1} refused: {r['error']['message']}")
@@ -119,7 +123,8 @@ def scale(binary, vmpeer):
         c.ok("chain_set", chain=n, hops=[{"port": f"net_vhost_vm{n - 1}"}])
         c.ok("flow_add", mac=vm_mac(n - 1), chain=n)
         print(f"among {n}: vhost_del {t_del:.2f} ms, vhost_add {t_add:.2f} ms", flush=True)
-        check(t_del < 5 and t_add < 5, "adding and removing one port among 256 take < 5 ms")
+        check(t_del < 50 and t_add < 50, "adding and removing one port among 256 over the "
+              "socket (the datapath side: dp-vm-ports)")
 
         t0 = time.monotonic()
         for k in range(0, n, per):
@@ -169,13 +174,18 @@ def scale(binary, vmpeer):
         check(dp.stop() == 0, "clean exit")
         dp = None
     finally:
-        for vp in peers:
-            vp.close()
-        if wire:
-            wire.close()
-        if dp:
-            dp.stop()
+        cleanup(peers, wire, dp)
     return 0
+
+
+def cleanup(peers, wire, dp):
+    for vp in peers:
+        if vp:
+            vp.close()
+    if wire:
+        wire.close()
+    if dp:
+        dp.stop()
 
 
 def reconnect(binary, vmpeer):
@@ -271,12 +281,7 @@ def reconnect(binary, vmpeer):
         dp = None
     finally:
         stop.set()
-        for vp in peers:
-            vp.close()
-        if wire:
-            wire.close()
-        if dp:
-            dp.stop()
+        cleanup(peers, wire, dp)
     return 0
 
 
@@ -367,12 +372,7 @@ def switching(binary, vmpeer):
         check(dp.stop() == 0, "clean exit")
         dp = None
     finally:
-        if vp:
-            vp.close()
-        if wire:
-            wire.close()
-        if dp:
-            dp.stop()
+        cleanup([vp], wire, dp)
     return 0
 
 
