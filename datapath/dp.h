@@ -174,11 +174,14 @@ struct dp {
 	struct dp_port_stats *pstats;  /* [n_fwd * max_ports] */
 	struct dp_flood *flood[4096];  /* per VLAN: the VM ports floods reach; RCU */
 	pthread_mutex_t ctl_lock;      /* control plane vs telemetry; never taken per packet */
-	/* VM port state and poll-list rebuilds: the control thread and vhost's callbacks. Order:
-	 * ctl_lock before vh_lock; never held across rte_vhost_driver_unregister. */
+	/* VM port state, written by the control thread and vhost's callbacks, held briefly and
+	 * never across a grace period or rte_vhost_driver_unregister. Order: ctl_lock, fwd_lock,
+	 * vh_lock. */
 	pthread_mutex_t vh_lock;
-	int16_t *vid_port;      /* [DP_MAX_VM_PORTS]: port index of a vhost device id, -1 */
-	uint64_t *vid_vring_on; /* [DP_MAX_VM_PORTS]: vrings enabled before new_device */
+	pthread_mutex_t fwd_lock; /* serialises poll-list and flood-list publication */
+	bool vh_dirty;            /* a guest changed its rings: the control thread republishes */
+	int16_t *vid_port;        /* [DP_MAX_VM_PORTS]: port index of a vhost device id, -1 */
+	uint64_t *vid_vring_on;   /* [DP_MAX_VM_PORTS]: vrings enabled before new_device */
 	volatile bool quit;
 	uint64_t start_tsc;
 };

@@ -89,6 +89,9 @@ dp_fwd_rebuild(struct dp *dp)
 	struct dp_fwd_plist *nl[DP_MAX_WORKERS] = {0};
 	unsigned int count[DP_MAX_WORKERS] = {0}, next = 0;
 
+	/* VM port state is read under vh_lock (vhost.c writes it there); the grace period
+	 * below is waited for without it. */
+	pthread_mutex_lock(&dp->vh_lock);
 	for (int pass = 0; pass < 2; pass++) {
 		next = 0;
 		for (unsigned int p = 0; p < dp->n_ports; p++) {
@@ -124,10 +127,12 @@ dp_fwd_rebuild(struct dp *dp)
 				for (unsigned int i = 0; i < w; i++) {
 					free(nl[i]);
 				}
+				pthread_mutex_unlock(&dp->vh_lock);
 				return -ENOMEM;
 			}
 		}
 	}
+	pthread_mutex_unlock(&dp->vh_lock);
 	for (unsigned int w = 0; w < dp->n_fwd; w++) {
 		nl[w]->n_hot = nl[w]->n_rxq;
 		nl[w] = __atomic_exchange_n(&dp->fwd[w].plist, nl[w], __ATOMIC_ACQ_REL);
@@ -145,6 +150,7 @@ dp_flood_update(struct dp *dp, uint16_t vlan)
 	struct dp_flood *fl, *old;
 	unsigned int n = 0;
 
+	pthread_mutex_lock(&dp->vh_lock);
 	for (unsigned int p = dp->n_eth; p < dp->n_ports; p++) {
 		const struct dp_port *port = &dp->ports[p];
 
@@ -152,6 +158,7 @@ dp_flood_update(struct dp *dp, uint16_t vlan)
 	}
 	fl = n ? malloc(sizeof(*fl) + n * sizeof(fl->port[0])) : NULL;
 	if (n && !fl) {
+		pthread_mutex_unlock(&dp->vh_lock);
 		return -ENOMEM;
 	}
 	for (unsigned int p = dp->n_eth, i = 0; p < dp->n_ports && fl; p++) {
@@ -164,6 +171,7 @@ dp_flood_update(struct dp *dp, uint16_t vlan)
 	if (fl) {
 		fl->n = n;
 	}
+	pthread_mutex_unlock(&dp->vh_lock);
 	old = __atomic_exchange_n(&dp->flood[vlan & 0x0fff], fl, __ATOMIC_ACQ_REL);
 	if (old) {
 		rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);

@@ -122,6 +122,8 @@ void dp_vhost_fini(struct dp *dp);
  * with 'msg' filled.
  */
 int dp_vhost_add(struct dp *dp, const struct dp_vhost_conf *c, char *msg, size_t msg_len);
+/* Control thread, every few ms: republishes the poll lists after a guest changed its rings. */
+void dp_vhost_poll(struct dp *dp);
 /* Removes a VM port no chain or flow uses (the caller checked). Returns 0 or -ENOENT. */
 int dp_vhost_del(struct dp *dp, unsigned int idx);
 

@@ -38,6 +38,7 @@ dp_vhost_init(struct dp *dp)
 {
 	vh_dp = dp;
 	pthread_mutex_init(&dp->vh_lock, NULL);
+	pthread_mutex_init(&dp->fwd_lock, NULL);
 	dp->vid_port = malloc(DP_MAX_VM_PORTS * sizeof(*dp->vid_port));
 	dp->vid_vring_on = calloc(DP_MAX_VM_PORTS, sizeof(*dp->vid_vring_on));
 	if (!dp->vid_port || !dp->vid_vring_on) {
@@ -65,6 +66,7 @@ dp_vhost_fini(struct dp *dp)
 	dp->vid_port = NULL;
 	dp->vid_vring_on = NULL;
 	pthread_mutex_destroy(&dp->vh_lock);
+	pthread_mutex_destroy(&dp->fwd_lock);
 }
 
 /* Guest RX queues we may enqueue to: the enabled ones from queue pair 0 on. */
@@ -79,17 +81,37 @@ tx_queue_pairs(uint64_t on)
 	return n;
 }
 
-/* Under vh_lock: publish a port's vhost state to the forwarders (poll lists, floods). */
+/* Called under vh_lock: what the port's enabled rings let forwarders do at once. */
 static void
-publish(struct dp *dp, struct dp_port *p)
+set_tx_qp(struct dp_port *p)
 {
 	__atomic_store_n(&p->tx_qp, p->running ? tx_queue_pairs(p->vring_on) : 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Publishes the VM ports' state to the forwarders (poll lists; the flood list of 'vlan', or
+ * none when 'vlan' > 4095) and waits a grace period. Called without vh_lock: a callback may
+ * wait on it while the library holds a ring's lock that a forwarder is spinning on, and the
+ * grace period waits for that forwarder.
+ */
+static void
+publish(struct dp *dp, unsigned int vlan)
+{
+	pthread_mutex_lock(&dp->fwd_lock);
 	if (dp->fwd && dp_fwd_rebuild(dp) < 0) {
-		fprintf(stderr, "nfpath-dp: '%s': no memory for the poll lists\n", p->name);
+		fprintf(stderr, "nfpath-dp: no memory for the poll lists\n");
 	}
-	if (dp_flood_update(dp, p->vlan) < 0) {
-		fprintf(stderr, "nfpath-dp: '%s': no memory for VLAN %u's flood list\n", p->name,
-			p->vlan);
+	if (vlan < 4096 && dp_flood_update(dp, (uint16_t)vlan) < 0) {
+		fprintf(stderr, "nfpath-dp: no memory for VLAN %u's flood list\n", vlan);
+	}
+	pthread_mutex_unlock(&dp->fwd_lock);
+}
+
+void
+dp_vhost_poll(struct dp *dp)
+{
+	if (__atomic_exchange_n(&dp->vh_dirty, false, __ATOMIC_ACQ_REL)) {
+		publish(dp, 4096);
 	}
 }
 
@@ -151,8 +173,9 @@ on_new_device(int vid)
 	p->running = true;
 	p->connects++;
 	__atomic_store_n(&p->vid, vid, __ATOMIC_RELEASE);
-	publish(dp, p);
+	set_tx_qp(p);
 	pthread_mutex_unlock(&dp->vh_lock);
+	publish(dp, p->vlan);
 	printf("nfpath-dp: '%s': guest connected (vhost device %d)\n", p->name, vid);
 	fflush(stdout);
 	return 0;
@@ -175,11 +198,13 @@ on_destroy_device(int vid)
 	p->running = false;
 	p->disconnects++;
 	__atomic_store_n(&p->vid, -1, __ATOMIC_RELEASE);
-	/* Out of the poll lists and flood lists; returns after a grace period. */
-	publish(dp, p);
+	set_tx_qp(p);
 	dp->vid_port[vid] = -1;
 	dp->vid_vring_on[vid] = 0;
 	pthread_mutex_unlock(&dp->vh_lock);
+	/* Out of the poll lists and flood lists; returns after a grace period, so no forwarder
+	 * is inside the library with this device (the library holds no ring lock here). */
+	publish(dp, p->vlan);
 	printf("nfpath-dp: '%s': guest disconnected\n", p->name);
 	fflush(stdout);
 }
@@ -199,7 +224,11 @@ on_vring_state(int vid, uint16_t queue, int enable)
 	idx = dp->vid_port[vid];
 	if (idx >= 0 && dp->ports[idx].vring_on != dp->vid_vring_on[vid]) {
 		dp->ports[idx].vring_on = dp->vid_vring_on[vid];
-		publish(dp, &dp->ports[idx]);
+		set_tx_qp(&dp->ports[idx]);
+		/* The poll lists follow from the control thread (dp_vhost_poll): this callback
+		 * may run with the ring's lock held, so it must not wait for a forwarder. A
+		 * forwarder polling a disabled ring meanwhile gets nothing from the library. */
+		__atomic_store_n(&dp->vh_dirty, true, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&dp->vh_lock);
 	return 0;

@@ -150,9 +150,8 @@ test_256_ports(void **state)
 static int
 setup(void **state)
 {
-	const char *argv[] = {"nfpath-dp", "-p",	     "net_ring0",     "-p",
-			      "net_ring1", "--max-vm-ports", "256",	      "--vhost-dir",
-			      vhost_dir};
+	const char *argv[] = {"nfpath-dp",      "-p",  "net_ring0",   "-p",     "net_ring1",
+			      "--max-vm-ports", "256", "--vhost-dir", vhost_dir};
 
 	(void)state;
 	snprintf(vhost_dir, sizeof(vhost_dir), "/tmp/ports-unit-vh-%d", (int)getpid());
