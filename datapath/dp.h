@@ -180,6 +180,7 @@ struct dp {
 	pthread_mutex_t vh_lock;
 	pthread_mutex_t fwd_lock; /* serialises poll-list and flood-list publication */
 	bool vh_dirty;            /* a guest changed its rings: the control thread republishes */
+	long vhost_gid;           /* --vhost-group's gid, -1 when it does not exist */
 	int16_t *vid_port;        /* [DP_MAX_VM_PORTS]: port index of a vhost device id, -1 */
 	uint64_t *vid_vring_on;   /* [DP_MAX_VM_PORTS]: vrings enabled before new_device */
 	volatile bool quit;

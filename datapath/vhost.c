@@ -36,6 +36,8 @@ static struct dp *vh_dp; /* the callbacks have no context argument */
 int
 dp_vhost_init(struct dp *dp)
 {
+	struct group *gr;
+
 	vh_dp = dp;
 	pthread_mutex_init(&dp->vh_lock, NULL);
 	pthread_mutex_init(&dp->fwd_lock, NULL);
@@ -47,6 +49,9 @@ dp_vhost_init(struct dp *dp)
 	for (unsigned int i = 0; i < DP_MAX_VM_PORTS; i++) {
 		dp->vid_port[i] = -1;
 	}
+	/* Looked up once: getgrnam reads the group database, too slow per vhost_add. */
+	gr = dp->opts->vhost_group ? getgrnam(dp->opts->vhost_group) : NULL;
+	dp->vhost_gid = gr ? (long)gr->gr_gid : -1;
 	return 0;
 }
 
@@ -264,7 +269,6 @@ static int
 vhost_start(struct dp *dp, struct dp_port *p, char *msg, size_t msg_len)
 {
 	uint64_t flags = p->vhost_client ? RTE_VHOST_USER_CLIENT : 0;
-	struct group *gr;
 
 	if (rte_vhost_driver_register(p->vhost_path, flags) != 0) {
 		snprintf(msg, msg_len, "rte_vhost_driver_register('%s') failed (EAL log above)",
@@ -293,8 +297,8 @@ vhost_start(struct dp *dp, struct dp_port *p, char *msg, size_t msg_len)
 	}
 	if (!p->vhost_client) {
 		/* The library created the socket: open it to QEMU's group. */
-		gr = dp->opts->vhost_group ? getgrnam(dp->opts->vhost_group) : NULL;
-		if (gr && chown(p->vhost_path, (uid_t)-1, gr->gr_gid) < 0) {
+		if (dp->vhost_gid >= 0 &&
+		    chown(p->vhost_path, (uid_t)-1, (gid_t)dp->vhost_gid) < 0) {
 			fprintf(stderr, "nfpath-dp: warning: chgrp '%s': %s\n", p->vhost_path,
 				strerror(errno));
 		}
