@@ -22,6 +22,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dptest  # noqa: E402
 from dptest import Datapath, check, need_root_and_hugepages  # noqa: E402
 from vmtest import VmPeer, Wire, frame, leaks, quiet_tap  # noqa: E402
 
@@ -43,13 +44,7 @@ def start_dp(binary, extra, name):
 
 
 def wait_for(cond, what, timeout=30):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    dptest.wait_for(what, cond, timeout)
 
 
 def connected(c):
