@@ -33,7 +33,7 @@ struct dp_opts {
 	const char *vhost_group; /* group of the vhost-user sockets (QEMU's) */
 	unsigned int mbufs;      /* per socket; 0: sized from ports, queues and lcores */
 	unsigned int idle_sleep_us;
-	unsigned int ctl_idle_s; /* control clients other than root/ours idle longer are closed */
+	unsigned int ctl_idle_s;   /* control clients other than root/ours idle longer are closed */
 	unsigned int max_vm_ports; /* VM (vhost-user) ports vhost_add may create */
 	bool isolate;
 	bool no_huge;
