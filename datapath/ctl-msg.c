@@ -40,7 +40,7 @@ static const char *const op_fields[DP_CTL_OP_MAX][5] = {
 	[DP_CTL_NF_ADD] = {"name", "service", "ring_size", "cpu"},
 	[DP_CTL_NF_DEL] = {"name"},
 	[DP_CTL_CHAIN_DEL] = {"chain"},
-	[DP_CTL_VHOST_ADD] = {"name"},
+	[DP_CTL_VHOST_ADD] = {"name", "mode", "mac", "vlan", "spoofchk"},
 	[DP_CTL_VHOST_DEL] = {"name"},
 };
 
@@ -141,7 +141,7 @@ get_portref(json_t *v, const char *where, struct dp_ctl_portref *p, struct dp_ct
 	if (json_is_integer(v)) {
 		json_int_t i = json_integer_value(v);
 
-		if (i < 0 || i > 255) {
+		if (i < 0 || i > 65535) {
 			return fail(err, DP_CTL_E_INVALID, "'%s': port index %lld is out of range",
 				    where, (long long)i);
 		}
@@ -165,11 +165,24 @@ get_portref(json_t *v, const char *where, struct dp_ctl_portref *p, struct dp_ct
 }
 
 static int
+parse_vlan(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
+{
+	uint32_t vlan = 0;
+	bool has_vlan;
+
+	if (get_uint(o, "vlan", 4094, false, &vlan, &has_vlan, err) < 0 ||
+	    (has_vlan && vlan == 0)) {
+		return fail(err, DP_CTL_E_INVALID,
+			    "'vlan' must be an integer 1-4094 (omit it for untagged frames)");
+	}
+	req->vlan = (uint16_t)vlan;
+	return 0;
+}
+
+static int
 parse_mac_vlan(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 {
 	json_t *m = json_object_get(o, "mac");
-	uint32_t vlan = 0;
-	bool has_vlan;
 
 	if (!m) {
 		return fail(err, DP_CTL_E_INVALID, "'mac' is missing");
@@ -178,13 +191,7 @@ parse_mac_vlan(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 		return fail(err, DP_CTL_E_INVALID,
 			    "'mac' must be a string like \"02:00:00:00:00:01\"");
 	}
-	if (get_uint(o, "vlan", 4094, false, &vlan, &has_vlan, err) < 0 ||
-	    (has_vlan && vlan == 0)) {
-		return fail(err, DP_CTL_E_INVALID,
-			    "'vlan' must be an integer 1-4094 (omit it for untagged frames)");
-	}
-	req->vlan = (uint16_t)vlan;
-	return 0;
+	return parse_vlan(o, req, err);
 }
 
 /* 1-32 of [A-Za-z0-9_-]: it names a socket file and a DPDK device. */
@@ -208,6 +215,37 @@ parse_name(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 	}
 	memcpy(req->name, s, n + 1);
 	return 0;
+}
+
+/* vhost_add: name, optional mode, mac (with vlan), vlan, spoofchk. */
+static int
+parse_vhost_add(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
+{
+	json_t *mode = json_object_get(o, "mode"), *sc = json_object_get(o, "spoofchk");
+
+	if (parse_name(o, req, err) < 0) {
+		return -EINVAL;
+	}
+	if (mode) {
+		const char *m = json_string_value(mode);
+
+		if (!m || (strcmp(m, "client") && strcmp(m, "server"))) {
+			return fail(err, DP_CTL_E_INVALID,
+				    "'mode' must be \"client\" (QEMU serves the socket, nfpath-dp "
+				    "connects) or \"server\" (nfpath-dp serves it; the default)");
+		}
+		req->vhost_client = !strcmp(m, "client");
+	}
+	req->spoofchk = true;
+	if (sc) {
+		if (!json_is_boolean(sc)) {
+			return fail(err, DP_CTL_E_INVALID,
+				    "'spoofchk' must be true (the default) or false");
+		}
+		req->spoofchk = json_is_true(sc);
+	}
+	req->has_mac = json_object_get(o, "mac") != NULL;
+	return req->has_mac ? parse_mac_vlan(o, req, err) : parse_vlan(o, req, err);
 }
 
 /* An NF or service name: 1-31 of [A-Za-z0-9_.-] (it names a slot in shared memory). */
@@ -433,6 +471,7 @@ parse_obj(json_t *o, struct dp_ctl_req *req, struct dp_ctl_err *err)
 	case DP_CTL_CHAIN_DEL:
 		return get_uint(o, "chain", DP_CTL_MAX_CHAIN, true, &req->chain, &present, err);
 	case DP_CTL_VHOST_ADD:
+		return parse_vhost_add(o, req, err);
 	case DP_CTL_VHOST_DEL:
 		return parse_name(o, req, err);
 	case DP_CTL_NF_ADD:

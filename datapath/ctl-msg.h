@@ -74,7 +74,7 @@ struct dp_ctl_req {
 	bool has_id;
 	int64_t id;
 	enum dp_ctl_op op;
-	/* flow_add, flow_del */
+	/* flow_add, flow_del; vhost_add: the workload's (has_mac) */
 	uint8_t mac[6];
 	uint16_t vlan; /* 0: untagged */
 	bool has_port;
@@ -91,6 +91,10 @@ struct dp_ctl_req {
 	unsigned int n_hops;
 	struct dp_ctl_hop hops[DP_CTL_MAX_HOPS];
 	bool on_hop_down_bypass; /* "on_hop_down": "bypass" (default "drop") */
+	/* vhost_add */
+	bool vhost_client; /* "mode": "client" (default "server") */
+	bool has_mac;
+	bool spoofchk; /* default true */
 };
 
 struct dp_ctl_err {

@@ -29,7 +29,7 @@
 void
 dp_stats_sum(const struct dp *dp, struct dp_worker_stats *out)
 {
-	unsigned int n_fwd = dp->n_workers ? dp->n_workers : 1;
+	unsigned int n_fwd = dp->n_fwd;
 	const uint64_t *src;
 	uint64_t *dst = (uint64_t *)out;
 	size_t n = sizeof(*out) / sizeof(uint64_t);
@@ -37,6 +37,22 @@ dp_stats_sum(const struct dp *dp, struct dp_worker_stats *out)
 	memset(out, 0, sizeof(*out));
 	for (unsigned int w = 0; w < n_fwd; w++) {
 		src = (const uint64_t *)&dp->stats[w];
+		for (size_t i = 0; i < n; i++) {
+			dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+		}
+	}
+}
+
+void
+dp_port_stats_sum(const struct dp *dp, unsigned int idx, struct dp_port_stats *out)
+{
+	size_t n = sizeof(*out) / sizeof(uint64_t);
+	uint64_t *dst = (uint64_t *)out;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		const uint64_t *src = (const uint64_t *)dp_pstats(dp, w, idx);
+
 		for (size_t i = 0; i < n; i++) {
 			dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 		}
@@ -58,7 +74,7 @@ resolve_port(const struct dp *dp, const struct dp_ctl_portref *p, const char *wh
 			 where, p->name);
 		return -ENOENT;
 	}
-	if (p->index >= dp->n_ports) {
+	if (p->index >= dp->n_ports || !dp->ports[p->index].used) {
 		err->type = DP_CTL_E_NOT_FOUND;
 		snprintf(err->msg, sizeof(err->msg),
 			 "'%s': no port %u (there are %u, see port_list)", where, p->index,
@@ -84,10 +100,26 @@ port_json(const struct dp *dp, unsigned int i)
 static json_t *
 port_json_full(const struct dp *dp, unsigned int i)
 {
+	const struct dp_port *p = &dp->ports[i];
 	json_t *o = port_json(dp, i);
+	char mac[18];
 
-	if (o && dp->ports[i].is_vhost) {
-		json_object_set_new(o, "vhost_socket", json_string(dp->ports[i].vhost_path));
+	if (!o) {
+		return NULL;
+	}
+	json_object_set_new(o, "kind", json_string(p->kind == DP_PORT_VHOST ? "vhost" : "ethdev"));
+	if (p->kind == DP_PORT_VHOST) {
+		dp_ctl_mac_format(p->wl_mac.addr_bytes, mac);
+		json_object_set_new(o, "vhost_socket", json_string(p->vhost_path));
+		json_object_update_new(
+			o, json_pack("{s:s, s:b, s:i, s:i, s:o, s:i, s:b, s:s}", "mode",
+				     p->vhost_client ? "client" : "server", "connected",
+				     __atomic_load_n(&p->running, __ATOMIC_RELAXED), "connects",
+				     (int)p->connects, "disconnects", (int)p->disconnects,
+				     "workload_mac", p->has_wl_mac ? json_string(mac) : json_null(),
+				     "vlan", p->vlan, "spoofchk", p->spoofchk && p->has_wl_mac,
+				     "max_tx_rate",
+				     "not applied: the software path has no rate limiter"));
 	}
 	return o;
 }
@@ -178,11 +210,14 @@ op_hello(struct dp *dp)
 			json_array_append_new(ports, port_json_full(dp, i));
 		}
 	}
-	o = json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s,s], s:b, s:i}}", "version",
-		      DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(), "capabilities",
-		      "ops", ops, "ports", ports, "max_chains", DP_MAX_CHAINS, "max_hops",
-		      DP_CHAIN_MAX_HOPS, "max_flows", (int)dp->flows->size, "hop_kinds", "port",
-		      "nf", "vhost", 1, "max_nfs", DP_MAX_NFS);
+	o = json_pack("{s:i, s:s, s:i, s:{s:o, s:o, s:i, s:i, s:i, s:[s,s], s:b, s:i, s:i, s:i, "
+		      "s:[s,s], s:b}}",
+		      "version", DP_CTL_VERSION, "name", "nfpath-dp", "pid", (int)getpid(),
+		      "capabilities", "ops", ops, "ports", ports, "max_chains", DP_MAX_CHAINS,
+		      "max_hops", DP_CHAIN_MAX_HOPS, "max_flows", (int)dp->flows->size, "hop_kinds",
+		      "port", "nf", "vhost", 1, "max_nfs", DP_MAX_NFS, "max_vm_ports",
+		      (int)dp->opts->max_vm_ports, "vm_ports", (int)dp->n_vm, "vhost_modes",
+		      "server", "client", "max_tx_rate", 0);
 	if (o)
 		json_object_set_new(o, "cpus", lcore_cpus_json());
 	/* What an NF passes as --file-prefix to attach (nfpathd starts NFs with it). */
@@ -303,39 +338,50 @@ op_stats(struct dp *dp)
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
 		const struct dp_port *p = &dp->ports[i];
 		struct rte_eth_stats es;
-		json_t *queues;
-		uint64_t rx = 0, rxb = 0;
+		struct dp_port_stats ps;
+		json_t *queues, *o;
 
 		if (!p->used) {
 			continue;
 		}
-		queues = json_array();
-		memset(&es, 0, sizeof(es));
-		(void)rte_eth_stats_get(p->port_id, &es);
-		for (unsigned int q = 0; q < p->nb_rxq; q++) {
-			rx += s->rx_pkts[i][q];
-			rxb += s->rx_bytes[i][q];
-			json_array_append_new(queues,
-					      json_pack("{s:i, s:I, s:I, s:i}", "queue", (int)q,
-							"rx_pkts", (json_int_t)s->rx_pkts[i][q],
-							"rx_bytes", (json_int_t)s->rx_bytes[i][q],
-							"chain",
-							(int)__atomic_load_n(&p->queue_chain[q],
-									     __ATOMIC_RELAXED)));
+		dp_port_stats_sum(dp, i, &ps);
+		o = json_pack(
+			"{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "index",
+			(int)i, "name", p->name, "kind",
+			p->kind == DP_PORT_VHOST ? "vhost" : "ethdev", "rx_pkts",
+			(json_int_t)ps.rx_pkts, "rx_bytes", (json_int_t)ps.rx_bytes, "tx_pkts",
+			(json_int_t)ps.tx_pkts, "tx_bytes", (json_int_t)ps.tx_bytes, "tx_dropped",
+			(json_int_t)(ps.tx_full + ps.tx_no_peer), "tx_full", (json_int_t)ps.tx_full,
+			"not_connected", (json_int_t)ps.tx_no_peer, "spoofed",
+			(json_int_t)ps.spoofed, "flooded", (json_int_t)ps.flood_in);
+		if (p->kind == DP_PORT_ETH) {
+			queues = json_array();
+			for (unsigned int q = 0; q < p->nb_rxq; q++) {
+				json_array_append_new(
+					queues, json_pack("{s:i, s:I, s:I, s:i}", "queue", (int)q,
+							  "rx_pkts", (json_int_t)s->rxq_pkts[i][q],
+							  "rx_bytes",
+							  (json_int_t)s->rxq_bytes[i][q], "chain",
+							  (int)__atomic_load_n(&p->queue_chain[q],
+									       __ATOMIC_RELAXED)));
+			}
+			memset(&es, 0, sizeof(es));
+			(void)rte_eth_stats_get(p->port_id, &es);
+			json_object_set_new(o, "queues", queues);
+			json_object_set_new(o, "device",
+					    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "ipackets",
+						      (json_int_t)es.ipackets, "opackets",
+						      (json_int_t)es.opackets, "imissed",
+						      (json_int_t)es.imissed, "ierrors",
+						      (json_int_t)es.ierrors, "oerrors",
+						      (json_int_t)es.oerrors, "rx_nombuf",
+						      (json_int_t)es.rx_nombuf));
+		} else {
+			json_object_set_new(
+				o, "connected",
+				json_boolean(__atomic_load_n(&p->running, __ATOMIC_RELAXED)));
 		}
-		json_array_append_new(
-			ports,
-			json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:{s:I, s:I, s:I, s:I, "
-				  "s:I, s:I}}",
-				  "index", (int)i, "name", p->name, "rx_pkts", (json_int_t)rx,
-				  "rx_bytes", (json_int_t)rxb, "tx_pkts",
-				  (json_int_t)(s->tx_pkts[i] - s->tx_dropped[i]), "tx_bytes",
-				  (json_int_t)s->tx_bytes[i], "tx_dropped",
-				  (json_int_t)s->tx_dropped[i], "queues", queues, "device",
-				  "ipackets", (json_int_t)es.ipackets, "opackets",
-				  (json_int_t)es.opackets, "imissed", (json_int_t)es.imissed,
-				  "ierrors", (json_int_t)es.ierrors, "oerrors",
-				  (json_int_t)es.oerrors, "rx_nombuf", (json_int_t)es.rx_nombuf));
+		json_array_append_new(ports, o);
 	}
 	for (unsigned int c = 0; c < DP_MAX_CHAINS; c++) {
 		if (dp->chains[c] || s->chain_pkts[c]) {
@@ -354,13 +400,16 @@ op_stats(struct dp *dp)
 		n_hw += dp->flows->flows[i].used && dp->flows->flows[i].path == DP_FLOW_HARDWARE;
 	}
 	json_t *o = json_pack(
-		"{s:I, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I}, s:{s:I, s:I}}", "uptime_ms",
-		(json_int_t)((rte_get_tsc_cycles() - dp->start_tsc) * 1000 / hz), "ports", ports,
-		"chains", chains, "drops", drops, "classifier", "flows", (int)dp->flows->n_used,
-		"flows_hardware", (int)n_hw, "flows_software", (int)(dp->flows->n_used - n_hw),
-		"software_lookups", (json_int_t)s->sw_classified, "hardware_steered",
-		(json_int_t)s->hw_steered, "hardware_foreign", (json_int_t)s->hw_foreign, "nfs",
-		"egress", (json_int_t)s->nf_egress, "relayed", (json_int_t)s->nf_relayed);
+		"{s:I, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, "
+		"s:I}}",
+		"uptime_ms", (json_int_t)((rte_get_tsc_cycles() - dp->start_tsc) * 1000 / hz),
+		"ports", ports, "chains", chains, "drops", drops, "classifier", "flows",
+		(int)dp->flows->n_used, "flows_hardware", (int)n_hw, "flows_software",
+		(int)(dp->flows->n_used - n_hw), "software_lookups", (json_int_t)s->sw_classified,
+		"hardware_steered", (json_int_t)s->hw_steered, "hardware_foreign",
+		(json_int_t)s->hw_foreign, "nfs", "egress", (json_int_t)s->nf_egress, "relayed",
+		(json_int_t)s->nf_relayed, "switching", "vm_egress", (json_int_t)s->vm_egress,
+		"flooded", (json_int_t)s->flooded, "flood_copies", (json_int_t)s->flood_copies);
 	free(s);
 	/* Free mbufs (per-lcore caches included) of every pool: back to the start = none lost. */
 	if (o) {
@@ -382,7 +431,17 @@ op_stats(struct dp *dp)
 static json_t *
 op_vhost_add(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err)
 {
-	int r = dp_port_vhost_add(dp, req->name, err->msg, sizeof(err->msg));
+	struct dp_vhost_conf c = {
+		.name = req->name,
+		.client = req->vhost_client,
+		.has_mac = req->has_mac,
+		.vlan = req->vlan,
+		.spoofchk = req->spoofchk,
+	};
+	int r;
+
+	memcpy(c.mac, req->mac, sizeof(c.mac));
+	r = dp_vhost_add(dp, &c, err->msg, sizeof(err->msg));
 
 	if (r < 0) {
 		err->type = r == -EEXIST   ? DP_CTL_E_INVALID
@@ -402,7 +461,7 @@ op_vhost_del(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err
 
 	snprintf(name, sizeof(name), "net_vhost_%s", req->name);
 	idx = dp_port_find(dp, name);
-	if (idx < 0 || !dp->ports[idx].is_vhost) {
+	if (idx < 0 || dp->ports[idx].kind != DP_PORT_VHOST) {
 		err->type = DP_CTL_E_NOT_FOUND;
 		snprintf(err->msg, sizeof(err->msg), "no vhost port '%s'", req->name);
 		return NULL;
@@ -427,7 +486,7 @@ op_vhost_del(struct dp *dp, const struct dp_ctl_req *req, struct dp_ctl_err *err
 			return NULL;
 		}
 	}
-	if (dp_port_vhost_del(dp, (unsigned int)idx) < 0) {
+	if (dp_vhost_del(dp, (unsigned int)idx) < 0) {
 		err->type = DP_CTL_E_INTERNAL;
 		snprintf(err->msg, sizeof(err->msg), "removing '%s' failed", name);
 		return NULL;

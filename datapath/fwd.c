@@ -30,22 +30,15 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_NF_DOWN] = "nf_down",
 	[DP_DROP_NF_FULL] = "nf_ring_full",
 	[DP_DROP_NF_BAD_PORT] = "nf_bad_port",
+	[DP_DROP_NO_PEER] = "not_connected",
+	[DP_DROP_SPOOFED] = "spoofed",
+	[DP_DROP_FLOOD_EMPTY] = "flood_empty",
 };
 
 const char *
 dp_drop_reason_name(enum dp_drop_reason r)
 {
 	return r < DP_DROP_MAX ? drop_names[r] : "?";
-}
-
-static void
-tx_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
-{
-	struct dp_fwd_txctx *t = userdata;
-
-	rte_pktmbuf_free_bulk(unsent, count);
-	DP_CNT_ADD(t->stats->drops[DP_DROP_TX_FULL], count);
-	DP_CNT_ADD(t->stats->tx_dropped[t->port], count);
 }
 
 int
@@ -61,19 +54,12 @@ dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd)
 	for (unsigned int w = 0; w < n_fwd; w++) {
 		f[w].dp = dp;
 		f[w].idx = w;
-		for (unsigned int p = 0; p < DP_MAX_PORTS; p++) {
-			int socket = p < dp->n_ports ? dp->ports[p].socket : (int)rte_socket_id();
-
-			f[w].txb[p] = rte_zmalloc_socket(
-				"nfpath_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0, socket);
-			if (!f[w].txb[p]) {
-				dp_fwd_free(f, n_fwd);
-				return -ENOMEM;
-			}
-			rte_eth_tx_buffer_init(f[w].txb[p], DP_BURST);
-			f[w].txctx[p].stats = &dp->stats[w];
-			f[w].txctx[p].port = (uint16_t)p;
-			rte_eth_tx_buffer_set_err_callback(f[w].txb[p], tx_error, &f[w].txctx[p]);
+		f[w].txb = rte_zmalloc("nfpath_txb", dp->max_ports * sizeof(*f[w].txb),
+				       RTE_CACHE_LINE_SIZE);
+		f[w].tx_pending = calloc(dp->max_ports, sizeof(*f[w].tx_pending));
+		if (!f[w].txb || !f[w].tx_pending) {
+			dp_fwd_free(f, n_fwd);
+			return -ENOMEM;
 		}
 	}
 	dp->fwd = f;
@@ -87,34 +73,68 @@ dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd)
 	return 0;
 }
 
+/* The queues of port 'p' that are polled: all of an ethdev's, a VM's enabled guest TX vrings. */
+static bool
+rxq_polled(const struct dp_port *p, uint16_t q)
+{
+	if (p->kind == DP_PORT_ETH) {
+		return q < p->nb_rxq;
+	}
+	return p->running && p->vid >= 0 && (p->vring_on & (UINT64_C(1) << (2 * q + 1)));
+}
+
 int
 dp_fwd_rebuild(struct dp *dp)
 {
 	struct dp_fwd_plist *nl[DP_MAX_WORKERS] = {0};
-	unsigned int next = 0;
+	unsigned int count[DP_MAX_WORKERS] = {0}, next = 0;
 
-	for (unsigned int w = 0; w < dp->n_fwd; w++) {
-		nl[w] = calloc(1, sizeof(*nl[w]));
-		if (!nl[w]) {
-			for (unsigned int i = 0; i < w; i++) {
-				free(nl[i]);
+	/* VM port state is read under vh_lock (vhost.c writes it there); the grace period
+	 * below is waited for without it. */
+	pthread_mutex_lock(&dp->vh_lock);
+	for (int pass = 0; pass < 2; pass++) {
+		next = 0;
+		for (unsigned int p = 0; p < dp->n_ports; p++) {
+			const struct dp_port *port = &dp->ports[p];
+
+			if (!port->used) {
+				continue;
 			}
-			return -ENOMEM;
-		}
-	}
-	for (unsigned int p = 0; p < dp->n_ports; p++) {
-		if (!dp->ports[p].used) {
-			continue;
-		}
-		for (uint16_t q = 0; q < dp->ports[p].nb_rxq; q++) {
-			struct dp_fwd_plist *l = nl[next++ % dp->n_fwd];
+			for (uint16_t q = 0; q < DP_MAX_QUEUES; q++) {
+				unsigned int w = next % dp->n_fwd;
+				struct dp_rxq *rq;
 
-			l->rxq[l->n_rxq].port = (uint16_t)p;
-			l->rxq[l->n_rxq].queue = q;
-			l->n_rxq++;
+				if (!rxq_polled(port, q)) {
+					continue;
+				}
+				next++;
+				if (pass == 0) {
+					count[w]++;
+					continue;
+				}
+				rq = &nl[w]->rxq[nl[w]->n_rxq++];
+				rq->port = (uint16_t)p;
+				rq->queue = q;
+				rq->kind = port->kind;
+				rq->port_id = port->port_id;
+				rq->vid = port->vid;
+				rq->pool = dp_port_pool(dp, port);
+			}
+		}
+		for (unsigned int w = 0; pass == 0 && w < dp->n_fwd; w++) {
+			nl[w] = calloc(1, sizeof(*nl[w]) + count[w] * sizeof(nl[w]->rxq[0]));
+			if (!nl[w]) {
+				for (unsigned int i = 0; i < w; i++) {
+					free(nl[i]);
+				}
+				pthread_mutex_unlock(&dp->vh_lock);
+				return -ENOMEM;
+			}
 		}
 	}
+	pthread_mutex_unlock(&dp->vh_lock);
 	for (unsigned int w = 0; w < dp->n_fwd; w++) {
+		nl[w]->n_hot = nl[w]->n_rxq;
 		nl[w] = __atomic_exchange_n(&dp->fwd[w].plist, nl[w], __ATOMIC_ACQ_REL);
 	}
 	rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
@@ -124,6 +144,51 @@ dp_fwd_rebuild(struct dp *dp)
 	return 0;
 }
 
+int
+dp_flood_update(struct dp *dp, uint16_t vlan)
+{
+	struct dp_flood *fl, *old;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&dp->vh_lock);
+	for (unsigned int p = dp->n_eth; p < dp->n_ports; p++) {
+		const struct dp_port *port = &dp->ports[p];
+
+		n += port->used && port->running && port->vlan == vlan;
+	}
+	fl = n ? malloc(sizeof(*fl) + n * sizeof(fl->port[0])) : NULL;
+	if (n && !fl) {
+		pthread_mutex_unlock(&dp->vh_lock);
+		return -ENOMEM;
+	}
+	for (unsigned int p = dp->n_eth, i = 0; p < dp->n_ports && fl; p++) {
+		const struct dp_port *port = &dp->ports[p];
+
+		if (port->used && port->running && port->vlan == vlan) {
+			fl->port[i++] = (uint16_t)p;
+		}
+	}
+	if (fl) {
+		fl->n = n;
+	}
+	pthread_mutex_unlock(&dp->vh_lock);
+	old = __atomic_exchange_n(&dp->flood[vlan & 0x0fff], fl, __ATOMIC_ACQ_REL);
+	if (old) {
+		rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+		free(old);
+	}
+	return 0;
+}
+
+void
+dp_flood_free(struct dp *dp)
+{
+	for (unsigned int v = 0; v < 4096; v++) {
+		free(dp->flood[v]);
+		dp->flood[v] = NULL;
+	}
+}
+
 void
 dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd)
 {
@@ -131,12 +196,40 @@ dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd)
 		return;
 	}
 	for (unsigned int w = 0; w < n_fwd; w++) {
-		for (unsigned int p = 0; p < DP_MAX_PORTS; p++) {
-			rte_free(f[w].txb[p]);
-		}
+		rte_free(f[w].txb);
+		free(f[w].tx_pending);
 		free(f[w].plist);
 	}
 	free(f);
+}
+
+/* Sends what forwarder 'f' gathered for port 'p'. */
+static void
+tx_flush_port(struct dp_fwd *f, uint16_t p)
+{
+	struct dp *dp = f->dp;
+	struct dp_txbuf *b = &f->txb[p];
+	uint16_t n = b->n;
+
+	b->n = 0;
+	dp_port_tx(&dp->ports[p], f->idx, b->pkts, n, dp_pstats(dp, f->idx, p), &dp->stats[f->idx]);
+}
+
+/* Buffers 'm' for port 'p' (sent when the burst is full or at the end of the round). */
+static inline void
+tx_enqueue(struct dp_fwd *f, uint16_t p, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &f->txb[p];
+
+	if (!b->listed) {
+		/* Listed once per round: the flush walks only the ports that got packets. */
+		b->listed = true;
+		f->tx_pending[f->n_pending++] = p;
+	}
+	b->pkts[b->n++] = m;
+	if (unlikely(b->n == DP_BURST)) {
+		tx_flush_port(f, p);
+	}
 }
 
 /* Transmit on port index 'p' of dp->ports if it is in use; else free and count. */
@@ -145,14 +238,12 @@ tx_port(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint16
 {
 	struct dp *dp = f->dp;
 
-	if (unlikely(p >= DP_MAX_PORTS || !dp->ports[p].used)) {
+	if (unlikely(p >= dp->n_ports || !dp->ports[p].used)) {
 		DP_CNT_ADD(st->drops[DP_DROP_NF_BAD_PORT], 1);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	DP_CNT_ADD(st->tx_pkts[p], 1);
-	DP_CNT_ADD(st->tx_bytes[p], m->pkt_len);
-	rte_eth_tx_buffer(dp->ports[p].port_id, (uint16_t)f->idx, f->txb[p], m);
+	tx_enqueue(f, p, m);
 }
 
 /* Hand NF chain 'c''s gathered packets to its first live NF. */
@@ -260,9 +351,7 @@ to_chain(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint3
 	DP_CNT_ADD(st->chain_bytes[c], m->pkt_len);
 	h = &ch->hops[0];
 	if (likely(h->type == DP_HOP_PORT)) {
-		DP_CNT_ADD(st->tx_pkts[h->port], 1);
-		DP_CNT_ADD(st->tx_bytes[h->port], m->pkt_len);
-		rte_eth_tx_buffer(dp->ports[h->port].port_id, (uint16_t)f->idx, f->txb[h->port], m);
+		tx_enqueue(f, h->port, m);
 		return;
 	}
 	if (likely(h->type == DP_HOP_NF && dp->nf)) {
@@ -305,9 +394,79 @@ pkt_key(const struct rte_mbuf *m, struct dp_cls_key *k)
 	return true;
 }
 
-static inline void
-classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * A broadcast or multicast frame no flow claims, from port 'in' on VLAN 'vlan': to every
+ * running VM port of that VLAN but 'in', and from a VM port also out of its uplink. One mbuf,
+ * its reference count raised to the number of deliveries (each transmit drops one).
+ */
+static void
+flood(struct dp_fwd *f, struct dp_worker_stats *st, uint16_t in, uint16_t vlan, struct rte_mbuf *m)
 {
+	struct dp *dp = f->dp;
+	const struct dp_port *ip = &dp->ports[in];
+	const struct dp_flood *fl = __atomic_load_n(&dp->flood[vlan], __ATOMIC_ACQUIRE);
+	bool from_vm = ip->kind == DP_PORT_VHOST;
+	unsigned int n = from_vm, nfl = fl ? fl->n : 0;
+
+	for (unsigned int i = 0; i < nfl; i++) {
+		n += fl->port[i] != in;
+	}
+	if (!n) {
+		DP_CNT_ADD(st->drops[DP_DROP_FLOOD_EMPTY], 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	DP_CNT_ADD(st->flooded, 1);
+	DP_CNT_ADD(st->flood_copies, n);
+	DP_CNT_ADD(dp_pstats(dp, f->idx, in)->flood_in, 1);
+	if (n > 1) {
+		rte_pktmbuf_refcnt_update(m, (int16_t)(n - 1));
+	}
+	if (from_vm) {
+		tx_enqueue(f, ip->uplink, m);
+	}
+	for (unsigned int i = 0; i < nfl; i++) {
+		if (fl->port[i] != in) {
+			tx_enqueue(f, fl->port[i], m);
+		}
+	}
+}
+
+/*
+ * What no flow claims: broadcast and multicast from the uplink or a VM port are flooded in
+ * their VLAN; unicast from a VM port leaves by its uplink (as a NIC's switch sends a VF's
+ * unknown destinations to the wire); anything else is an unknown destination.
+ */
+static inline void
+unclaimed(struct dp_fwd *f, struct dp_worker_stats *st, uint16_t in, const struct dp_cls_key *k,
+	  struct rte_mbuf *m)
+{
+	const struct dp_port *ip = &f->dp->ports[in];
+
+	if (ip->kind == DP_PORT_VHOST) {
+		if (k->mac[0] & 1) {
+			flood(f, st, in, k->vlan, m);
+		} else {
+			DP_CNT_ADD(st->vm_egress, 1);
+			tx_enqueue(f, ip->uplink, m);
+		}
+		return;
+	}
+	if ((k->mac[0] & 1) && ip->is_uplink) {
+		flood(f, st, in, k->vlan, m);
+		return;
+	}
+	DP_CNT_ADD(st->drops[DP_DROP_UNKNOWN_DST], 1);
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, uint16_t in, struct rte_mbuf **pkts,
+	       uint16_t n)
+{
+	const struct dp_port *ip = &f->dp->ports[in];
+	/* What a VF's spoof check does: a VM sends with its own source MAC or not at all. */
+	bool spoofchk = ip->kind == DP_PORT_VHOST && ip->spoofchk && ip->has_wl_mac;
 	struct dp_cls_key keys[DP_BURST];
 	const void *kp[DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
@@ -316,13 +475,24 @@ classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **p
 	unsigned int k = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (unlikely(!pkt_key(pkts[i], &keys[k]))) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(!pkt_key(m, &keys[k]))) {
 			DP_CNT_ADD(st->drops[DP_DROP_RUNT], 1);
-			rte_pktmbuf_free(pkts[i]);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (spoofchk &&
+		    unlikely(!rte_is_same_ether_addr(
+			    &rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr,
+			    &ip->wl_mac))) {
+			DP_CNT_ADD(st->drops[DP_DROP_SPOOFED], 1);
+			DP_CNT_ADD(dp_pstats(f->dp, f->idx, in)->spoofed, 1);
+			rte_pktmbuf_free(m);
 			continue;
 		}
 		kp[k] = &keys[k];
-		ok[k] = pkts[i];
+		ok[k] = m;
 		k++;
 	}
 	if (!k) {
@@ -332,8 +502,7 @@ classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **p
 	(void)rte_hash_lookup_bulk_data(f->dp->classifier, kp, k, &hits, data);
 	for (unsigned int i = 0; i < k; i++) {
 		if (!(hits & (1ull << i))) {
-			DP_CNT_ADD(st->drops[DP_DROP_UNKNOWN_DST], 1);
-			rte_pktmbuf_free(ok[i]);
+			unclaimed(f, st, in, &keys[i], ok[i]);
 			continue;
 		}
 		to_chain(f, st, ok[i], (uint32_t)(uintptr_t)data[i]);
@@ -347,8 +516,8 @@ classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **p
  * software like queue 0's, never taken for the chain. One 8-byte compare per frame.
  */
 static inline void
-steered_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pkts, uint16_t n,
-	      uint32_t c, uint64_t want)
+steered_burst(struct dp_fwd *f, struct dp_worker_stats *st, uint16_t in, struct rte_mbuf **pkts,
+	      uint16_t n, uint32_t c, uint64_t want)
 {
 	struct rte_mbuf *other[DP_BURST];
 	uint16_t n_other = 0;
@@ -369,8 +538,48 @@ steered_burst(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf **pk
 	DP_CNT_ADD(st->hw_steered, n - n_other);
 	if (unlikely(n_other)) {
 		DP_CNT_ADD(st->hw_foreign, n_other);
-		classify_burst(f, st, other, n_other);
+		classify_burst(f, st, in, other, n_other);
 	}
+}
+
+/* A burst from queue 'rq': counted, then steered (hardware queue) or classified. */
+static inline void
+rx_burst(struct dp_fwd *f, struct dp_worker_stats *st, const struct dp_rxq *rq,
+	 struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp *dp = f->dp;
+	struct dp_port_stats *ps = dp_pstats(dp, f->idx, rq->port);
+	uint64_t bytes = 0;
+	int32_t c = -1;
+
+	for (uint16_t j = 0; j < n; j++) {
+		bytes += pkts[j]->pkt_len;
+	}
+	DP_CNT_ADD(ps->rx_pkts, n);
+	DP_CNT_ADD(ps->rx_bytes, bytes);
+	if (rq->kind == DP_PORT_ETH) {
+		DP_CNT_ADD(st->rxq_pkts[rq->port][rq->queue], n);
+		DP_CNT_ADD(st->rxq_bytes[rq->port][rq->queue], bytes);
+		c = rq->queue ? __atomic_load_n(&dp->ports[rq->port].queue_chain[rq->queue],
+						__ATOMIC_ACQUIRE)
+			      : -1;
+	}
+	if (c >= 0) {
+		steered_burst(f, st, rq->port, pkts, n, (uint32_t)c,
+			      __atomic_load_n(&dp->ports[rq->port].queue_key[rq->queue],
+					      __ATOMIC_RELAXED));
+	} else {
+		classify_burst(f, st, rq->port, pkts, n);
+	}
+}
+
+static inline void
+rxq_swap(struct dp_rxq *a, struct dp_rxq *b)
+{
+	struct dp_rxq t = *a;
+
+	*a = *b;
+	*b = t;
 }
 
 unsigned int
@@ -378,33 +587,49 @@ dp_fwd_round(struct dp_fwd *f)
 {
 	struct dp *dp = f->dp;
 	struct dp_worker_stats *st = &dp->stats[f->idx];
-	const struct dp_fwd_plist *pl = __atomic_load_n(&f->plist, __ATOMIC_ACQUIRE);
-	unsigned int total = 0;
+	struct dp_fwd_plist *pl = __atomic_load_n(&f->plist, __ATOMIC_ACQUIRE);
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int total = 0, n_cold;
 
-	for (unsigned int i = 0; i < pl->n_rxq; i++) {
-		const struct dp_fwd_rxq *rq = &pl->rxq[i];
-		struct dp_port *p = &dp->ports[rq->port];
-		struct rte_mbuf *pkts[DP_BURST];
-		uint16_t n = rte_eth_rx_burst(p->port_id, rq->queue, pkts, DP_BURST);
-		uint64_t bytes = 0;
-		int32_t c;
+	for (unsigned int i = 0; i < pl->n_hot;) {
+		struct dp_rxq *rq = &pl->rxq[i];
+		uint16_t n = dp_port_rx(rq, pkts, DP_BURST);
 
 		if (!n) {
+			if (rq->kind == DP_PORT_VHOST && ++rq->empty >= DP_COLD_AFTER) {
+				/* Idle guest: to the cold part; the last hot one takes its place.
+				 */
+				rxq_swap(rq, &pl->rxq[--pl->n_hot]);
+				continue;
+			}
+			i++;
 			continue;
 		}
+		rq->empty = 0;
 		total += n;
-		for (uint16_t j = 0; j < n; j++) {
-			bytes += pkts[j]->pkt_len;
+		rx_burst(f, st, rq, pkts, n);
+		i++;
+	}
+	/* A few cold queues per round, in turn; one with packets becomes hot again. */
+	n_cold = pl->n_rxq - pl->n_hot;
+	for (unsigned int k = 0; k < DP_COLD_PER_ROUND && n_cold; k++) {
+		struct dp_rxq *rq;
+		uint16_t n;
+
+		if (pl->cold_next >= n_cold) {
+			pl->cold_next = 0;
 		}
-		DP_CNT_ADD(st->rx_pkts[rq->port][rq->queue], n);
-		DP_CNT_ADD(st->rx_bytes[rq->port][rq->queue], bytes);
-		c = rq->queue ? __atomic_load_n(&p->queue_chain[rq->queue], __ATOMIC_ACQUIRE) : -1;
-		if (c >= 0) {
-			steered_burst(f, st, pkts, n, (uint32_t)c,
-				      __atomic_load_n(&p->queue_key[rq->queue], __ATOMIC_RELAXED));
-		} else {
-			classify_burst(f, st, pkts, n);
+		rq = &pl->rxq[pl->n_hot + pl->cold_next];
+		n = dp_port_rx(rq, pkts, DP_BURST);
+		if (!n) {
+			pl->cold_next++;
+			continue;
 		}
+		rq->empty = 0;
+		total += n;
+		rx_burst(f, st, rq, pkts, n);
+		rxq_swap(rq, &pl->rxq[pl->n_hot++]);
+		n_cold--;
 	}
 	if (dp->nf) {
 		total += nf_round(f, st);
@@ -417,12 +642,16 @@ dp_fwd_round(struct dp_fwd *f)
 void
 dp_fwd_flush(struct dp_fwd *f)
 {
-	unsigned int n = __atomic_load_n(&f->dp->n_ports, __ATOMIC_ACQUIRE);
+	/* Only the ports that got packets this round; a removed port got none (ctl-ops.c). */
+	for (unsigned int i = 0; i < f->n_pending; i++) {
+		uint16_t p = f->tx_pending[i];
 
-	/* An empty buffer returns at once; a removed port's buffer is empty (ctl-ops.c). */
-	for (unsigned int p = 0; p < n; p++) {
-		rte_eth_tx_buffer_flush(f->dp->ports[p].port_id, (uint16_t)f->idx, f->txb[p]);
+		f->txb[p].listed = false;
+		if (f->txb[p].n) {
+			tx_flush_port(f, p);
+		}
 	}
+	f->n_pending = 0;
 }
 
 int

@@ -7,27 +7,34 @@
 #ifndef NFPATH_DP_FWD_H
 #define NFPATH_DP_FWD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp.h"
 #include "nf.h"
+#include "port.h"
 
-struct rte_eth_dev_tx_buffer;
-
-struct dp_fwd_rxq {
-	uint16_t port; /* index in dp->ports */
-	uint16_t queue;
-};
-
-struct dp_fwd_txctx {
-	struct dp_worker_stats *stats;
-	uint16_t port;
-};
-
-/* The RX queues one forwarder polls; immutable once published, replaced under RCU. */
+/*
+ * The queues one forwarder polls, built by the control plane and published with a release
+ * store, replaced under RCU. Only its forwarder writes it after publication: rxq[0 .. n_hot)
+ * are polled every round, the rest (VM queues empty for DP_COLD_AFTER polls in a row) a few
+ * per round in turn, so idle guests cost a bounded amount per round whatever their number.
+ */
 struct dp_fwd_plist {
 	unsigned int n_rxq;
-	struct dp_fwd_rxq rxq[DP_MAX_PORTS * DP_MAX_QUEUES];
+	unsigned int n_hot;
+	unsigned int cold_next;
+	struct dp_rxq rxq[];
+};
+
+#define DP_COLD_AFTER     256 /* empty polls before a VM queue goes cold */
+#define DP_COLD_PER_ROUND 4   /* cold queues polled per round */
+
+/* Packets a forwarder gathered for one port during a round. */
+struct dp_txbuf {
+	uint16_t n;
+	bool listed; /* in the forwarder's tx_pending list */
+	struct rte_mbuf *pkts[DP_BURST];
 };
 
 /* Packets gathered for one NF chain during a round. */
@@ -43,8 +50,9 @@ struct dp_fwd {
 	struct dp_chain_stats nf_cstats[DP_NF_MAX_CHAINS]; /* this forwarder's NF chain counters */
 	unsigned int idx;           /* forwarder index: stats slot, TX queue, RCU thread id */
 	struct dp_fwd_plist *plist; /* published with release stores */
-	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS];
-	struct dp_fwd_txctx txctx[DP_MAX_PORTS];
+	struct dp_txbuf *txb;       /* [dp->max_ports] */
+	uint16_t *tx_pending;       /* [dp->max_ports]: ports whose txb holds packets */
+	unsigned int n_pending;
 };
 
 /* Builds one context per forwarder, spreading RX queues round robin. Returns 0 or -errno. */
@@ -54,6 +62,10 @@ int dp_fwd_init(struct dp *dp, struct dp_fwd **ret, unsigned int n_fwd);
  * lists; returns once no forwarder polls from an old list. Returns 0 or -ENOMEM.
  */
 int dp_fwd_rebuild(struct dp *dp);
+/* Publishes the flood list of VLAN 'vlan' (the running VM ports on it); waits a grace period
+ * before freeing the old one. Returns 0 or -ENOMEM. */
+int dp_flood_update(struct dp *dp, uint16_t vlan);
+void dp_flood_free(struct dp *dp);
 void dp_fwd_free(struct dp_fwd *f, unsigned int n_fwd);
 /* One poll round over every RX queue of 'f', then TX flush and RCU quiescent state. */
 unsigned int dp_fwd_round(struct dp_fwd *f);
@@ -61,9 +73,5 @@ unsigned int dp_fwd_round(struct dp_fwd *f);
 void dp_fwd_flush(struct dp_fwd *f);
 /* lcore entry point for a worker: loops until dp->quit. 'arg' is its struct dp_fwd. */
 int dp_fwd_lcore_main(void *arg);
-
-/* Relaxed single-writer counter update: readers on other threads see whole values. */
-#define DP_CNT_ADD(x, n) __atomic_store_n(&(x), (x) + (n), __ATOMIC_RELAXED)
-#define DP_CNT_READ(x)   __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_lcore.h>
@@ -41,9 +42,14 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 	}
 	dp->main_forwards = dp->n_workers == 0;
 	dp->n_fwd = dp->main_forwards ? 1 : dp->n_workers;
+	dp->max_ports = o->n_ports + o->max_vm_ports;
+	dp->ports = calloc(dp->max_ports, sizeof(*dp->ports));
 	dp->stats =
 		rte_zmalloc("nfpath_stats", dp->n_fwd * sizeof(*dp->stats), RTE_CACHE_LINE_SIZE);
-	if (!dp->stats) {
+	dp->pstats = rte_zmalloc("nfpath_pstats",
+				 (size_t)dp->n_fwd * dp->max_ports * sizeof(*dp->pstats),
+				 RTE_CACHE_LINE_SIZE);
+	if (!dp->ports || !dp->stats || !dp->pstats || dp_vhost_init(dp) < 0) {
 		fprintf(stderr, "nfpath-dp: no memory for counters\n");
 		return -ENOMEM;
 	}
@@ -103,9 +109,13 @@ dp_teardown(struct dp *dp)
 	if (dp->flows) {
 		dp_flows_free(dp); /* removes the rte_flow rules while the ports still exist */
 	}
+	dp_vhost_fini(dp); /* VM ports: out of the poll lists, then unregistered */
 	dp_fwd_free(dp->fwd, dp->n_fwd);
 	dp->fwd = NULL;
-	dp_ports_close(dp);
+	if (dp->ports) {
+		dp_ports_close(dp);
+	}
+	dp_flood_free(dp);
 	dp_chains_free(dp);
 	if (dp->nf) {
 		dp_nf_table_fini(dp->nf); /* frees what NFs still held */
@@ -116,5 +126,9 @@ dp_teardown(struct dp *dp)
 	dp_mem_pools_free(dp);
 	rte_free(dp->stats);
 	dp->stats = NULL;
+	rte_free(dp->pstats);
+	dp->pstats = NULL;
+	free(dp->ports);
+	dp->ports = NULL;
 	pthread_mutex_destroy(&dp->ctl_lock);
 }

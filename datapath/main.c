@@ -88,6 +88,7 @@ run(struct dp *dp, struct dp_ctl *ctl, struct dp_fwd *fwd)
 			/* Short waits: a dead NF is noticed (pidfd) within a few milliseconds. */
 			(void)dp_ctl_poll(ctl, dp, 5);
 			dp_nf_poll(dp->nf);
+			dp_vhost_poll(dp);
 		}
 		return 0;
 	}
@@ -102,6 +103,7 @@ run(struct dp *dp, struct dp_ctl *ctl, struct dp_fwd *fwd)
 		rte_rcu_qsbr_thread_offline(dp->rcu, 0);
 		(void)dp_ctl_poll(ctl, dp, 0);
 		dp_nf_poll(dp->nf);
+		dp_vhost_poll(dp);
 		if (!got && dp->opts->idle_sleep_us) {
 			rte_delay_us_sleep(dp->opts->idle_sleep_us);
 		}

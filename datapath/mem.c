@@ -152,14 +152,22 @@ dp_mem_pools_create(struct dp *dp)
 	}
 	for (int s = 0; s < 8; s++) {
 		char name[RTE_MEMPOOL_NAMESIZE];
-		unsigned int n;
+		unsigned int n, vm;
 
 		if (!nports[s]) {
 			continue;
 		}
-		n = dp->opts->mbufs ? dp->opts->mbufs
-				    : dp_mem_mbufs_needed(rx_desc[s], tx_desc[s], nports[s],
-							  dp->n_workers, rte_lcore_count(), 1024);
+		/* VM ports hold no descriptors of ours; what they have in flight is a round's
+		 * bursts, one per forwarder and active port (room for 16 at once; more wait for
+		 * the end of the round's TX). */
+		vm = dp->opts->max_vm_ports < 16 ? dp->opts->max_vm_ports : 16;
+		n = dp->opts->mbufs
+			    ? dp->opts->mbufs
+			    : dp_mem_mbufs_needed(rx_desc[s], tx_desc[s], nports[s], dp->n_workers,
+						  rte_lcore_count(),
+						  1024 + (s == dp->ports[0].socket
+								  ? dp->n_fwd * vm * DP_BURST
+								  : 0));
 		snprintf(name, sizeof(name), "nfpath_mbuf_%d", s);
 		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0,
 						       RTE_MBUF_DEFAULT_BUF_SIZE, s);

@@ -59,6 +59,8 @@ dp_opts_usage(FILE *f)
 	      "                           creates (default /run/nfpath/vhost)\n"
 	      "      --vhost-group NAME   group of those sockets, so QEMU can connect (default\n"
 	      "                           'kvm', used when it exists); mode 0660\n"
+	      "      --max-vm-ports N     VM (vhost-user) ports vhost_add may create (0-1024,\n"
+	      "                           default 256); each costs memory only once used\n"
 	      "      --log-level LEVEL    EAL log level (e.g. 'notice', 'pmd.net.tap:debug')\n"
 	      "  -h, --help               this text\n"
 	      "  -V, --version            print the version\n"
@@ -102,6 +104,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_VHOST_DIR,
 	OPT_VHOST_GROUP,
+	OPT_MAX_VM_PORTS,
 };
 
 int
@@ -125,6 +128,7 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"vhost-dir", required_argument, NULL, OPT_VHOST_DIR},
 		{"vhost-group", required_argument, NULL, OPT_VHOST_GROUP},
+		{"max-vm-ports", required_argument, NULL, OPT_MAX_VM_PORTS},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -141,6 +145,7 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 	o->socket_group = DP_DEFAULT_GROUP;
 	o->vhost_dir = DP_DEFAULT_VHOST_DIR;
 	o->vhost_group = DP_DEFAULT_VHOST_GROUP;
+	o->max_vm_ports = DP_DEF_VM_PORTS;
 
 	optind = 0; /* 0: full re-initialisation of GNU getopt (tests parse many times) */
 	opterr = 0;
@@ -148,9 +153,9 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 		r = 0;
 		switch (c) {
 		case 'p':
-			if (o->n_ports >= DP_MAX_PORTS) {
+			if (o->n_ports >= DP_MAX_ETH_PORTS) {
 				fprintf(err, "nfpath-dp: --port '%s': at most %d ports\n", optarg,
-					DP_MAX_PORTS);
+					DP_MAX_ETH_PORTS);
 				return -EINVAL;
 			}
 			if (!optarg[0] || strlen(optarg) >= sizeof(o->eal_strbuf[0]) - 8) {
@@ -221,6 +226,10 @@ dp_opts_parse(struct dp_opts *o, int argc, char **argv, FILE *err)
 			break;
 		case OPT_VHOST_GROUP:
 			o->vhost_group = optarg;
+			break;
+		case OPT_MAX_VM_PORTS:
+			r = parse_uint(optarg, 0, DP_MAX_VM_PORTS, &o->max_vm_ports,
+				       "--max-vm-ports", err);
 			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = optarg;

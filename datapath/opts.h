@@ -20,7 +20,7 @@
 #define DP_EAL_ARGV_MAX        64
 
 struct dp_opts {
-	const char *ports[DP_MAX_PORTS]; /* devargs; [0] is the uplink */
+	const char *ports[DP_MAX_ETH_PORTS]; /* devargs; [0] is the uplink */
 	unsigned int n_ports;
 	unsigned int rx_queues; /* on the uplink */
 	unsigned int rxd, txd;
@@ -33,7 +33,8 @@ struct dp_opts {
 	const char *vhost_group; /* group of the vhost-user sockets (QEMU's) */
 	unsigned int mbufs;      /* per socket; 0: sized from ports, queues and lcores */
 	unsigned int idle_sleep_us;
-	unsigned int ctl_idle_s; /* control clients other than root/ours idle longer are closed */
+	unsigned int ctl_idle_s;   /* control clients other than root/ours idle longer are closed */
+	unsigned int max_vm_ports; /* VM (vhost-user) ports vhost_add may create */
 	bool isolate;
 	bool no_huge;
 	bool in_memory;
@@ -45,7 +46,7 @@ struct dp_opts {
 	/* Built by dp_opts_eal_argv(). */
 	char *eal_argv[DP_EAL_ARGV_MAX];
 	int eal_argc;
-	char eal_strbuf[DP_MAX_PORTS][300];
+	char eal_strbuf[DP_MAX_ETH_PORTS][300];
 };
 
 /* Parses argv into 'o' (defaults first). Messages go to 'err'. Returns 0, or -EINVAL. */

@@ -7,19 +7,13 @@
 #include "port.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <rte_dev.h>
-#include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_lcore.h>
 
-#include "fwd.h"
 #include "opts.h"
 
 int
@@ -63,6 +57,8 @@ dp_ports_probe(struct dp *dp)
 				strerror(-r));
 			return r;
 		}
+		p->kind = DP_PORT_ETH;
+		p->vid = -1;
 		p->is_uplink = i == 0;
 		p->nb_rxq = p->is_uplink ? o->rx_queues : 1;
 		p->nb_txq = dp->n_workers ? dp->n_workers : 1;
@@ -97,6 +93,7 @@ dp_ports_probe(struct dp *dp)
 		}
 		p->used = true;
 		dp->n_ports++;
+		dp->n_eth++;
 	}
 	/* Lcores on another socket than the ports they poll reach memory across the interconnect.
 	 */
@@ -117,17 +114,25 @@ dp_ports_probe(struct dp *dp)
 	return 0;
 }
 
-static int
-port_start(struct dp *dp, struct dp_port *p, unsigned int i)
+struct rte_mempool *
+dp_port_pool(const struct dp *dp, const struct dp_port *p)
 {
 	struct rte_mempool *pool = dp->pools[p->socket];
-	struct rte_eth_conf conf;
-	struct rte_flow_error ferr;
-	int r;
 
 	for (int s = 0; !pool && s < 8; s++) {
 		pool = dp->pools[s]; /* a port added later on a socket without a pool */
 	}
+	return pool;
+}
+
+static int
+port_start(struct dp *dp, struct dp_port *p, unsigned int i)
+{
+	struct rte_mempool *pool = dp_port_pool(dp, p);
+	struct rte_eth_conf conf;
+	struct rte_flow_error ferr;
+	int r;
+
 	memset(&conf, 0, sizeof(conf));
 	if (p->is_uplink && dp->opts->isolate) {
 		/* Must come before rte_eth_dev_configure. */
@@ -172,10 +177,7 @@ port_start(struct dp *dp, struct dp_port *p, unsigned int i)
 	(void)rte_eth_promiscuous_enable(p->port_id);
 	rte_eth_macaddr_get(p->port_id, &p->mac);
 	printf("nfpath-dp: port %u '%s' (%s): %u RX, %u TX queues, socket %d\n", i, p->name,
-	       p->is_uplink  ? "uplink"
-	       : p->is_vhost ? "vhost-user"
-			     : "port",
-	       p->nb_rxq, p->nb_txq, p->socket);
+	       p->is_uplink ? "uplink" : "port", p->nb_rxq, p->nb_txq, p->socket);
 	fflush(stdout);
 	return 0;
 }
@@ -193,150 +195,6 @@ dp_ports_start(struct dp *dp)
 	return 0;
 }
 
-/* mkdir -p, mode 0755: QEMU's user must traverse it to reach the socket. */
-static int
-mkdir_p(const char *dir)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
-				return -1;
-			}
-			*s = '/';
-		}
-	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Stops the port and removes the device (the driver closes the port and its socket). */
-static void
-vhost_remove(struct dp_port *p)
-{
-	struct rte_eth_dev_info info;
-
-	memset(&info, 0, sizeof(info));
-	(void)rte_eth_dev_info_get(p->port_id, &info);
-	(void)rte_eth_dev_stop(p->port_id);
-	if (!info.device || rte_dev_remove(info.device) < 0) {
-		(void)rte_eth_dev_close(p->port_id);
-	}
-	(void)unlink(p->vhost_path);
-}
-
-int
-dp_port_vhost_add(struct dp *dp, const char *name, char *msg, size_t msg_len)
-{
-	unsigned int n_fwd = dp->n_fwd ? dp->n_fwd : 1;
-	struct group *gr;
-	struct dp_port *p;
-	char devargs[sizeof(((struct dp_port *)0)->devargs)];
-	int slot = -1, r;
-
-	for (unsigned int i = 0; i < DP_MAX_PORTS; i++) {
-		if (!dp->ports[i].used) {
-			slot = (int)i;
-			break;
-		}
-	}
-	if (slot < 0) {
-		snprintf(msg, msg_len, "all %d port slots are in use", DP_MAX_PORTS);
-		return -ENOSPC;
-	}
-	p = &dp->ports[slot];
-	memset(p, 0, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "net_vhost_%s", name);
-	if (dp_port_find(dp, p->name) >= 0 ||
-	    rte_eth_dev_get_port_by_name(p->name, &p->port_id) == 0) {
-		snprintf(msg, msg_len, "vhost port '%s' exists", name);
-		return -EEXIST;
-	}
-	if (mkdir_p(dp->opts->vhost_dir) < 0) {
-		r = -errno;
-		snprintf(msg, msg_len, "vhost directory '%s': %s", dp->opts->vhost_dir,
-			 strerror(errno));
-		return r;
-	}
-	r = snprintf(p->vhost_path, sizeof(p->vhost_path), "%s/%s.sock", dp->opts->vhost_dir, name);
-	if (r < 0 || (size_t)r >= sizeof(p->vhost_path)) {
-		snprintf(msg, msg_len, "socket path '%s/%s.sock' is too long for a unix socket",
-			 dp->opts->vhost_dir, name);
-		return -ENAMETOOLONG;
-	}
-	(void)unlink(p->vhost_path); /* left by an nfpath-dp that crashed */
-	/* One TX queue per forwarder: vhost 'queues' counts queue pairs. */
-	r = snprintf(devargs, sizeof(devargs), "%s,iface=%s,queues=%u,client=0", p->name,
-		     p->vhost_path, n_fwd);
-	if (r < 0 || (size_t)r >= sizeof(devargs)) {
-		snprintf(msg, msg_len, "devargs for '%s' too long", name);
-		return -ENAMETOOLONG;
-	}
-	memcpy(p->devargs, devargs, sizeof(p->devargs));
-	r = rte_dev_probe(devargs);
-	if (r < 0 || rte_eth_dev_get_port_by_name(p->name, &p->port_id) != 0) {
-		snprintf(msg, msg_len, "creating '%s' failed: %s", devargs,
-			 strerror(r < 0 ? -r : ENODEV));
-		return r < 0 ? r : -ENODEV;
-	}
-	p->is_vhost = true;
-	p->nb_rxq = 1;
-	p->nb_txq = (uint16_t)n_fwd;
-	p->socket = (int)rte_socket_id();
-	for (unsigned int q = 0; q < DP_MAX_QUEUES; q++) {
-		p->queue_chain[q] = -1;
-	}
-	snprintf(p->rte_flow_cap, sizeof(p->rte_flow_cap), "unsupported");
-	r = port_start(dp, p, (unsigned int)slot);
-	if (r < 0) {
-		snprintf(msg, msg_len, "starting '%s' failed: %s", p->name, strerror(-r));
-		vhost_remove(p);
-		return r;
-	}
-	/* The vhost library created the socket: open it to QEMU's group. */
-	gr = dp->opts->vhost_group ? getgrnam(dp->opts->vhost_group) : NULL;
-	if (gr && chown(p->vhost_path, (uid_t)-1, gr->gr_gid) < 0) {
-		fprintf(stderr, "nfpath-dp: warning: chgrp '%s': %s\n", p->vhost_path,
-			strerror(errno));
-	}
-	(void)chmod(p->vhost_path, 0660);
-	__atomic_store_n(&p->used, true, __ATOMIC_RELEASE);
-	if ((unsigned int)slot >= dp->n_ports) {
-		__atomic_store_n(&dp->n_ports, (unsigned int)slot + 1, __ATOMIC_RELEASE);
-	}
-	r = dp_fwd_rebuild(dp);
-	if (r < 0) {
-		snprintf(msg, msg_len, "out of memory for the poll lists");
-		(void)dp_port_vhost_del(dp, (unsigned int)slot);
-		return r;
-	}
-	return slot;
-}
-
-int
-dp_port_vhost_del(struct dp *dp, unsigned int idx)
-{
-	struct dp_port *p = &dp->ports[idx];
-	int r;
-
-	if (idx >= dp->n_ports || !p->used || !p->is_vhost) {
-		return -ENOENT;
-	}
-	/* Stop polling it; after the grace period no forwarder touches it (its TX buffers were
-	 * flushed, and no chain sends to it: the caller checked). */
-	p->used = false;
-	r = dp_fwd_rebuild(dp);
-	if (r < 0) {
-		p->used = true;
-		return r;
-	}
-	vhost_remove(p);
-	p->is_vhost = false;
-	return 0;
-}
-
 void
 dp_ports_close(struct dp *dp)
 {
@@ -346,12 +204,11 @@ dp_ports_close(struct dp *dp)
 		if (!p->used) {
 			continue;
 		}
-		if (p->is_vhost) {
-			vhost_remove(p);
-		} else {
-			(void)rte_eth_dev_stop(p->port_id);
-			(void)rte_eth_dev_close(p->port_id);
+		if (p->kind != DP_PORT_ETH) {
+			continue; /* dp_vhost_fini */
 		}
+		(void)rte_eth_dev_stop(p->port_id);
+		(void)rte_eth_dev_close(p->port_id);
 		p->used = false;
 	}
 }

@@ -7,6 +7,7 @@
  */
 #include "telemetry.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,12 @@
 #include "ctl-msg.h"
 #include "ctl-nf.h"
 #include "flow.h"
+#include "port.h"
 
 static struct dp *tel_dp;
+
+/* Keys of /nfpath/stats besides the per-port ones. */
+#define TEL_PORTS_MAX ((RTE_TEL_MAX_DICT_ENTRIES - DP_DROP_MAX - 8) / 3)
 
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -33,26 +38,29 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	dp_stats_sum(dp, s);
 	rte_tel_data_start_dict(d);
-	for (unsigned int i = 0; i < dp->n_ports; i++) {
-		uint64_t rx = 0;
+	rte_tel_data_add_dict_u64(d, "ports", dp->n_eth + dp->n_vm);
+	/* Three keys per port while the dictionary has room; /nfpath/port has every port. */
+	for (unsigned int i = 0, shown = 0; i < dp->n_ports && shown < TEL_PORTS_MAX; i++) {
+		struct dp_port_stats ps;
 
 		if (!dp->ports[i].used) {
 			continue;
 		}
-		for (unsigned int q = 0; q < dp->ports[i].nb_rxq; q++) {
-			rx += s->rx_pkts[i][q];
-		}
+		shown++;
+		dp_port_stats_sum(dp, i, &ps);
 		snprintf(key, sizeof(key), "port%u_rx_pkts", i);
-		rte_tel_data_add_dict_u64(d, key, rx);
+		rte_tel_data_add_dict_u64(d, key, ps.rx_pkts);
 		snprintf(key, sizeof(key), "port%u_tx_pkts", i);
-		rte_tel_data_add_dict_u64(d, key, s->tx_pkts[i] - s->tx_dropped[i]);
+		rte_tel_data_add_dict_u64(d, key, ps.tx_pkts);
 		snprintf(key, sizeof(key), "port%u_tx_dropped", i);
-		rte_tel_data_add_dict_u64(d, key, s->tx_dropped[i]);
+		rte_tel_data_add_dict_u64(d, key, ps.tx_full + ps.tx_no_peer);
 	}
 	for (int r = 0; r < DP_DROP_MAX; r++) {
 		snprintf(key, sizeof(key), "drop_%s", dp_drop_reason_name((enum dp_drop_reason)r));
 		rte_tel_data_add_dict_u64(d, key, s->drops[r]);
 	}
+	rte_tel_data_add_dict_u64(d, "vm_egress", s->vm_egress);
+	rte_tel_data_add_dict_u64(d, "flooded", s->flooded);
 	rte_tel_data_add_dict_u64(d, "software_lookups", s->sw_classified);
 	rte_tel_data_add_dict_u64(d, "hardware_steered", s->hw_steered);
 	rte_tel_data_add_dict_u64(d, "hardware_foreign", s->hw_foreign);
@@ -60,6 +68,48 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "flows", dp->flows->n_used);
 	pthread_mutex_unlock(&dp->ctl_lock);
 	free(s);
+	return 0;
+}
+
+/* /nfpath/port,N or /nfpath/port,NAME: one port's counters and state. */
+static int
+tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp *dp = tel_dp;
+	struct dp_port_stats ps;
+	const struct dp_port *p;
+	char *end = NULL;
+	long idx = -1;
+
+	(void)cmd;
+	if (!params || !params[0]) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&dp->ctl_lock);
+	idx = strtol(params, &end, 10);
+	if (*end) {
+		idx = dp_port_find(dp, params);
+	}
+	if (idx < 0 || (unsigned long)idx >= dp->n_ports || !dp->ports[idx].used) {
+		pthread_mutex_unlock(&dp->ctl_lock);
+		return -EINVAL;
+	}
+	p = &dp->ports[idx];
+	dp_port_stats_sum(dp, (unsigned int)idx, &ps);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "index", (uint64_t)idx);
+	rte_tel_data_add_dict_string(d, "name", p->name);
+	rte_tel_data_add_dict_string(d, "kind", p->kind == DP_PORT_VHOST ? "vhost" : "ethdev");
+	rte_tel_data_add_dict_u64(d, "connected", p->kind == DP_PORT_ETH || p->running);
+	rte_tel_data_add_dict_u64(d, "rx_pkts", ps.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", ps.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_pkts", ps.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", ps.tx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_full", ps.tx_full);
+	rte_tel_data_add_dict_u64(d, "not_connected", ps.tx_no_peer);
+	rte_tel_data_add_dict_u64(d, "spoofed", ps.spoofed);
+	rte_tel_data_add_dict_u64(d, "flooded", ps.flood_in);
+	pthread_mutex_unlock(&dp->ctl_lock);
 	return 0;
 }
 
@@ -179,6 +229,9 @@ dp_telemetry_register(struct dp *dp)
 	r |= rte_telemetry_register_cmd(
 		"/nfpath/stats", tel_stats,
 		"nfpath-dp counters: per port, per drop reason. No parameters");
+	r |= rte_telemetry_register_cmd("/nfpath/port", tel_port,
+					"nfpath-dp counters of one port. Parameter: port index or "
+					"name");
 	r |= rte_telemetry_register_cmd("/nfpath/flows", tel_flows,
 					"nfpath-dp steered MACs: path (hardware queue or software "
 					"and why). No parameters");

@@ -75,10 +75,11 @@ class Client:
 class Datapath:
     """nfpath-dp as a child process with its own file prefix and socket."""
 
-    def __init__(self, binary, args, name):
+    def __init__(self, binary, args, name, prefix=None):
         # NFPATH_IT_PREFIX: what every test prefix starts with (parallel sessions tell theirs
         # apart by it).
-        self.prefix = f"{os.environ.get('NFPATH_IT_PREFIX', 'nfpath-it')}-{name}-{os.getpid()}"
+        self.prefix = prefix or \
+            f"{os.environ.get('NFPATH_IT_PREFIX', 'nfpath-it')}-{name}-{os.getpid()}"
         self.dir = tempfile.mkdtemp(prefix="nfpath-dp-")
         self.sock = os.path.join(self.dir, "dp.sock")
         self.log = open(os.path.join(self.dir, "log"), "w+")
@@ -150,8 +151,9 @@ def netns_teardown(ns, links):
     subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
 
 
-def telemetry(prefix, cmd):
-    """One DPDK telemetry command against nfpath-dp's file prefix; returns its value."""
+def telemetry(prefix, cmd, key=None):
+    """One DPDK telemetry command against nfpath-dp's file prefix; returns its value (the
+    reply's 'key', by default the command; a command with parameters replies without them)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(5)
     s.connect(f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2")
@@ -159,7 +161,7 @@ def telemetry(prefix, cmd):
     s.send(cmd.encode())
     r = json.loads(s.recv(1 << 20))
     s.close()
-    return r[cmd]
+    return r[key or cmd]
 
 
 def wait_for(what, cond, timeout=20):

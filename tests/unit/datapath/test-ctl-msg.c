@@ -277,6 +277,33 @@ test_vhost(void **state)
 	assert_int_equal(parse("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"vm-1_a\"}"), 0);
 	assert_int_equal(req.op, DP_CTL_VHOST_ADD);
 	assert_string_equal(req.name, "vm-1_a");
+	/* Without the new fields: server mode, no MAC, spoofchk on (nfpathd of before). */
+	assert_false(req.vhost_client);
+	assert_false(req.has_mac);
+	assert_true(req.spoofchk);
+	assert_int_equal(
+		parse("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"a\",\"mode\":"
+		      "\"client\",\"mac\":\"02:00:00:00:00:0A\",\"vlan\":20,\"spoofchk\":false}"),
+		0);
+	assert_true(req.vhost_client);
+	assert_true(req.has_mac);
+	assert_int_equal(req.mac[5], 0x0a);
+	assert_int_equal(req.vlan, 20);
+	assert_false(req.spoofchk);
+	assert_int_equal(parse("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"a\",\"mode\":"
+			       "\"server\",\"vlan\":7}"),
+			 0);
+	assert_false(req.vhost_client);
+	assert_false(req.has_mac);
+	assert_int_equal(req.vlan, 7);
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"a\",\"mode\":\"both\"}",
+		   DP_CTL_E_INVALID, "'mode' must be");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"a\",\"spoofchk\":1}",
+		   DP_CTL_E_INVALID, "'spoofchk'");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"a\",\"mac\":\"02:00\"}",
+		   DP_CTL_E_INVALID, "'mac'");
+	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\",\"name\":\"a\",\"vlan\":0}",
+		   DP_CTL_E_INVALID, "'vlan'");
 	assert_int_equal(parse("{\"v\":1,\"id\":1,\"op\":\"vhost_del\",\"name\":\"x\"}"), 0);
 	assert_int_equal(req.op, DP_CTL_VHOST_DEL);
 	expect_err("{\"v\":1,\"id\":1,\"op\":\"vhost_add\"}", DP_CTL_E_INVALID,

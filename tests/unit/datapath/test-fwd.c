@@ -148,6 +148,7 @@ static void
 test_classify_and_count(void **state)
 {
 	struct dp_worker_stats st;
+	struct dp_port_stats ps;
 	char buf[64];
 	int others;
 	json_t *o, *flow;
@@ -181,14 +182,18 @@ test_classify_and_count(void **state)
 	assert_int_equal(others, 0);
 
 	dp_stats_sum(&harness_dp, &st);
-	assert_int_equal(st.rx_pkts[0][0], 13);
+	assert_int_equal(st.rxq_pkts[0][0], 13);
 	assert_int_equal(st.chain_pkts[1], 5);
 	assert_int_equal(st.chain_bytes[1], 5 * 60);
 	assert_int_equal(st.drops[DP_DROP_UNKNOWN_DST], 4);
 	assert_int_equal(st.drops[DP_DROP_NO_CHAIN], 3);
 	assert_int_equal(st.drops[DP_DROP_RUNT], 1);
-	assert_int_equal(st.tx_pkts[1], 5);
-	assert_int_equal(st.tx_dropped[1], 0);
+	dp_port_stats_sum(&harness_dp, 1, &ps);
+	assert_int_equal(ps.tx_pkts, 5);
+	assert_int_equal(ps.tx_bytes, 5 * 60);
+	assert_int_equal(ps.tx_full + ps.tx_no_peer, 0);
+	dp_port_stats_sum(&harness_dp, 0, &ps);
+	assert_int_equal(ps.rx_pkts, 13);
 
 	/* Setting chain 2 makes the VLAN 10 flow forward. */
 	ctl_ok("{\"v\":1,\"id\":4,\"op\":\"chain_set\",\"chain\":2,\"hops\":[{\"port\":1}]}");
@@ -250,6 +255,26 @@ test_classify_and_count(void **state)
 			    "not_found");
 }
 
+/* Broadcast from the uplink with no VM port to flood it to: flood_empty; from another port
+ * (not the uplink, not a VM port): an unknown destination, as before. */
+static void
+test_flood_without_vm_ports(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct dp_worker_stats before, after;
+	int others;
+
+	(void)state;
+	dp_stats_sum(&harness_dp, &before);
+	inject(0, 0, bcast, 0, 60, 3);
+	round_once();
+	assert_int_equal(drain_port1(bcast, &others), 0);
+	dp_stats_sum(&harness_dp, &after);
+	assert_int_equal(after.drops[DP_DROP_FLOOD_EMPTY] - before.drops[DP_DROP_FLOOD_EMPTY], 3);
+	assert_int_equal(after.drops[DP_DROP_UNKNOWN_DST] - before.drops[DP_DROP_UNKNOWN_DST], 0);
+	assert_int_equal(after.flooded - before.flooded, 0);
+}
+
 static void
 test_queue_steering(void **state)
 {
@@ -272,7 +297,7 @@ test_queue_steering(void **state)
 	dp_stats_sum(&harness_dp, &after);
 	assert_int_equal(after.hw_steered - before.hw_steered, 6);
 	assert_int_equal(after.sw_classified - before.sw_classified, 0);
-	assert_int_equal(after.rx_pkts[0][1] - before.rx_pkts[0][1], 6);
+	assert_int_equal(after.rxq_pkts[0][1] - before.rxq_pkts[0][1], 6);
 
 	/* Frames of other keys on chain 1's queue are not chain 1's: a MAC of chain 3 reaches
 	 * chain 3 through the classifier, the queue's MAC on another VLAN is unknown. */
@@ -344,6 +369,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify_and_count),
+		cmocka_unit_test(test_flood_without_vm_ports),
 		cmocka_unit_test(test_queue_steering),
 		cmocka_unit_test(test_info_ops),
 	};
