@@ -10,9 +10,9 @@ Checked: the guest boots and configures its NIC; the peer and the guest exchange
 frames both ways; 'virsh vcpupin' and 'emulatorpin' moved every QEMU thread (Cpus_allowed_list
 of /proc/PID/task/*). Boot, first-reply and transfer times are printed.
 
-Until the port layer sends a software-path workload's unknown unicast to the uplink and floods
-ARP (issue 18), the test steers the peer's MAC to the uplink itself and both sides use static
-neighbours; that is the one stand-in here, and named so.
+No static neighbour and no flow for the peer: the guest and the peer resolve each other by ARP
+(nfpath-dp floods the wire's broadcast to the VM port and sends the VM's broadcast and its
+unknown unicast out of the uplink), and the VM port's spoof check is on.
 
 usage: test_vm_boot.py NFPATH_DP LAB_DIR"""
 import os
@@ -147,24 +147,18 @@ def main():
         # guest drops (LAB-NOTES): the wire side computes its checksums itself.
         sh("ip", "netns", "exec", ns, "ethtool", "-K", peer_if, "tx", "off", "tso", "off",
            "gso", "off", "sg", "off", check_rc=False)
-        # Stand-in until ARP reaches the software path (issue 18): a static neighbour.
-        sh("ip", "-n", ns, "neigh", "replace", vm_ip, "lladdr", VM_MAC, "dev", peer_if,
-           "nud", "permanent")
 
         dp = Datapath(dp_bin, ["-p", f"net_af_packet0,iface={host_if}", "--lcores", "0@0,1@1",
                                "--idle-sleep", "50"], "vm")
         os.chmod(dp.dir, 0o711)  # QEMU (libvirt-qemu) reaches the vhost socket inside
         c = dp.client()
-        p = c.ok("vhost_add", name="vm1")
+        # The VM's MAC on its port: floods reach it, its frames are checked against it.
+        p = c.ok("vhost_add", name="vm1", mac=VM_MAC)
         sock = p["vhost_socket"]
         c.ok("chain_set", chain=1, hops=[{"port": "net_vhost_vm1"}])
         c.ok("flow_add", mac=VM_MAC, chain=1)
-        # Stand-in until unknown unicast from a VM goes to its uplink (issue 18).
-        c.ok("chain_set", chain=2, hops=[{"port": 0}])
-        c.ok("flow_add", mac=PEER_MAC, chain=2)
 
-        cmdline = (f"console=ttyS0 pci=nomsi quiet nfpath.ip={vm_ip}/24 "
-                   f"nfpath.neigh={peer_ip},{PEER_MAC}")
+        cmdline = f"console=ttyS0 pci=nomsi quiet nfpath.ip={vm_ip}/24"
         xml = os.path.join(work, "domain.xml")
         with open(xml, "w") as f:
             f.write(domain_xml(name, env["KERNEL"], env["INITRD"], cmdline, sock, serial))
@@ -210,9 +204,13 @@ def main():
               f"64 KiB through the guest's TCP echo, byte for byte ({r.stdout.strip()} "
               f"{r.stderr.strip()[-200:]})")
 
+        r = sh("ip", "-n", ns, "neigh", "show", vm_ip)
+        check(VM_MAC in r.stdout and "PERMANENT" not in r.stdout,
+              f"the peer resolved the guest by ARP: {r.stdout.strip()}")
         st = c.ok("stats")
         ports = {x["name"]: x for x in st["ports"]}
         vp = ports["net_vhost_vm1"]
+        check(vp.get("spoofed", 0) == 0, "no frame of the guest was taken for spoofed")
         check(vp["rx_pkts"] >= 11 + 40 and vp["tx_pkts"] >= 11 + 40,
               f"nfpath-dp's vhost port carried the guest's frames both ways "
               f"(rx {vp['rx_pkts']}, tx {vp['tx_pkts']})")
