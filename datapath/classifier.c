@@ -5,6 +5,7 @@
  * (fwd.c), so a writer that waits on dp->rcu knows no burst still holds what it frees.
  */
 #include "classifier.h"
+#include "log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,8 +41,8 @@ dp_classifier_create(struct dp *dp, unsigned int entries, unsigned int n_threads
 	}
 	dp->classifier = rte_hash_create(&hp);
 	if (!dp->classifier) {
-		fprintf(stderr, "nfpath-dp: classifier hash of %u entries: %s\n", entries,
-			rte_strerror(rte_errno));
+		dp_log(RTE_LOG_ERR, "classifier hash of %u entries: %s", entries,
+		       rte_strerror(rte_errno));
 		return -rte_errno ? -rte_errno : -ENOMEM;
 	}
 	rc.v = dp->rcu;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ctl-msg.h"
+#include "log.h"
 
 void
 dp_ctl_init(struct dp_ctl *c)
@@ -61,8 +62,8 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 	dp_ctl_init(c);
 	c->idle_ms = idle_ms;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "nfpath-dp: --socket '%s': longer than %zu bytes\n", path,
-			sizeof(sa.sun_path) - 1);
+		dp_log(RTE_LOG_ERR, "--socket '%s': longer than %zu bytes", path,
+		       sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
 	c->buf = malloc(DP_CTL_MSG_MAX + 1);
@@ -75,8 +76,8 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 		*slash = '\0';
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 			r = -errno;
-			fprintf(stderr, "nfpath-dp: control socket directory '%s': %s\n", dir,
-				strerror(errno));
+			dp_log(RTE_LOG_ERR, "control socket directory '%s': %s", dir,
+			       strerror(errno));
 			return r;
 		}
 	}
@@ -87,10 +88,10 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 	}
 	/* A socket file left by a crashed nfpath-dp is removed; a live one is not stolen. */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		fprintf(stderr,
-			"nfpath-dp: control socket '%s' is in use by another process: stop "
-			"it or choose another --socket\n",
-			path);
+		dp_log(RTE_LOG_ERR,
+		       "control socket '%s' is in use by another process: stop "
+		       "it or choose another --socket",
+		       path);
 		close(fd);
 		return -EADDRINUSE;
 	}
@@ -110,8 +111,7 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 	}
 	if (r < 0) {
 		errno = -r;
-		fprintf(stderr, "nfpath-dp: control socket '%s': bind: %s\n", path,
-			strerror(errno));
+		dp_log(RTE_LOG_ERR, "control socket '%s': bind: %s", path, strerror(errno));
 		close(fd);
 		return r;
 	}
@@ -121,13 +121,13 @@ dp_ctl_open(struct dp_ctl *c, const char *path, const char *group)
 		c->has_group = true;
 		c->gid = gr->gr_gid;
 		if (chown(path, (uid_t)-1, gr->gr_gid) < 0) {
-			fprintf(stderr, "nfpath-dp: warning: chgrp '%s' to gid %u: %s\n", c->path,
-				(unsigned int)c->gid, strerror(errno));
+			dp_log(RTE_LOG_WARNING, "chgrp '%s' to gid %u: %s", c->path,
+			       (unsigned int)c->gid, strerror(errno));
 		}
 	}
 	if (chmod(path, 0660) < 0) {
 		r = -errno;
-		fprintf(stderr, "nfpath-dp: control socket '%s': %s\n", path, strerror(errno));
+		dp_log(RTE_LOG_ERR, "control socket '%s': %s", path, strerror(errno));
 		dp_ctl_close(c);
 		return r;
 	}

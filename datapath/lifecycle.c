@@ -16,6 +16,7 @@
 #include "dp.h"
 #include "flow.h"
 #include "fwd.h"
+#include "log.h"
 #include "mem.h"
 #include "nf.h"
 #include "opts.h"
@@ -34,8 +35,7 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 	RTE_LCORE_FOREACH_WORKER(lcore)
 	{
 		if (dp->n_workers >= DP_MAX_WORKERS) {
-			fprintf(stderr, "nfpath-dp: at most %d forwarding lcores\n",
-				DP_MAX_WORKERS);
+			dp_log(RTE_LOG_ERR, "at most %d forwarding lcores", DP_MAX_WORKERS);
 			return -EINVAL;
 		}
 		dp->worker_lcore[dp->n_workers++] = lcore;
@@ -50,7 +50,7 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 				 (size_t)dp->n_fwd * dp->max_ports * sizeof(*dp->pstats),
 				 RTE_CACHE_LINE_SIZE);
 	if (!dp->ports || !dp->stats || !dp->pstats || dp_vhost_init(dp) < 0) {
-		fprintf(stderr, "nfpath-dp: no memory for counters\n");
+		dp_log(RTE_LOG_ERR, "no memory for counters");
 		return -ENOMEM;
 	}
 	r = dp_ports_probe(dp);
@@ -77,8 +77,8 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 	r = dp->nf ? dp_nf_table_init(dp->nf, dp->pools[dp->ports[0].socket], dp->ports[0].socket)
 		   : -ENOMEM;
 	if (r < 0) {
-		fprintf(stderr, "nfpath-dp: NF table: %s%s\n", strerror(-r),
-			r == -EEXIST ? " (another nfpath-dp uses this --file-prefix)" : "");
+		dp_log(RTE_LOG_ERR, "NF table: %s%s", strerror(-r),
+		       r == -EEXIST ? " (another nfpath-dp uses this --file-prefix)" : "");
 		rte_free(dp->nf);
 		dp->nf = NULL;
 		return r;
@@ -88,8 +88,7 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 		r = dp_flows_create(dp, flow_entries);
 	}
 	if (r < 0) {
-		fprintf(stderr, "nfpath-dp: classifier for %u MACs: %s\n", flow_entries,
-			strerror(-r));
+		dp_log(RTE_LOG_ERR, "classifier for %u MACs: %s", flow_entries, strerror(-r));
 		return r;
 	}
 	for (unsigned int w = 0; w < dp->n_fwd; w++) {
@@ -97,7 +96,7 @@ dp_setup(struct dp *dp, const struct dp_opts *o, unsigned int flow_entries)
 	}
 	r = dp_fwd_init(dp, &dp->fwd, dp->n_fwd);
 	if (r < 0) {
-		fprintf(stderr, "nfpath-dp: no memory for TX buffers\n");
+		dp_log(RTE_LOG_ERR, "no memory for TX buffers");
 		return r;
 	}
 	return 0;

@@ -23,6 +23,7 @@
 
 #include "classifier.h"
 #include "ctl.h"
+#include "log.h"
 #include "nf.h"
 #include "flow.h"
 #include "fwd.h"
@@ -73,13 +74,13 @@ run(struct dp *dp, struct dp_ctl *ctl, struct dp_fwd *fwd)
 		int r = rte_eal_remote_launch(dp_fwd_lcore_main, &fwd[w], lcore);
 
 		if (r != 0) {
-			fprintf(stderr, "nfpath-dp: lcore %u: launch: %s\n", lcore, strerror(-r));
+			dp_log(RTE_LOG_ERR, "lcore %u: launch: %s", lcore, strerror(-r));
 			dp->quit = true;
 			return r;
 		}
 		w++;
 	}
-	printf("nfpath-dp: ready: %u port(s), %u forwarding lcore(s)%s, control socket '%s'\n",
+	dp_log(RTE_LOG_INFO, "ready: %u port(s), %u forwarding lcore(s)%s, control socket '%s'",
 	       dp->n_ports, dp->n_workers ? dp->n_workers : 1,
 	       dp->main_forwards ? " (the main lcore)" : "", ctl->path);
 	fflush(stdout);
@@ -142,35 +143,35 @@ main(int argc, char **argv)
 		r = dp_mem_hugepages_check("/sys", "/proc/mounts", !opts.in_memory, msg,
 					   sizeof(msg));
 		if (r < 0) {
-			fprintf(stderr, "nfpath-dp: %s\n", msg);
+			dp_log(RTE_LOG_ERR, "%s", msg);
 			return 1;
 		}
 	}
 	if (dp_opts_eal_argv(&opts, argv[0]) < 0) {
-		fprintf(stderr, "nfpath-dp: too many EAL arguments (at most %d)\n",
-			DP_EAL_ARGV_MAX);
+		dp_log(RTE_LOG_ERR, "too many EAL arguments (at most %d)", DP_EAL_ARGV_MAX);
 		return 2;
 	}
 	/* --in-memory keeps no files: nothing can hold or block the prefix. */
 	if (!opts.in_memory && !opts.no_huge) {
 		r = dp_prefix_check(opts.file_prefix, DP_PREFIX_WAIT_MS, msg, sizeof(msg));
 		if (r < 0) {
-			fprintf(stderr, "nfpath-dp: %s\n", msg);
+			dp_log(RTE_LOG_ERR, "%s", msg);
 			return 1;
 		}
 	}
 	if (rte_eal_init(opts.eal_argc, opts.eal_argv) < 0) {
-		fprintf(stderr,
-			"nfpath-dp: EAL start failed: %s; check --lcores '%s' against the CPUs, that "
-			"no other process uses --file-prefix '%s', and free hugepages\n",
-			rte_strerror(rte_errno), opts.lcores, opts.file_prefix);
+		dp_log(RTE_LOG_ERR,
+		       "EAL start failed: %s; check --lcores '%s' against the CPUs, that "
+		       "no other process uses --file-prefix '%s', and free hugepages",
+		       rte_strerror(rte_errno), opts.lcores, opts.file_prefix);
 		return 1;
 	}
+	dp_log_init();
 	if (dp_setup(dp, &opts, DP_FLOW_ENTRIES) < 0) {
 		goto out;
 	}
 	if (dp_telemetry_register(dp) < 0) {
-		fprintf(stderr, "nfpath-dp: warning: telemetry commands not registered\n");
+		dp_log(RTE_LOG_WARNING, "telemetry commands not registered");
 	}
 	ctl.idle_ms = opts.ctl_idle_s * 1000;
 	if (dp_ctl_open(&ctl, opts.socket_path, opts.socket_group) < 0) {
@@ -183,7 +184,7 @@ main(int argc, char **argv)
 	if (run(dp, &ctl, dp->fwd) == 0) {
 		rc = 0;
 	}
-	printf("nfpath-dp: stopping\n");
+	dp_log(RTE_LOG_INFO, "stopping");
 out:
 	dp->quit = true;
 	rte_eal_mp_wait_lcore();

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "log.h"
 #include "opts.h"
 
 int
@@ -179,13 +180,13 @@ dp_mem_pools_create(struct dp *dp)
 					 (unsigned long long)n * (RTE_MBUF_DEFAULT_BUF_SIZE +
 								  sizeof(struct rte_mbuf)),
 					 msg, sizeof(msg));
-			fprintf(stderr,
-				"nfpath-dp: mempool '%s': %u mbufs of %u bytes on socket %d: "
-				"%s; it %s\n",
-				name, n, RTE_MBUF_DEFAULT_BUF_SIZE, s, rte_strerror(e), msg);
+			dp_log(RTE_LOG_ERR,
+			       "mempool '%s': %u mbufs of %u bytes on socket %d: "
+			       "%s; it %s",
+			       name, n, RTE_MBUF_DEFAULT_BUF_SIZE, s, rte_strerror(e), msg);
 			return -e;
 		}
-		printf("nfpath-dp: mempool '%s': %u mbufs on socket %d\n", name, n, s);
+		dp_log(RTE_LOG_INFO, "mempool '%s': %u mbufs on socket %d", name, n, s);
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <rte_flow.h>
 #include <rte_lcore.h>
 
+#include "log.h"
 #include "opts.h"
 
 int
@@ -40,21 +41,20 @@ dp_ports_probe(struct dp *dp)
 		memset(p, 0, sizeof(*p));
 		snprintf(p->devargs, sizeof(p->devargs), "%s", o->ports[i]);
 		if (dp_devargs_name(o->ports[i], p->name, sizeof(p->name)) < 0) {
-			fprintf(stderr, "nfpath-dp: --port '%s': cannot tell the device name\n",
-				o->ports[i]);
+			dp_log(RTE_LOG_ERR, "--port '%s': cannot tell the device name",
+			       o->ports[i]);
 			return -EINVAL;
 		}
 		if (rte_eth_dev_get_port_by_name(p->name, &p->port_id) != 0) {
-			fprintf(stderr,
-				"nfpath-dp: --port '%s': no ethdev named '%s' after EAL probing: "
-				"check the driver name and its arguments (EAL messages above)\n",
-				o->ports[i], p->name);
+			dp_log(RTE_LOG_ERR,
+			       "--port '%s': no ethdev named '%s' after EAL probing: "
+			       "check the driver name and its arguments (EAL messages above)",
+			       o->ports[i], p->name);
 			return -ENODEV;
 		}
 		r = rte_eth_dev_info_get(p->port_id, &info);
 		if (r < 0) {
-			fprintf(stderr, "nfpath-dp: port '%s': device info: %s\n", p->name,
-				strerror(-r));
+			dp_log(RTE_LOG_ERR, "port '%s': device info: %s", p->name, strerror(-r));
 			return r;
 		}
 		p->kind = DP_PORT_ETH;
@@ -68,19 +68,18 @@ dp_ports_probe(struct dp *dp)
 			p->nb_txq = p->nb_rxq;
 		}
 		if (p->nb_rxq > info.max_rx_queues) {
-			fprintf(stderr,
-				"nfpath-dp: port '%s': %u RX queues asked, the driver '%s' allows %u: "
-				"lower --rx-queues or raise the device's queue count in its devargs "
-				"(e.g. qpairs=N for net_af_packet, queues=N for net_tap)\n",
-				p->name, p->nb_rxq, info.driver_name, info.max_rx_queues);
+			dp_log(RTE_LOG_ERR,
+			       "port '%s': %u RX queues asked, the driver '%s' allows %u: "
+			       "lower --rx-queues or raise the device's queue count in its devargs "
+			       "(e.g. qpairs=N for net_af_packet, queues=N for net_tap)",
+			       p->name, p->nb_rxq, info.driver_name, info.max_rx_queues);
 			return -EINVAL;
 		}
 		if (p->nb_txq > info.max_tx_queues) {
-			fprintf(stderr,
-				"nfpath-dp: port '%s': %u forwarding lcores need %u TX queues, the "
-				"driver '%s' allows %u: give fewer lcores or more queues in the devargs\n",
-				p->name, p->nb_txq, p->nb_txq, info.driver_name,
-				info.max_tx_queues);
+			dp_log(RTE_LOG_ERR,
+			       "port '%s': %u forwarding lcores need %u TX queues, the "
+			       "driver '%s' allows %u: give fewer lcores or more queues in the devargs",
+			       p->name, p->nb_txq, p->nb_txq, info.driver_name, info.max_tx_queues);
 			return -EINVAL;
 		}
 		s = rte_eth_dev_socket_id(p->port_id);
@@ -102,12 +101,12 @@ dp_ports_probe(struct dp *dp)
 
 		for (unsigned int i = 0; i < dp->n_ports; i++) {
 			if ((int)ls != dp->ports[i].socket) {
-				fprintf(stderr,
-					"nfpath-dp: warning: lcore %u (socket %u) polls port '%s' on "
-					"socket %d: packets cross NUMA nodes; map lcores to CPUs of "
-					"socket %d with --lcores\n",
-					dp->worker_lcore[w], ls, dp->ports[i].name,
-					dp->ports[i].socket, dp->ports[i].socket);
+				dp_log(RTE_LOG_WARNING,
+				       "lcore %u (socket %u) polls port '%s' on "
+				       "socket %d: packets cross NUMA nodes; map lcores to CPUs of "
+				       "socket %d with --lcores",
+				       dp->worker_lcore[w], ls, dp->ports[i].name,
+				       dp->ports[i].socket, dp->ports[i].socket);
 			}
 		}
 	}
@@ -138,45 +137,43 @@ port_start(struct dp *dp, struct dp_port *p, unsigned int i)
 		/* Must come before rte_eth_dev_configure. */
 		r = rte_flow_isolate(p->port_id, 1, &ferr);
 		if (r != 0) {
-			fprintf(stderr,
-				"nfpath-dp: port '%s': --isolate refused by the driver: %s; run "
-				"without --isolate\n",
-				p->name, ferr.message ? ferr.message : strerror(-r));
+			dp_log(RTE_LOG_ERR,
+			       "port '%s': --isolate refused by the driver: %s; run "
+			       "without --isolate",
+			       p->name, ferr.message ? ferr.message : strerror(-r));
 			return r < 0 ? r : -ENOTSUP;
 		}
 		p->flow_isolated = true;
 	}
 	r = rte_eth_dev_configure(p->port_id, p->nb_rxq, p->nb_txq, &conf);
 	if (r < 0) {
-		fprintf(stderr, "nfpath-dp: port '%s': configure %u RX / %u TX queues: %s\n",
-			p->name, p->nb_rxq, p->nb_txq, strerror(-r));
+		dp_log(RTE_LOG_ERR, "port '%s': configure %u RX / %u TX queues: %s", p->name,
+		       p->nb_rxq, p->nb_txq, strerror(-r));
 		return r;
 	}
 	for (uint16_t q = 0; q < p->nb_rxq; q++) {
 		r = rte_eth_rx_queue_setup(p->port_id, q, dp->opts->rxd, p->socket, NULL, pool);
 		if (r < 0) {
-			fprintf(stderr, "nfpath-dp: port '%s': RX queue %u: %s\n", p->name, q,
-				strerror(-r));
+			dp_log(RTE_LOG_ERR, "port '%s': RX queue %u: %s", p->name, q, strerror(-r));
 			return r;
 		}
 	}
 	for (uint16_t q = 0; q < p->nb_txq; q++) {
 		r = rte_eth_tx_queue_setup(p->port_id, q, dp->opts->txd, p->socket, NULL);
 		if (r < 0) {
-			fprintf(stderr, "nfpath-dp: port '%s': TX queue %u: %s\n", p->name, q,
-				strerror(-r));
+			dp_log(RTE_LOG_ERR, "port '%s': TX queue %u: %s", p->name, q, strerror(-r));
 			return r;
 		}
 	}
 	r = rte_eth_dev_start(p->port_id);
 	if (r < 0) {
-		fprintf(stderr, "nfpath-dp: port '%s': start: %s\n", p->name, strerror(-r));
+		dp_log(RTE_LOG_ERR, "port '%s': start: %s", p->name, strerror(-r));
 		return r;
 	}
 	/* Steered MACs are not the port's own: see every frame. Some drivers cannot. */
 	(void)rte_eth_promiscuous_enable(p->port_id);
 	rte_eth_macaddr_get(p->port_id, &p->mac);
-	printf("nfpath-dp: port %u '%s' (%s): %u RX, %u TX queues, socket %d\n", i, p->name,
+	dp_log(RTE_LOG_INFO, "port %u '%s' (%s): %u RX, %u TX queues, socket %d", i, p->name,
 	       p->is_uplink ? "uplink" : "port", p->nb_rxq, p->nb_txq, p->socket);
 	fflush(stdout);
 	return 0;

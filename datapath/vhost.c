@@ -20,6 +20,7 @@
 #include <rte_vhost.h>
 
 #include "fwd.h"
+#include "log.h"
 #include "opts.h"
 #include "port.h"
 
@@ -104,10 +105,10 @@ publish(struct dp *dp, unsigned int vlan)
 {
 	pthread_mutex_lock(&dp->fwd_lock);
 	if (dp->fwd && dp_fwd_rebuild(dp) < 0) {
-		fprintf(stderr, "nfpath-dp: no memory for the poll lists\n");
+		dp_log(RTE_LOG_ERR, "no memory for the poll lists");
 	}
 	if (vlan < 4096 && dp_flood_update(dp, (uint16_t)vlan) < 0) {
-		fprintf(stderr, "nfpath-dp: no memory for VLAN %u's flood list\n", vlan);
+		dp_log(RTE_LOG_ERR, "no memory for VLAN %u's flood list", vlan);
 	}
 	pthread_mutex_unlock(&dp->fwd_lock);
 }
@@ -181,7 +182,7 @@ on_new_device(int vid)
 	set_tx_qp(p);
 	pthread_mutex_unlock(&dp->vh_lock);
 	publish(dp, p->vlan);
-	printf("nfpath-dp: '%s': guest connected (vhost device %d)\n", p->name, vid);
+	dp_log(RTE_LOG_INFO, "'%s': guest connected (vhost device %d)", p->name, vid);
 	fflush(stdout);
 	return 0;
 }
@@ -210,7 +211,7 @@ on_destroy_device(int vid)
 	/* Out of the poll lists and flood lists; returns after a grace period, so no forwarder
 	 * is inside the library with this device (the library holds no ring lock here). */
 	publish(dp, p->vlan);
-	printf("nfpath-dp: '%s': guest disconnected\n", p->name);
+	dp_log(RTE_LOG_INFO, "'%s': guest disconnected", p->name);
 	fflush(stdout);
 }
 
@@ -299,8 +300,7 @@ vhost_start(struct dp *dp, struct dp_port *p, char *msg, size_t msg_len)
 		/* The library created the socket: open it to QEMU's group. */
 		if (dp->vhost_gid >= 0 &&
 		    chown(p->vhost_path, (uid_t)-1, (gid_t)dp->vhost_gid) < 0) {
-			fprintf(stderr, "nfpath-dp: warning: chgrp '%s': %s\n", p->vhost_path,
-				strerror(errno));
+			dp_log(RTE_LOG_WARNING, "chgrp '%s': %s", p->vhost_path, strerror(errno));
 		}
 		(void)chmod(p->vhost_path, 0660);
 	}
@@ -398,8 +398,7 @@ dp_vhost_del(struct dp *dp, unsigned int idx)
 	/* Destroys a connected guest's device here, through on_destroy_device, which takes the
 	 * port out of the poll lists; afterwards no callback names this socket. */
 	if (rte_vhost_driver_unregister(p->vhost_path) != 0) {
-		fprintf(stderr, "nfpath-dp: warning: '%s': rte_vhost_driver_unregister failed\n",
-			p->name);
+		dp_log(RTE_LOG_WARNING, "'%s': rte_vhost_driver_unregister failed", p->name);
 	}
 	if (!p->vhost_client) {
 		(void)unlink(p->vhost_path);
