@@ -15,6 +15,8 @@
 
 #include <rte_ether.h>
 
+#include "nfpath/dp-abi.h" /* DP_BURST_MAX: one burst size for the datapath and its NFs */
+
 #define DP_MAX_ETH_PORTS  16   /* --port devices (ethdevs), probed at start */
 #define DP_MAX_VM_PORTS   1024 /* --max-vm-ports upper bound (RTE_MAX_VHOST_DEVICE) */
 #define DP_DEF_VM_PORTS   256  /* --max-vm-ports default */
@@ -23,7 +25,6 @@
 #define DP_CHAIN_MAX_HOPS 8
 #define DP_MAX_FLOWS      65536
 #define DP_MAX_WORKERS    16
-#define DP_BURST          32
 #define DP_PORT_NAME_MAX  64
 
 /*

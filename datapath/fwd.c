@@ -227,7 +227,7 @@ tx_enqueue(struct dp_fwd *f, uint16_t p, struct rte_mbuf *m)
 		f->tx_pending[f->n_pending++] = p;
 	}
 	b->pkts[b->n++] = m;
-	if (unlikely(b->n == DP_BURST)) {
+	if (unlikely(b->n == DP_BURST_MAX)) {
 		tx_flush_port(f, p);
 	}
 }
@@ -296,7 +296,7 @@ static unsigned int
 nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
 {
 	struct dp_nf_table *t = f->dp->nf;
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[DP_BURST_MAX];
 	unsigned int total = 0, relayed = 0;
 
 	while (f->nfq_pending) {
@@ -309,7 +309,7 @@ nf_round(struct dp_fwd *f, struct dp_worker_stats *st)
 		if (!t->shm->slots[s].tx) {
 			continue;
 		}
-		n = dp_nf_collect(t, (uint16_t)s, pkts, DP_BURST);
+		n = dp_nf_collect(t, (uint16_t)s, pkts, DP_BURST_MAX);
 		total += n;
 		/* OUT: egress by port 'target'; NEXT: a relay to the NF in slot 'target'. */
 		for (uint16_t i = 0; i < n;) {
@@ -359,7 +359,7 @@ to_chain(struct dp_fwd *f, struct dp_worker_stats *st, struct rte_mbuf *m, uint3
 		struct dp_fwd_nfq *q = &f->nfq[h->nf % DP_NF_MAX_CHAINS];
 
 		q->pkts[q->n++] = m;
-		if (q->n == DP_BURST) {
+		if (q->n == DP_BURST_MAX) {
 			nf_flush(f, st, h->nf % DP_NF_MAX_CHAINS);
 		} else {
 			f->nfq_pending |= UINT64_C(1) << (h->nf % DP_NF_MAX_CHAINS);
@@ -467,10 +467,10 @@ classify_burst(struct dp_fwd *f, struct dp_worker_stats *st, uint16_t in, struct
 	const struct dp_port *ip = &f->dp->ports[in];
 	/* What a VF's spoof check does: a VM sends with its own source MAC or not at all. */
 	bool spoofchk = ip->kind == DP_PORT_VHOST && ip->spoofchk && ip->has_wl_mac;
-	struct dp_cls_key keys[DP_BURST];
-	const void *kp[DP_BURST];
-	struct rte_mbuf *ok[DP_BURST];
-	void *data[DP_BURST];
+	struct dp_cls_key keys[DP_BURST_MAX];
+	const void *kp[DP_BURST_MAX];
+	struct rte_mbuf *ok[DP_BURST_MAX];
+	void *data[DP_BURST_MAX];
 	uint64_t hits = 0;
 	unsigned int k = 0;
 
@@ -519,7 +519,7 @@ static inline void
 steered_burst(struct dp_fwd *f, struct dp_worker_stats *st, uint16_t in, struct rte_mbuf **pkts,
 	      uint16_t n, uint32_t c, uint64_t want)
 {
-	struct rte_mbuf *other[DP_BURST];
+	struct rte_mbuf *other[DP_BURST_MAX];
 	uint16_t n_other = 0;
 
 	for (uint16_t j = 0; j < n; j++) {
@@ -588,12 +588,12 @@ dp_fwd_round(struct dp_fwd *f)
 	struct dp *dp = f->dp;
 	struct dp_worker_stats *st = &dp->stats[f->idx];
 	struct dp_fwd_plist *pl = __atomic_load_n(&f->plist, __ATOMIC_ACQUIRE);
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[DP_BURST_MAX];
 	unsigned int total = 0, n_cold;
 
 	for (unsigned int i = 0; i < pl->n_hot;) {
 		struct dp_rxq *rq = &pl->rxq[i];
-		uint16_t n = dp_port_rx(rq, pkts, DP_BURST);
+		uint16_t n = dp_port_rx(rq, pkts, DP_BURST_MAX);
 
 		if (!n) {
 			if (rq->kind == DP_PORT_VHOST && ++rq->empty >= DP_COLD_AFTER) {
@@ -620,7 +620,7 @@ dp_fwd_round(struct dp_fwd *f)
 			pl->cold_next = 0;
 		}
 		rq = &pl->rxq[pl->n_hot + pl->cold_next];
-		n = dp_port_rx(rq, pkts, DP_BURST);
+		n = dp_port_rx(rq, pkts, DP_BURST_MAX);
 		if (!n) {
 			pl->cold_next++;
 			continue;

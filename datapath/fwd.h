@@ -34,13 +34,13 @@ struct dp_fwd_plist {
 struct dp_txbuf {
 	uint16_t n;
 	bool listed; /* in the forwarder's tx_pending list */
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[DP_BURST_MAX];
 };
 
 /* Packets gathered for one NF chain during a round. */
 struct dp_fwd_nfq {
 	uint16_t n;
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[DP_BURST_MAX];
 };
 
 struct dp_fwd {

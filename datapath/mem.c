@@ -129,7 +129,7 @@ dp_mem_mbufs_needed(unsigned int rx_desc_total, unsigned int tx_desc_total, unsi
 		    unsigned int n_workers, unsigned int n_lcores, unsigned int extra)
 {
 	unsigned long n = (unsigned long)rx_desc_total + tx_desc_total +
-			  (unsigned long)n_workers * n_ports * DP_BURST * 2 +
+			  (unsigned long)n_workers * n_ports * DP_BURST_MAX * 2 +
 			  (unsigned long)n_lcores * DP_MBUF_CACHE * 3 / 2 + extra;
 	unsigned long p = 1;
 
@@ -167,7 +167,7 @@ dp_mem_pools_create(struct dp *dp)
 			    : dp_mem_mbufs_needed(rx_desc[s], tx_desc[s], nports[s], dp->n_workers,
 						  rte_lcore_count(),
 						  1024 + (s == dp->ports[0].socket
-								  ? dp->n_fwd * vm * DP_BURST
+								  ? dp->n_fwd * vm * DP_BURST_MAX
 								  : 0));
 		snprintf(name, sizeof(name), "nfpath_mbuf_%d", s);
 		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0,

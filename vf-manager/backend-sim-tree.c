@@ -683,7 +683,7 @@ vfm_sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *val
 				v[--n] = '\0';
 			r = vfm_path(dirbuf, sizeof(dirbuf), "%s/%s", real, base);
 			if (r == 0)
-				r = vfm_write_plain(dirbuf, n ? v : "(null)");
+				r = vfm_attr_replace(dirbuf, n ? v : "(null)");
 		}
 	} else if (strcmp(base, "smp_affinity_list") == 0) {
 		struct vfm_cpuset set;
@@ -696,7 +696,7 @@ vfm_sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *val
 			r = -EINVAL;
 		else if (r == 0) {
 			vfm_cpuset_format(&set, list, sizeof(list));
-			r = vfm_write_plain(path, list);
+			r = vfm_attr_replace(path, list);
 		}
 	} else if (strcmp(base, "mtu") == 0) {
 		unsigned long mtu;
@@ -704,9 +704,9 @@ vfm_sim_write_attr_locked(struct vfm_ctx *ctx, const char *path, const char *val
 		if (vfm_sim_parse_count(value, &mtu) < 0 || mtu < 68 || mtu > 65535)
 			r = -EINVAL;
 		else
-			r = vfm_write_plain(path, value);
+			r = vfm_attr_replace(path, value);
 	} else {
-		r = vfm_write_plain(path, value);
+		r = vfm_attr_replace(path, value);
 	}
 	free(real);
 	return r;

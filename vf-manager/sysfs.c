@@ -123,7 +123,7 @@ vfm_readlink_base(const char *path, char *buf, size_t len)
 }
 
 int
-vfm_write_plain(const char *path, const char *value)
+vfm_attr_replace(const char *path, const char *value)
 {
 	/* Only an existing file, as with a real attribute. */
 	if (access(path, F_OK) < 0)

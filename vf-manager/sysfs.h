@@ -29,7 +29,7 @@ int vfm_readlink_base(const char *path, char *buf, size_t len);
  * the kernel updates in one step. A process killed mid-write leaves the old value, never an
  * empty or partial one. Returns 0 or -errno.
  */
-int vfm_write_plain(const char *path, const char *value);
+int vfm_attr_replace(const char *path, const char *value);
 /* Write in a child process that is killed and abandoned after timeout_ms (some drivers hang
  * in a sysfs write). Returns 0, -ETIMEDOUT, or the write's -errno. */
 int vfm_write_timed(const char *path, const char *value, unsigned int timeout_ms);

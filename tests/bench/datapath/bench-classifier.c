@@ -66,9 +66,9 @@ main(void)
 		memset(rte_pktmbuf_mtod(frames[i], void *), 0, 60);
 	}
 	for (unsigned int s = 0, installed = 0; s < 3; s++) {
-		struct dp_cls_key keys[DP_BURST];
-		const void *kp[DP_BURST];
-		void *data[DP_BURST];
+		struct dp_cls_key keys[DP_BURST_MAX];
+		const void *kp[DP_BURST_MAX];
+		void *data[DP_BURST_MAX];
 		uint64_t hits, t0, t1;
 		unsigned long done = 0;
 
@@ -88,16 +88,16 @@ main(void)
 		}
 
 		t0 = rte_rdtsc_precise();
-		for (unsigned long n = 0; n < pkts; n += DP_BURST) {
+		for (unsigned long n = 0; n < pkts; n += DP_BURST_MAX) {
 			unsigned int base = (unsigned int)(n % N_FRAMES);
 
 			(void)base;
-			for (unsigned int j = 0; j < DP_BURST; j++) {
+			for (unsigned int j = 0; j < DP_BURST_MAX; j++) {
 				mac_of((unsigned int)(((n + j) * 7919ul) % sizes[s]), keys[j].mac);
 				keys[j].vlan = 0;
 				kp[j] = &keys[j];
 			}
-			rte_hash_lookup_bulk_data(dp->classifier, kp, DP_BURST, &hits, data);
+			rte_hash_lookup_bulk_data(dp->classifier, kp, DP_BURST_MAX, &hits, data);
 			if (hits != UINT32_MAX) {
 				fprintf(stderr, "bench-classifier: lookup missed\n");
 				return 1;
@@ -108,20 +108,21 @@ main(void)
 
 		rte_rcu_qsbr_thread_online(dp->rcu, 0);
 		t0 = rte_rdtsc_precise();
-		for (unsigned int i = 0; i < N_FRAMES; i += DP_BURST) {
-			if (rte_eth_tx_burst(dp->ports[0].port_id, 0, &frames[i], DP_BURST) !=
-			    DP_BURST) {
+		for (unsigned int i = 0; i < N_FRAMES; i += DP_BURST_MAX) {
+			if (rte_eth_tx_burst(dp->ports[0].port_id, 0, &frames[i], DP_BURST_MAX) !=
+			    DP_BURST_MAX) {
 				fprintf(stderr, "bench-classifier: ring full\n");
 				return 1;
 			}
 		}
 		while (done < pkts) {
-			struct rte_mbuf *out[DP_BURST];
+			struct rte_mbuf *out[DP_BURST_MAX];
 			uint16_t n;
 
 			dp_fwd_round(&dp->fwd[0]);
 			/* Round trip: what left on port 1 goes back into port 0. */
-			while ((n = rte_eth_rx_burst(dp->ports[1].port_id, 0, out, DP_BURST)) > 0) {
+			while ((n = rte_eth_rx_burst(dp->ports[1].port_id, 0, out, DP_BURST_MAX)) >
+			       0) {
 				done += n;
 				rte_eth_tx_burst(dp->ports[0].port_id, 0, out, n);
 			}
@@ -133,12 +134,12 @@ main(void)
 		for (unsigned int got = 0; got < N_FRAMES;) {
 			uint16_t n = rte_eth_rx_burst(
 				dp->ports[0].port_id, 0, &frames[got],
-				(uint16_t)RTE_MIN((unsigned int)DP_BURST, N_FRAMES - got));
+				(uint16_t)RTE_MIN((unsigned int)DP_BURST_MAX, N_FRAMES - got));
 
 			if (!n) {
-				n = rte_eth_rx_burst(
-					dp->ports[1].port_id, 0, &frames[got],
-					(uint16_t)RTE_MIN((unsigned int)DP_BURST, N_FRAMES - got));
+				n = rte_eth_rx_burst(dp->ports[1].port_id, 0, &frames[got],
+						     (uint16_t)RTE_MIN((unsigned int)DP_BURST_MAX,
+								       N_FRAMES - got));
 			}
 			got += n;
 		}

@@ -117,7 +117,7 @@ test_files(void **state)
 	snprintf(path, sizeof(path), "%s/a/b/c/state", dir);
 	assert_int_equal(vfm_write_file_atomic(path, "mac 00:11:22:33:44:55\n"), 0);
 	assert_string_equal(fx_get(dir, "a/b/c/state", buf, sizeof(buf)), "mac 00:11:22:33:44:55");
-	assert_int_equal(vfm_write_plain(path, "x"), 0);
+	assert_int_equal(vfm_attr_replace(path, "x"), 0);
 	assert_string_equal(fx_get(dir, "a/b/c/state", buf, sizeof(buf)), "x");
 	fx_link(dir, "a/lnk", "a/b");
 	snprintf(path, sizeof(path), "%s/a", dir);
