@@ -316,22 +316,75 @@ remove_chain(struct apply_run *r, unsigned int id)
 
 /* ---- software placements --------------------------------------------------------------------- */
 
-static int
-ensure_vhost(struct apply_run *r, const char *name, char *sock, size_t socklen)
+/* Does the datapath's VM port carry the workload the plan says (port_list's workload_mac, vlan,
+ * spoofchk)? A member the datapath does not report is not held against it. */
+static bool
+vhost_matches(json_t *have, const char *mac, unsigned int vlan, bool spoofchk)
 {
-	char port[64];
+	json_t *m = json_object_get(have, "workload_mac"), *v = json_object_get(have, "vlan");
+	json_t *sc = json_object_get(have, "spoofchk");
+
+	if (m && !(mac ? json_is_string(m) && strcasecmp(json_string_value(m), mac) == 0
+		       : json_is_null(m)))
+		return false;
+	if (v && json_integer_value(v) != (json_int_t)vlan)
+		return false;
+	/* The datapath checks only what it knows: no MAC, no check. */
+	return !sc || json_is_true(sc) == (spoofchk && mac);
+}
+
+static int
+ensure_vhost(struct apply_run *r, const struct agent_alloc_entry *e, bool spoofchk, char *sock,
+	     size_t socklen)
+{
+	const char *name = e->workload, *s;
+	char port[64], m[VFM_MAC_STRLEN];
 	json_t *have, *res = NULL;
-	const char *s;
 
 	snprintf(port, sizeof(port), "net_vhost_%s", name);
+	if (e->has_mac)
+		apply_mac_str(e->mac, m);
 	have = find_by(r->dp_ports, "name", port);
 	r->res->checked++;
+	if (have && !vhost_matches(have, e->has_mac ? m : NULL, e->vlan, spoofchk)) {
+		/* The port's MAC, VLAN or spoof check is fixed when it is added: recreate it
+		 * (the guest reconnects to the same socket). The datapath refuses to delete a
+		 * port a chain sends to: the VM's own chain goes first and is set again after. */
+		char key[96];
+		unsigned int id;
+
+		snprintf(key, sizeof(key), "vm:%s", name);
+		id = id_get(r, key, false);
+		if (id)
+			remove_chain(r, id);
+		if (agent_dp_vhost_del(r->node->dp, name) < 0 &&
+		    strcmp(r->node->dp->err_type, "not_found")) {
+			apply_problem(r, "'%s': vhost_del (to change its MAC/VLAN/spoofchk): %s",
+				      name, r->node->dp->err);
+			return -EIO;
+		}
+		apply_changed(
+			r,
+			"datapath: vhost-user port %s removed: its workload_mac %s vlan %lld "
+			"spoofchk %s differ from the plan",
+			port,
+			str_or(json_string_value(json_object_get(have, "workload_mac")), "none"),
+			(long long)json_integer_value(json_object_get(have, "vlan")),
+			json_is_true(json_object_get(have, "spoofchk")) ? "on" : "off");
+		unlist(r->dp_ports, have);
+		have = NULL;
+	}
 	if (!have) {
-		if (agent_dp_vhost_add(r->node->dp, name, &res) < 0) {
+		if (agent_dp_vhost_add(r->node->dp, name, e->has_mac ? m : NULL, e->vlan, spoofchk,
+				       &res) < 0) {
 			apply_problem(r, "'%s': vhost_add: %s", name, r->node->dp->err);
 			return -EIO;
 		}
-		apply_changed(r, "datapath: vhost-user port %s added for VM '%s'", port, name);
+		apply_changed(r,
+			      "datapath: vhost-user port %s added for VM '%s' (MAC %s, VLAN %u, "
+			      "spoofchk %s)",
+			      port, name, e->has_mac ? m : "none", e->vlan,
+			      spoofchk ? "on" : "off");
 		json_array_append(r->dp_ports, res);
 		have = res;
 	}
@@ -393,7 +446,7 @@ apply_dp_ensure_software(struct apply_run *r, const struct agent_alloc_entry *e,
 	}
 	nic_port(nic, port, sizeof(port));
 	if (e->type == AGENT_WORKLOAD_VM) {
-		ret = ensure_vhost(r, e->workload, sock, socklen);
+		ret = ensure_vhost(r, e, w->spoofchk, sock, socklen);
 		if (ret < 0)
 			return ret;
 		snprintf(key, sizeof(key), "vm:%s", e->workload);

@@ -495,7 +495,10 @@ remove_entry(struct apply_run *r, const struct agent_alloc_entry *e)
 		char sock[256] = "";
 
 		apply_dp_remove_software(r, e, sock, sizeof(sock));
-		if (e->type == AGENT_WORKLOAD_VM)
+		/* Still software with the same MAC (its VLAN changed): the same interface. */
+		if (e->type == AGENT_WORKLOAD_VM &&
+		    !(now && now->place == AGENT_PLACE_SOFTWARE && now->has_mac == e->has_mac &&
+		      memcmp(now->mac, e->mac, VFM_MAC_LEN) == 0))
 			remove_vm_iface(r, e, sock[0] ? sock : NULL);
 	}
 	/* A VM that left the policy: its pins go back to every CPU. */

@@ -331,9 +331,17 @@ agent_dp_flow_del(struct agent_dp_client *c, const char *mac, unsigned int vlan)
 }
 
 int
-agent_dp_vhost_add(struct agent_dp_client *c, const char *name, json_t **ret_result)
+agent_dp_vhost_add(struct agent_dp_client *c, const char *name, const char *mac, unsigned int vlan,
+		   bool spoofchk, json_t **ret_result)
 {
-	return request_new(c, "vhost_add", json_pack("{s:s}", "name", name), ret_result);
+	json_t *a = json_pack("{s:s,s:b}", "name", name, "spoofchk", spoofchk);
+
+	if (a && ((mac && json_object_set_new(a, "mac", json_string(mac))) ||
+		  (vlan && json_object_set_new(a, "vlan", json_integer(vlan))))) {
+		json_decref(a);
+		return -ENOMEM;
+	}
+	return request_new(c, "vhost_add", a, ret_result);
 }
 
 int

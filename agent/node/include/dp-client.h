@@ -61,7 +61,10 @@ int agent_dp_chain_del(struct agent_dp_client *c, unsigned int chain);
 int agent_dp_flow_add(struct agent_dp_client *c, const char *mac, unsigned int vlan,
 		      unsigned int chain, const char *port, json_t **ret_result);
 int agent_dp_flow_del(struct agent_dp_client *c, const char *mac, unsigned int vlan);
-int agent_dp_vhost_add(struct agent_dp_client *c, const char *name, json_t **ret_result);
+/* The VM port net_vhost_NAME for the workload with MAC 'mac' (NULL: none; then no anti-spoof
+ * check) on VLAN 'vlan' (0: untagged); server mode. */
+int agent_dp_vhost_add(struct agent_dp_client *c, const char *name, const char *mac,
+		       unsigned int vlan, bool spoofchk, json_t **ret_result);
 int agent_dp_vhost_del(struct agent_dp_client *c, const char *name);
 
 #endif /* AGENT_DP_CLIENT_H */

@@ -84,7 +84,14 @@ main(int argc, char **argv)
 	check(agent_dp_flow_del(c, "02:00:00:00:00:0a", 20) == 0, "flow_del");
 	check(agent_dp_chain_del(c, 2) == 0, "chain_del 2");
 	check(agent_dp_nf_del(c, "fw") == 0, "nf_del fw");
-	check(agent_dp_vhost_add(c, "vmx", &res) == 0, "vhost_add vmx");
+	check(agent_dp_vhost_add(c, "vmx", "02:00:00:00:00:0b", 30, true, &res) == 0,
+	      "vhost_add vmx with its workload's MAC and VLAN");
+	check(json_is_string(json_object_get(res, "workload_mac")) &&
+		      strcmp(json_string_value(json_object_get(res, "workload_mac")),
+			     "02:00:00:00:00:0b") == 0 &&
+		      json_integer_value(json_object_get(res, "vlan")) == 30 &&
+		      json_is_true(json_object_get(res, "spoofchk")),
+	      "vmx carries workload_mac 02:00:00:00:00:0b, vlan 30, spoofchk");
 	json_decref(res);
 	check(agent_dp_vhost_del(c, "vmx") == 0, "vhost_del vmx");
 	check(c->connects == 1, "one connection for all of it");

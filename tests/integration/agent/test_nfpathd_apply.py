@@ -26,6 +26,17 @@ def placements(st):
     return {p["workload"]: p for p in st["placements"]}
 
 
+def check_vm_ports(lab, when):
+    """vm5's and vm6's VM ports carry their workload (what ARP flooding and the spoof check
+    need): its MAC, untagged, spoofchk on (the policy's default)."""
+    ports = {p["name"]: p for p in lab.dpc().ok("port_list")["ports"]}
+    for i in (5, 6):
+        p = ports[f"net_vhost_vm{i}"]
+        check(p["workload_mac"] == vm_mac(i) and p["vlan"] == 0 and p["spoofchk"] is True,
+              f"{when}net_vhost_vm{i}: workload_mac {p['workload_mac']}, vlan {p['vlan']}, "
+              f"spoofchk {p['spoofchk']}")
+
+
 def first_converge(lab):
     m = lab.wait_ready()
     check("converged: 4 on VFs, 4 software, 0 unplaced" in m,
@@ -86,6 +97,7 @@ def first_converge(lab):
     check(ds["nfs"] == ["counter", "fw"], f"datapath: NF slots {ds['nfs']}")
     check("net_vhost_vm5" in ds["ports"] and "net_vhost_vm6" in ds["ports"],
           f"datapath: vhost-user ports {ds['ports']}")
+    check_vm_ports(lab, "")
     macs = sorted(f[0] for f in ds["flows"])
     check(macs == ["02:00:00:00:5e:01", vm_mac(5), vm_mac(6)],
           f"datapath: steering for vm5, vm6 and the chain's MAC: {macs}")
@@ -132,6 +144,7 @@ def main():
             "nfpathd reconnects to the new datapath and converges")
         check(lab.dp_state() == ds, "replay: the new datapath has the same slots, ports, "
               "chains and flows")
+        check_vm_ports(lab, "replay: ")
 
         # Policy edit: vm1 leaves. Its VF goes back to its original state; vm5 (allowed to
         # move) takes it, and its vhost-user port and steering go after the VF is up.

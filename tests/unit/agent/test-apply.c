@@ -101,6 +101,23 @@ dp_find_flow(json_t *flows, json_t *req)
 	return -1;
 }
 
+static bool
+dp_chain_sends_to(json_t *chains, json_t *port)
+{
+	size_t i, h;
+	json_t *c, *hop;
+
+	json_array_foreach(chains, i, c)
+	{
+		json_array_foreach(json_object_get(c, "hops"), h, hop)
+		{
+			if (json_equal(json_object_get(hop, "port"), port))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Does the journal on disk hold 'target': as 'pending', or as 'applied' with nothing pending
  * (a replay of what is already applied)? Every change must find it there. */
 static bool
@@ -172,13 +189,24 @@ dp_serve(struct fake_dp *dp, int fd, json_t *req)
 			else
 				json_array_remove(dp->nfs, (size_t)k);
 		} else if (strcmp(op, "vhost_add") == 0) {
+			json_t *mac = json_object_get(req, "mac"),
+			       *sc = json_object_get(req, "spoofchk");
 			char port[128], sock[512];
 
-			snprintf(port, sizeof(port), "net_vhost_%s", json_string_value(name));
 			snprintf(sock, sizeof(sock), "%s/%s.sock", dp->vhost_dir,
 				 json_string_value(name));
-			res = json_pack("{s:s,s:s}", "name", port, "vhost_socket", sock);
-			json_array_append(dp->ports, res);
+			/* As nfpath-dp reports it: spoofchk (default true) only with a MAC. */
+			snprintf(port, sizeof(port), "net_vhost_%s", json_string_value(name));
+			res = json_pack("{s:s,s:s,s:s,s:O*,s:I,s:b}", "name", port, "kind", "vhost",
+					"vhost_socket", sock, "workload_mac",
+					mac ? mac : json_null(), "vlan",
+					json_integer_value(json_object_get(req, "vlan")),
+					"spoofchk", mac && (!sc || json_is_true(sc)));
+			if (dp_find(dp->ports, "name", json_object_get(res, "name")) >= 0) {
+				err = "invalid", msg = "port exists";
+			} else {
+				json_array_append(dp->ports, res);
+			}
 		} else if (strcmp(op, "vhost_del") == 0) {
 			char port[128];
 			json_t *p;
@@ -186,11 +214,13 @@ dp_serve(struct fake_dp *dp, int fd, json_t *req)
 			snprintf(port, sizeof(port), "net_vhost_%s", json_string_value(name));
 			p = json_string(port);
 			k = dp_find(dp->ports, "name", p);
-			json_decref(p);
 			if (k < 0)
 				err = "not_found", msg = "no such port";
+			else if (dp_chain_sends_to(dp->chains, p))
+				err = "busy", msg = "a chain sends to the port"; /* as nfpath-dp */
 			else
 				json_array_remove(dp->ports, (size_t)k);
+			json_decref(p);
 		} else if (strcmp(op, "chain_set") == 0) {
 			json_t *c = json_object_get(req, "chain");
 
@@ -903,6 +933,116 @@ test_every_action_kind_and_idempotence(void **state)
 	json_decref(s);
 }
 
+/* The fake datapath's port 'name' as port_list reports it (a new reference; NULL: none). */
+static json_t *
+dp_port(struct world *w, const char *name)
+{
+	json_t *n = json_string(name), *p = NULL;
+	ssize_t k;
+
+	pthread_mutex_lock(&w->dp.lock);
+	k = dp_find(w->dp.ports, "name", n);
+	if (k >= 0)
+		p = json_deep_copy(json_array_get(w->dp.ports, (size_t)k));
+	pthread_mutex_unlock(&w->dp.lock);
+	json_decref(n);
+	return p;
+}
+
+static void
+assert_vm_port(struct world *w, const char *name, const char *mac, json_int_t vlan, bool spoofchk)
+{
+	json_t *p = dp_port(w, name);
+
+	assert_non_null(p);
+	assert_string_equal(json_string_value(json_object_get(p, "workload_mac")), mac);
+	assert_int_equal(json_integer_value(json_object_get(p, "vlan")), vlan);
+	assert_int_equal(json_is_true(json_object_get(p, "spoofchk")), spoofchk);
+	json_decref(p);
+}
+
+static size_t
+dp_log_count(struct world *w, const char *line)
+{
+	size_t i, n = 0;
+	json_t *v;
+
+	pthread_mutex_lock(&w->dp.lock);
+	json_array_foreach(w->dp.log, i, v) n += strcmp(json_string_value(v), line) == 0;
+	pthread_mutex_unlock(&w->dp.lock);
+	return n;
+}
+
+/* A: vm3 on vhost-user, on VLAN 10 without the spoof check. */
+static const char POLICY_A_VLAN[] =
+	"{\"version\": 1, \"nics\": [" NIC "], \"workloads\": [" VM1 "," VM2
+	",{\"name\": \"vm3\", \"type\": \"vm\", \"nic\": \"n0\", \"mac\": "
+	"\"52:54:00:00:00:03\", \"vlan\": 10, \"spoofchk\": false, \"path\": \"auto\", "
+	"\"allow_path_move\": true}," NF_DPI "," NF_FW "], \"chains\": [" CHAIN_WEB "]}";
+
+/* A software-path VM's port carries its MAC, VLAN and spoof check (what broadcast flooding and
+ * the anti-spoof check need), after a datapath restart too; a port whose workload differs from
+ * the plan (changed by hand, or by the policy) is recreated, its chain and flow set again. */
+static void
+test_vm_port_carries_workload(void **state)
+{
+	struct world *w = *state;
+	unsigned long changed = 0;
+	json_t *s, *s2;
+
+	assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+	assert_vm_port(w, "net_vhost_vm3", "52:54:00:00:00:03", 0, true);
+	s = snapshot(w);
+
+	/* The datapath restarts: the replay sends the same. */
+	dp_reset(&w->dp);
+	assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+	assert_vm_port(w, "net_vhost_vm3", "52:54:00:00:00:03", 0, true);
+
+	/* Someone re-added the port without MAC or spoof check: the next apply recreates it
+	 * (the VM's chain first, as the datapath refuses to drop a port a chain sends to). */
+	pthread_mutex_lock(&w->dp.lock);
+	{
+		json_t *n = json_string("net_vhost_vm3");
+		json_t *p = json_array_get(w->dp.ports, (size_t)dp_find(w->dp.ports, "name", n));
+
+		json_object_set_new(p, "workload_mac", json_null());
+		json_object_set_new(p, "spoofchk", json_false());
+		json_decref(n);
+		json_array_clear(w->dp.log);
+	}
+	pthread_mutex_unlock(&w->dp.lock);
+	assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+	assert_true(changed > 0);
+	assert_int_equal(dp_log_count(w, "vhost_del vm3"), 1);
+	assert_int_equal(dp_log_count(w, "vhost_add vm3"), 1);
+	assert_vm_port(w, "net_vhost_vm3", "52:54:00:00:00:03", 0, true);
+	s2 = snapshot(w);
+	assert_json_equal(s, s2, "the node after vm3's port was recreated");
+	json_decref(s2);
+	json_decref(s);
+	assert_int_equal(converge_once(w, POLICY_A, &changed, NULL, NULL, NULL), 0);
+	assert_int_equal(changed, 0);
+
+	/* The policy puts vm3 on VLAN 10 without the spoof check: recreated with both, its
+	 * steering on VLAN 10, its vhost-user interface kept; then nothing to change. */
+	assert_int_equal(converge_once(w, POLICY_A_VLAN, &changed, NULL, NULL, NULL), 0);
+	assert_true(changed > 0);
+	assert_vm_port(w, "net_vhost_vm3", "52:54:00:00:00:03", 10, false);
+	pthread_mutex_lock(&w->dp.lock);
+	{
+		json_t *req = json_pack("{s:s,s:i}", "mac", "52:54:00:00:00:03", "vlan", 10);
+
+		assert_true(dp_find_flow(w->dp.flows, req) >= 0);
+		json_decref(req);
+	}
+	pthread_mutex_unlock(&w->dp.lock);
+	assert_true(has_iface(s2 = snapshot(w), "vm3", "vhostuser"));
+	json_decref(s2);
+	assert_int_equal(converge_once(w, POLICY_A_VLAN, &changed, NULL, NULL, NULL), 0);
+	assert_int_equal(changed, 0);
+}
+
 /* First index of a step whose text starts with 'prefix' (-1: none). */
 static ssize_t
 step_index(json_t *log, const char *prefix)
@@ -1098,6 +1238,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_every_action_kind_and_idempotence, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_make_before_break, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_port_carries_workload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_after_every_step_from_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_after_every_step_a_to_b, setup,

@@ -151,7 +151,17 @@ test_request_reply(void **state)
 	assert_string_equal(json_string_value(json_object_get(res, "service")), "firewall");
 	assert_int_equal(json_integer_value(json_object_get(res, "ring_size")), 512);
 	json_decref(res);
-	assert_int_equal(agent_dp_vhost_add(c, "vm1", NULL), 0);
+	assert_int_equal(agent_dp_vhost_add(c, "vm1", "52:54:00:00:00:01", 7, false, &res), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "mac")), "52:54:00:00:00:01");
+	assert_int_equal(json_integer_value(json_object_get(res, "vlan")), 7);
+	assert_true(json_is_false(json_object_get(res, "spoofchk")));
+	json_decref(res);
+	/* No MAC, untagged: neither is sent (the datapath's defaults), spoofchk always is. */
+	assert_int_equal(agent_dp_vhost_add(c, "vm2", NULL, 0, true, &res), 0);
+	assert_null(json_object_get(res, "mac"));
+	assert_null(json_object_get(res, "vlan"));
+	assert_true(json_is_true(json_object_get(res, "spoofchk")));
+	json_decref(res);
 	assert_int_equal(c->connects, 1);
 	agent_dp_client_free(c);
 }
