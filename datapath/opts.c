@@ -385,17 +385,32 @@ dp_devargs_iface_mtu(const char *devargs)
  * and 18 is an Ethernet header with a VLAN tag the kernel did not strip. The PMD's default
  * (framesz=2048) holds MTU 1500 and stays as is there. The PMD copies a frame into one mbuf
  * (22.11 has no scattered RX), whose data room must hold framesz - 32: rx_frame_max.
+ * The PMD finds frame i at i * framesz (rte_eth_af_packet.c, rd[]) while the kernel starts
+ * every block afresh: blocksz must be a multiple of framesz (and of the page), or RX stalls
+ * after the first block. framesz is rounded up to 1 KiB, blocksz is lcm(framesz, 4096).
  */
 #define AFP_FRAME_DEFAULT  2048u
 #define AFP_FRAME_OVERHEAD (80u + 18u)
 #define AFP_FRAME_HDR      32u /* TPACKET2_HDRLEN - sizeof(struct sockaddr_ll) */
+
+static unsigned int
+afp_gcd(unsigned int a, unsigned int b)
+{
+	while (b) {
+		unsigned int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
 
 static int
 afp_size_frames(struct dp_opts *o, unsigned int i, char *buf, size_t len)
 {
 	const char *d = o->ports[i];
 	int mtu = dp_devargs_iface_mtu(d);
-	unsigned int need, frame = AFP_FRAME_DEFAULT;
+	unsigned int need, block, frame = AFP_FRAME_DEFAULT;
 	char v[32];
 	int w;
 
@@ -404,7 +419,8 @@ afp_size_frames(struct dp_opts *o, unsigned int i, char *buf, size_t len)
 	if (mtu <= 0) {
 		return w < 0 || (size_t)w >= len ? -E2BIG : 0;
 	}
-	need = ((unsigned int)mtu + AFP_FRAME_OVERHEAD + 15u) & ~15u;
+	need = ((unsigned int)mtu + AFP_FRAME_OVERHEAD + 1023u) & ~1023u;
+	block = need * (4096u / afp_gcd(need, 4096u));
 	if (devargs_get(d, "framesz", v, sizeof(v)) || devargs_get(d, "blocksz", v, sizeof(v))) {
 		if (devargs_get(d, "framesz", v, sizeof(v))) {
 			frame = (unsigned int)strtoul(v, NULL, 0);
@@ -414,12 +430,11 @@ afp_size_frames(struct dp_opts *o, unsigned int i, char *buf, size_t len)
 				"nfpath-dp: warning: --port '%s': framesz=%u is short for the "
 				"interface's MTU %d: longer frames arrive cut; give framesz=%u "
 				"and blocksz=%u or leave both out\n",
-				d, frame, mtu, need, (need + 4095u) & ~4095u);
+				d, frame, mtu, need, block);
 		}
 	} else if (need > AFP_FRAME_DEFAULT) {
 		frame = need;
-		w = snprintf(buf, len, "%s,framesz=%u,blocksz=%u", d, need,
-			     (need + 4095u) & ~4095u);
+		w = snprintf(buf, len, "%s,framesz=%u,blocksz=%u", d, need, block);
 	}
 	if (frame > AFP_FRAME_HDR && frame - AFP_FRAME_HDR > o->rx_frame_max) {
 		o->rx_frame_max = frame - AFP_FRAME_HDR;

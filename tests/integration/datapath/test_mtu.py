@@ -110,6 +110,10 @@ def main():
                         str(seed), json.dumps(plan)], check=True)
         got = {iface: json.loads(p.communicate(timeout=40)[0]) for iface, p in rx.items()}
         big, fit = got[LINKS[1][1]], got[LINKS[2][1]]
+        st = c.ok("stats")
+        ports = {p["index"]: p for p in st["ports"]}
+        print("stats:", json.dumps(st["drops"]), {i: (p["rx_pkts"], p["device"]) for i, p in ports.items()},
+              {i: (p["tx_pkts"], p.get("tx_oversize")) for i, p in ports.items()})
         print("port 1 got lengths", sorted({g[1] for g in big}), "port 2 got",
               sorted({g[1] for g in fit}))
         want = {seq: hashlib.sha256(frame(seed, MAC_A, seq, 9014)).hexdigest()
@@ -121,10 +125,6 @@ def main():
         check(len(fit) == N_FIT and all(want.get(g[0]) == g[2] for g in fit),
               f"port 2 (MTU 1500) delivered the {N_FIT} frames of 1514 B and none of 1600 B")
 
-        st = c.ok("stats")
-        ports = {p["index"]: p for p in st["ports"]}
-        print("stats:", json.dumps(st["drops"]),
-              {i: (p["tx_pkts"], p.get("tx_oversize")) for i, p in ports.items()})
         check(ports[2].get("tx_oversize") == N_OVER and ports[2]["tx_pkts"] == N_FIT,
               f"port 2 counts {N_OVER} tx_oversize, and only the {N_FIT} that fit as sent")
         check(ports[2]["device"]["opackets"] == N_FIT, "the af_packet device agrees (opackets)")
