@@ -345,15 +345,16 @@ op_stats(struct dp *dp)
 			continue;
 		}
 		dp_port_stats_sum(dp, i, &ps);
-		o = json_pack(
-			"{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "index",
-			(int)i, "name", p->name, "kind",
-			p->kind == DP_PORT_VHOST ? "vhost" : "ethdev", "rx_pkts",
-			(json_int_t)ps.rx_pkts, "rx_bytes", (json_int_t)ps.rx_bytes, "tx_pkts",
-			(json_int_t)ps.tx_pkts, "tx_bytes", (json_int_t)ps.tx_bytes, "tx_dropped",
-			(json_int_t)(ps.tx_full + ps.tx_no_peer), "tx_full", (json_int_t)ps.tx_full,
-			"not_connected", (json_int_t)ps.tx_no_peer, "spoofed",
-			(json_int_t)ps.spoofed, "flooded", (json_int_t)ps.flood_in);
+		o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			      "index", (int)i, "name", p->name, "kind",
+			      p->kind == DP_PORT_VHOST ? "vhost" : "ethdev", "rx_pkts",
+			      (json_int_t)ps.rx_pkts, "rx_bytes", (json_int_t)ps.rx_bytes,
+			      "tx_pkts", (json_int_t)ps.tx_pkts, "tx_bytes",
+			      (json_int_t)ps.tx_bytes, "tx_dropped",
+			      (json_int_t)(ps.tx_full + ps.tx_no_peer + ps.tx_oversize), "tx_full",
+			      (json_int_t)ps.tx_full, "not_connected", (json_int_t)ps.tx_no_peer,
+			      "tx_oversize", (json_int_t)ps.tx_oversize, "spoofed",
+			      (json_int_t)ps.spoofed, "flooded", (json_int_t)ps.flood_in);
 		if (p->kind == DP_PORT_ETH) {
 			queues = json_array();
 			for (unsigned int q = 0; q < p->nb_rxq; q++) {

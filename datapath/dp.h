@@ -62,6 +62,8 @@ enum dp_drop_reason {
 	DP_DROP_NO_PEER,     /* sent to a VM port whose guest is not connected (or its queue off) */
 	DP_DROP_SPOOFED,     /* a VM port's frame with a source MAC not its workload's (spoofchk) */
 	DP_DROP_FLOOD_EMPTY, /* broadcast/multicast with no other port of its VLAN to go to */
+	DP_DROP_TX_OVERSIZE, /* longer than the egress port's MTU allows: the device would drop it
+			      */
 	DP_DROP_MAX,
 };
 
@@ -91,8 +93,9 @@ struct dp_worker_stats {
 } __attribute__((aligned(64)));
 
 /*
- * Per port and forwarder, one cache line, indexed by port: the cost per packet does not grow
- * with the number of ports. tx_* count what the device (or the guest's ring) took.
+ * Per port and forwarder, indexed by port; what every packet touches is on the first cache line:
+ * the cost per packet does not grow with the number of ports. tx_* count what the device (or the
+ * guest's ring) took.
  */
 struct dp_port_stats {
 	uint64_t rx_pkts;
@@ -103,6 +106,8 @@ struct dp_port_stats {
 	uint64_t tx_no_peer; /* VM port without a connected guest */
 	uint64_t spoofed;    /* received with a foreign source MAC, dropped */
 	uint64_t flood_in;   /* broadcast/multicast received and flooded */
+	/* On the second line: written only when a frame is dropped for it. */
+	uint64_t tx_oversize; /* longer than the port's MTU allows, dropped before TX */
 } __attribute__((aligned(64)));
 
 enum dp_port_kind {
@@ -123,6 +128,9 @@ struct dp_port {
 	int socket; /* NUMA socket of the device (0 when the device does not say) */
 	struct rte_ether_addr mac;
 	char rte_flow_cap[96]; /* what rte_flow_validate said at start (flow.c) */
+	/* Longest untagged frame (Ethernet header included) the device sends: its interface's
+	 * MTU + 14 (a VLAN tag may add 4); UINT32_MAX when the device has no MTU we can read. */
+	uint32_t tx_max_len;
 	/* Chain that owns each RX queue (hardware steering); -1: classify in software. */
 	int32_t queue_chain[DP_MAX_QUEUES];
 	/* The (MAC, VLAN) key (struct dp_cls_key's 8 bytes) whose rule owns each queue: frames

@@ -33,6 +33,7 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_NO_PEER] = "not_connected",
 	[DP_DROP_SPOOFED] = "spoofed",
 	[DP_DROP_FLOOD_EMPTY] = "flood_empty",
+	[DP_DROP_TX_OVERSIZE] = "tx_oversize",
 };
 
 const char *

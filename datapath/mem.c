@@ -151,6 +151,19 @@ dp_mem_pools_create(struct dp *dp)
 		tx_desc[p->socket] += p->nb_txq * dp->opts->txd;
 		nports[p->socket]++;
 	}
+	/* A net_af_packet port copies each frame into one mbuf (opts.c: rx_frame_max). */
+	unsigned int buf = RTE_MBUF_DEFAULT_BUF_SIZE;
+
+	if (dp->opts->rx_frame_max + RTE_PKTMBUF_HEADROOM > buf) {
+		buf = dp->opts->rx_frame_max + RTE_PKTMBUF_HEADROOM;
+	}
+	if (buf > UINT16_MAX) {
+		dp_log(RTE_LOG_ERR,
+		       "net_af_packet frames of %u bytes do not fit an mbuf (at most %u): lower "
+		       "the interface's MTU or give framesz= in --port",
+		       dp->opts->rx_frame_max, UINT16_MAX - RTE_PKTMBUF_HEADROOM);
+		return -EINVAL;
+	}
 	for (int s = 0; s < 8; s++) {
 		char name[RTE_MEMPOOL_NAMESIZE];
 		unsigned int n, vm;
@@ -170,23 +183,22 @@ dp_mem_pools_create(struct dp *dp)
 								  ? dp->n_fwd * vm * DP_BURST_MAX
 								  : 0));
 		snprintf(name, sizeof(name), "nfpath_mbuf_%d", s);
-		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0,
-						       RTE_MBUF_DEFAULT_BUF_SIZE, s);
+		dp->pools[s] = rte_pktmbuf_pool_create(name, n, DP_MBUF_CACHE, 0, (uint16_t)buf, s);
 		if (!dp->pools[s]) {
 			int e = rte_errno;
 			char msg[512];
 
 			dp_mem_shortfall("/sys",
-					 (unsigned long long)n * (RTE_MBUF_DEFAULT_BUF_SIZE +
-								  sizeof(struct rte_mbuf)),
+					 (unsigned long long)n * (buf + sizeof(struct rte_mbuf)),
 					 msg, sizeof(msg));
 			dp_log(RTE_LOG_ERR,
 			       "mempool '%s': %u mbufs of %u bytes on socket %d: "
 			       "%s; it %s",
-			       name, n, RTE_MBUF_DEFAULT_BUF_SIZE, s, rte_strerror(e), msg);
+			       name, n, buf, s, rte_strerror(e), msg);
 			return -e;
 		}
-		dp_log(RTE_LOG_INFO, "mempool '%s': %u mbufs on socket %d", name, n, s);
+		dp_log(RTE_LOG_INFO, "mempool '%s': %u mbufs of %u bytes on socket %d", name, n,
+		       buf, s);
 	}
 	return 0;
 }

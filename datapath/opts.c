@@ -337,6 +337,111 @@ dp_devargs_name(const char *devargs, char *buf, size_t len)
 	return 0;
 }
 
+/* Copies the value of 'key=' in devargs (after the device name) to val; false if absent. */
+static bool
+devargs_get(const char *devargs, const char *key, char *val, size_t len)
+{
+	size_t kl = strlen(key);
+
+	for (const char *c = strchr(devargs, ','); c; c = strchr(c + 1, ',')) {
+		if (strncmp(c + 1, key, kl) == 0 && c[1 + kl] == '=') {
+			size_t n = strcspn(c + 2 + kl, ",");
+
+			snprintf(val, len, "%.*s", (int)n, c + 2 + kl);
+			return n < len;
+		}
+	}
+	return false;
+}
+
+int
+dp_devargs_iface_mtu(const char *devargs)
+{
+	char iface[64], path[128];
+	FILE *f;
+	int mtu = -1;
+
+	if (strncmp(devargs, "net_af_packet", 13) != 0 ||
+	    !devargs_get(devargs, "iface", iface, sizeof(iface)) || !iface[0] ||
+	    strchr(iface, '/') || iface[0] == '.') {
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", iface);
+	f = fopen(path, "r");
+	if (!f) {
+		return -1;
+	}
+	if (fscanf(f, "%d", &mtu) != 1 || mtu < 68 || mtu > 65535) {
+		mtu = -1;
+	}
+	fclose(f);
+	return mtu;
+}
+
+/*
+ * A net_af_packet port's ring frames must hold the interface's longest frame, or the kernel
+ * cuts it (tp_snaplen) and the PMD passes the cut frame on as whole. The kernel puts a frame
+ * at offset 66 of its ring frame (TPACKET_V2: TPACKET_ALIGN(52 + 16) - 14); 80 leaves room,
+ * and 18 is an Ethernet header with a VLAN tag the kernel did not strip. The PMD's default
+ * (framesz=2048) holds MTU 1500 and stays as is there. The PMD copies a frame into one mbuf
+ * (22.11 has no scattered RX), whose data room must hold framesz - 32: rx_frame_max.
+ * The PMD finds frame i at i * framesz (rte_eth_af_packet.c, rd[]) while the kernel starts
+ * every block afresh: blocksz must be a multiple of framesz (and of the page), or RX stalls
+ * after the first block. framesz is rounded up to 1 KiB, blocksz is lcm(framesz, 4096).
+ */
+#define AFP_FRAME_DEFAULT  2048u
+#define AFP_FRAME_OVERHEAD (80u + 18u)
+#define AFP_FRAME_HDR      32u /* TPACKET2_HDRLEN - sizeof(struct sockaddr_ll) */
+
+static unsigned int
+afp_gcd(unsigned int a, unsigned int b)
+{
+	while (b) {
+		unsigned int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int
+afp_size_frames(struct dp_opts *o, unsigned int i, char *buf, size_t len)
+{
+	const char *d = o->ports[i];
+	int mtu = dp_devargs_iface_mtu(d);
+	unsigned int need, block, frame = AFP_FRAME_DEFAULT;
+	char v[32];
+	int w;
+
+	o->port_mtu[i] = mtu > 0 ? (unsigned int)mtu : 0;
+	w = snprintf(buf, len, "%s", d);
+	if (mtu <= 0) {
+		return w < 0 || (size_t)w >= len ? -E2BIG : 0;
+	}
+	need = ((unsigned int)mtu + AFP_FRAME_OVERHEAD + 1023u) & ~1023u;
+	block = need * (4096u / afp_gcd(need, 4096u));
+	if (devargs_get(d, "framesz", v, sizeof(v)) || devargs_get(d, "blocksz", v, sizeof(v))) {
+		if (devargs_get(d, "framesz", v, sizeof(v))) {
+			frame = (unsigned int)strtoul(v, NULL, 0);
+		}
+		if (frame < need) {
+			fprintf(stderr,
+				"nfpath-dp: warning: --port '%s': framesz=%u is short for the "
+				"interface's MTU %d: longer frames arrive cut; give framesz=%u "
+				"and blocksz=%u or leave both out\n",
+				d, frame, mtu, need, block);
+		}
+	} else if (need > AFP_FRAME_DEFAULT) {
+		frame = need;
+		w = snprintf(buf, len, "%s,framesz=%u,blocksz=%u", d, need, block);
+	}
+	if (frame > AFP_FRAME_HDR && frame - AFP_FRAME_HDR > o->rx_frame_max) {
+		o->rx_frame_max = frame - AFP_FRAME_HDR;
+	}
+	return w < 0 || (size_t)w >= len ? -E2BIG : 0;
+}
+
 static int
 push(struct dp_opts *o, const char *s)
 {
@@ -366,7 +471,7 @@ dp_opts_eal_argv(struct dp_opts *o, const char *argv0)
 		bool pci = dp_devargs_is_pci(o->ports[i]);
 
 		any_pci |= pci;
-		snprintf(o->eal_strbuf[i], sizeof(o->eal_strbuf[i]), "%s", o->ports[i]);
+		r |= afp_size_frames(o, i, o->eal_strbuf[i], sizeof(o->eal_strbuf[i]));
 		r |= push(o, pci ? "-a" : "--vdev");
 		r |= push(o, o->eal_strbuf[i]);
 	}

@@ -47,6 +47,10 @@ struct dp_opts {
 	char *eal_argv[DP_EAL_ARGV_MAX];
 	int eal_argc;
 	char eal_strbuf[DP_MAX_ETH_PORTS][300];
+	/* Found by dp_opts_eal_argv(): each port's interface MTU (0: none known) and the
+	 * longest frame a net_af_packet port copies into one mbuf (0: none). */
+	unsigned int port_mtu[DP_MAX_ETH_PORTS];
+	unsigned int rx_frame_max;
 };
 
 /* Parses argv into 'o' (defaults first). Messages go to 'err'. Returns 0, or -EINVAL. */
@@ -66,6 +70,8 @@ bool dp_devargs_is_pci(const char *devargs);
 
 /* Writes the DPDK device name of 'devargs' (up to the first ',', PCI with domain) to 'buf'. */
 int dp_devargs_name(const char *devargs, char *buf, size_t len);
+/* The MTU of a net_af_packet port's interface (/sys/class/net/IFACE/mtu), -1 if unknown. */
+int dp_devargs_iface_mtu(const char *devargs);
 
 void dp_opts_usage(FILE *f);
 

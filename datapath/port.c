@@ -58,6 +58,9 @@ dp_ports_probe(struct dp *dp)
 			return r;
 		}
 		p->kind = DP_PORT_ETH;
+		/* Only a net_af_packet port's MTU is known (its interface's); the kernel drops
+		 * what exceeds it after the PMD counted it sent. Other drivers: no check. */
+		p->tx_max_len = o->port_mtu[i] ? o->port_mtu[i] + RTE_ETHER_HDR_LEN : UINT32_MAX;
 		p->vid = -1;
 		p->is_uplink = i == 0;
 		p->nb_rxq = p->is_uplink ? o->rx_queues : 1;
@@ -173,8 +176,10 @@ port_start(struct dp *dp, struct dp_port *p, unsigned int i)
 	/* Steered MACs are not the port's own: see every frame. Some drivers cannot. */
 	(void)rte_eth_promiscuous_enable(p->port_id);
 	rte_eth_macaddr_get(p->port_id, &p->mac);
-	dp_log(RTE_LOG_INFO, "port %u '%s' (%s): %u RX, %u TX queues, socket %d", i, p->name,
-	       p->is_uplink ? "uplink" : "port", p->nb_rxq, p->nb_txq, p->socket);
+	dp_log(RTE_LOG_INFO, "port %u '%s' (%s): %u RX, %u TX queues, socket %d%s%.0u", i, p->name,
+	       p->is_uplink ? "uplink" : "port", p->nb_rxq, p->nb_txq, p->socket,
+	       p->tx_max_len != UINT32_MAX ? ", MTU " : "",
+	       p->tx_max_len != UINT32_MAX ? p->tx_max_len - RTE_ETHER_HDR_LEN : 0);
 	fflush(stdout);
 	return 0;
 }

@@ -59,6 +59,20 @@ dp_port_rx(struct dp_rxq *rq, struct rte_mbuf **pkts, uint16_t n)
  * bytes) and what was not (tx_full; tx_no_peer for a VM port without a guest), frees the rest
  * (and, for a VM port, everything: the vhost library copies into the guest's buffers).
  */
+/* A frame over tx_max_len still fits when a VLAN tag (4 bytes) makes up the difference. */
+static inline bool
+dp_port_tx_fits_tagged(const struct dp_port *p, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh;
+
+	if (m->pkt_len > (uint64_t)p->tx_max_len + RTE_VLAN_HLEN || m->data_len < sizeof(*eh)) {
+		return false;
+	}
+	eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	return eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+	       eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_QINQ);
+}
+
 static inline void
 dp_port_tx(struct dp_port *p, unsigned int fwd, struct rte_mbuf **pkts, uint16_t n,
 	   struct dp_port_stats *ps, struct dp_worker_stats *st)
@@ -67,6 +81,23 @@ dp_port_tx(struct dp_port *p, unsigned int fwd, struct rte_mbuf **pkts, uint16_t
 	uint16_t sent;
 
 	if (likely(p->kind == DP_PORT_ETH)) {
+		/* The kernel (af_packet) drops a frame over the interface's MTU after the PMD
+		 * counted it sent: drop and count it here, one compare per frame. */
+		uint16_t k = 0;
+
+		for (uint16_t i = 0; i < n; i++) {
+			if (likely(pkts[i]->pkt_len <= p->tx_max_len) ||
+			    dp_port_tx_fits_tagged(p, pkts[i])) {
+				pkts[k++] = pkts[i];
+			} else {
+				rte_pktmbuf_free(pkts[i]);
+			}
+		}
+		if (unlikely(k < n)) {
+			DP_CNT_ADD(ps->tx_oversize, n - k);
+			DP_CNT_ADD(st->drops[DP_DROP_TX_OVERSIZE], n - k);
+			n = k;
+		}
 		sent = rte_eth_tx_burst(p->port_id, (uint16_t)fwd, pkts, n);
 		for (uint16_t i = 0; i < sent; i++) {
 			bytes += pkts[i]->pkt_len;

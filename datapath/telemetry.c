@@ -53,7 +53,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "port%u_tx_pkts", i);
 		rte_tel_data_add_dict_u64(d, key, ps.tx_pkts);
 		snprintf(key, sizeof(key), "port%u_tx_dropped", i);
-		rte_tel_data_add_dict_u64(d, key, ps.tx_full + ps.tx_no_peer);
+		rte_tel_data_add_dict_u64(d, key, ps.tx_full + ps.tx_no_peer + ps.tx_oversize);
 	}
 	for (int r = 0; r < DP_DROP_MAX; r++) {
 		snprintf(key, sizeof(key), "drop_%s", dp_drop_reason_name((enum dp_drop_reason)r));
@@ -107,6 +107,7 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tx_bytes", ps.tx_bytes);
 	rte_tel_data_add_dict_u64(d, "tx_full", ps.tx_full);
 	rte_tel_data_add_dict_u64(d, "not_connected", ps.tx_no_peer);
+	rte_tel_data_add_dict_u64(d, "tx_oversize", ps.tx_oversize);
 	rte_tel_data_add_dict_u64(d, "spoofed", ps.spoofed);
 	rte_tel_data_add_dict_u64(d, "flooded", ps.flood_in);
 	pthread_mutex_unlock(&dp->ctl_lock);
