@@ -7,15 +7,7 @@
 
 #include "backend.h"
 #include "ctx.h"
-
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
+#include "nfpath/base-util.h"
 
 int
 vfm_attr_write(struct vfm_ctx *ctx, const char *path, const char *value, bool retry_busy)
@@ -28,7 +20,7 @@ vfm_attr_write(struct vfm_ctx *ctx, const char *path, const char *value, bool re
 		vfm_debug("write '%s' > %s: %s", value, path, r < 0 ? strerror(-r) : "ok");
 		if (r != -EBUSY || !retry_busy || attempt >= ctx->busy_retries)
 			return r;
-		sleep_ms(backoff);
+		base_sleep_ms(backoff);
 		if (backoff < 1000)
 			backoff *= 2;
 	}

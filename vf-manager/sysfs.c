@@ -20,6 +20,7 @@
 
 #include "sysfs.h"
 #include "nfpath/base-file.h"
+#include "nfpath/base-util.h"
 
 int
 vfm_path(char *buf, size_t len, const char *fmt, ...)
@@ -140,15 +141,6 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int
 vfm_write_timed(const char *path, const char *value, unsigned int timeout_ms)
 {
@@ -191,7 +183,7 @@ vfm_write_timed(const char *path, const char *value, unsigned int timeout_ms)
 			return -errno;
 		if (now_ms() >= deadline)
 			break;
-		sleep_ms(step);
+		base_sleep_ms(step);
 		if (step < 20)
 			step *= 2;
 	}
@@ -205,7 +197,7 @@ vfm_write_timed(const char *path, const char *value, unsigned int timeout_ms)
 
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
-		sleep_ms(2);
+		base_sleep_ms(2);
 	}
 	return -ETIMEDOUT;
 }

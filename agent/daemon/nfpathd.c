@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfpath/base-util.h"
 #include "daemon.h"
 
 static void
@@ -82,10 +83,9 @@ parse_pair(const char *opt, const char *s, const char *how, unsigned int max_a, 
 static int
 parse_uint(const char *opt, const char *s, unsigned int min, unsigned int max, unsigned int *ret)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	unsigned long long v;
 
-	if (!s[0] || *end || v < min || v > max) {
+	if (base_parse_uint(s, min, max, &v) < 0) {
 		fprintf(stderr, "nfpathd: %s '%s': not a number in %u-%u\n", opt, s, min, max);
 		return -1;
 	}
